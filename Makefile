@@ -1,0 +1,19 @@
+.PHONY: run test lint bench check
+
+# Run the API and the worker on the embedded PostgreSQL and Redis (or DATABASE_URL/REDIS_URL).
+run:
+	bash scripts/dev.sh run
+
+# The whole test suite on fresh, throw-away PostgreSQL and Redis servers. ARGS go to pytest.
+test:
+	bash scripts/dev.sh test $(ARGS)
+
+# Linters and type checks (also run by .ci/run).
+lint:
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy .
+
+# Benchmarks (never part of the tests); figures go to bench/results/.
+bench:
+	bash scripts/dev.sh shell .venv/bin/python -m bench.run

@@ -1,0 +1,82 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from services.api.audit.router import router as audit_router
+from services.api.middleware import RequestContextMiddleware
+from services.api.platform.router import router as platform_router
+from services.api.problems import install_problem_handlers
+from services.api.ratelimit import RateLimiter
+from shared.db import Database
+from shared.logs import configure_logging
+from shared.queue import JobQueue, connect_queue
+from shared.settings import Settings, get_settings
+
+DESCRIPTION = """
+Follow-up of human-rights recommendations: which recommendations a State received,
+what it answered, what is being done about each, which OHCHR mandates and programmes
+support that work, and which follow-up deadlines are coming.
+
+Reads are public unless the deployment turns public reads off; writes need
+`Authorization: Bearer <api key>` with the right scope (and country). Errors are
+RFC 9457 `application/problem+json` documents with a stable `code`.
+"""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    db: Database | None = None,
+    queue: JobQueue | None = None,
+) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    owns_db = db is None
+    owns_queue = queue is None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_db:
+            await app.state.db.dispose()
+        if owns_queue:
+            await app.state.queue.close()
+
+    app = FastAPI(
+        title="Follow-up API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db or Database(settings)
+    app.state.queue = queue or connect_queue(settings.redis_url)
+    app.state.rate_limiter = RateLimiter(app.state.queue, settings.rate_limit_per_minute)
+
+    install_problem_handlers(app)
+    app.include_router(platform_router)
+    app.include_router(audit_router)
+    for router in _domain_routers():
+        app.include_router(router)
+
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match"],
+            expose_headers=["ETag", "Link", "Location", "X-Request-ID", "Retry-After"],
+            max_age=600,
+        )
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    return app
+
+
+def _domain_routers() -> list[APIRouter]:
+    return []

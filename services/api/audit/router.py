@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from services.api.deps import AdminReader, ReadSession
+from services.api.pagination import LimitParam, link_header
+from services.api.problems import PROBLEM_RESPONSES
+from services.api.schemas import PageOut
+from shared.audit import service
+from shared.audit.schemas import AuditEntryRead
+
+router = APIRouter(prefix="/v1/audit", tags=["audit"], responses=PROBLEM_RESPONSES)
+
+
+@router.get("", response_model=PageOut[AuditEntryRead])
+async def list_audit_entries(
+    request: Request,
+    response: Response,
+    session: ReadSession,
+    _admin: AdminReader,
+    limit: LimitParam = 50,
+    cursor: str | None = None,
+    entity: str | None = None,
+    entity_id: str | None = None,
+    since: Annotated[dt.datetime | None, Query()] = None,
+) -> PageOut[AuditEntryRead]:
+    """The audit log, newest first: every write with its API key, before and after.
+
+    Needs an `admin` key.
+    """
+    page = await service.list_entries(
+        session, entity=entity, entity_id=entity_id, since=since, cursor=cursor, limit=limit
+    )
+    link_header(request, response, page.next_cursor)
+    return PageOut(items=page.items, next_cursor=page.next_cursor)

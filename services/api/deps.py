@@ -1,0 +1,115 @@
+"""Request-scoped dependencies: the unit of work, the read session and the caller."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.auth.schemas import Actor, Scope
+from shared.auth.service import authenticate
+from shared.db import Database, unit_of_work
+from shared.errors import Forbidden, Unauthorized
+from shared.queue import JobQueue
+from shared.settings import Settings
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_queue(request: Request) -> JobQueue:
+    queue: JobQueue = request.app.state.queue
+    return queue
+
+
+async def write_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One transaction per request, committed before the response is sent."""
+    db: Database = request.app.state.db
+    async with unit_of_work(db.sessionmaker, request.app.state.queue) as session:
+        yield session
+
+
+async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A session for reads; it goes to the replica when one is configured."""
+    db: Database = request.app.state.db
+    async with db.read_sessionmaker() as session:
+        yield session
+
+
+# scope="function": the transaction ends before the response leaves, so a client never
+# sees a success for a write that later fails to commit.
+WriteSession = Annotated[AsyncSession, Depends(write_session, scope="function")]
+ReadSession = Annotated[AsyncSession, Depends(read_session, scope="function")]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+QueueDep = Annotated[JobQueue, Depends(get_queue)]
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("use 'Authorization: Bearer <api key>'", code="invalid_authorization")
+    return token.strip()
+
+
+async def _actor(request: Request, session: AsyncSession) -> Actor | None:
+    token = _bearer(request)
+    if token is None:
+        return None
+    actor = await authenticate(session, token)
+    if actor is None:
+        raise Unauthorized("the API key is unknown or revoked", code="invalid_api_key")
+    await request.app.state.rate_limiter.check(actor)
+    return actor
+
+
+async def optional_reader(request: Request, session: ReadSession) -> Actor | None:
+    """The caller of a read route; a key is needed only when public reads are off."""
+    actor = await _actor(request, session)
+    if actor is None and not get_settings(request).api_public_read:
+        raise Unauthorized("an API key is required to read", code="api_key_required")
+    return actor
+
+
+async def writer(request: Request, session: WriteSession) -> Actor:
+    actor = await _actor(request, session)
+    if actor is None:
+        raise Unauthorized("an API key is required", code="api_key_required")
+    return actor
+
+
+Reader = Annotated[Actor | None, Depends(optional_reader)]
+Writer = Annotated[Actor, Depends(writer)]
+
+
+def _scoped(scope: Scope) -> Callable[[Actor], Awaitable[Actor]]:
+    async def dependency(actor: Writer) -> Actor:
+        actor.require(scope)
+        return actor
+
+    return dependency
+
+
+RecommendationsWriter = Annotated[Actor, Depends(_scoped(Scope.RECOMMENDATIONS_WRITE))]
+ProgrammesWriter = Annotated[Actor, Depends(_scoped(Scope.PROGRAMMES_WRITE))]
+MandatesWriter = Annotated[Actor, Depends(_scoped(Scope.MANDATES_WRITE))]
+SubscriptionsWriter = Annotated[Actor, Depends(_scoped(Scope.SUBSCRIPTIONS_WRITE))]
+AdminWriter = Annotated[Actor, Depends(_scoped(Scope.ADMIN))]
+
+
+async def admin_reader(request: Request, session: ReadSession) -> Actor:
+    actor = await _actor(request, session)
+    if actor is None:
+        raise Unauthorized("an API key is required", code="api_key_required")
+    if not actor.is_admin:
+        raise Forbidden("this route needs an admin key", code="missing_scope")
+    return actor
+
+
+AdminReader = Annotated[Actor, Depends(admin_reader)]

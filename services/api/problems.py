@@ -1,0 +1,186 @@
+"""RFC 9457 problem details for every error the API returns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from shared.errors import DomainError, RateLimited
+
+log = structlog.get_logger(__name__)
+
+PROBLEM_TYPE_BASE = "https://followup.example.org/problems/"
+MEDIA_TYPE = "application/problem+json"
+
+_STATUS_CODES = {
+    400: ("bad_request", "Bad request"),
+    401: ("unauthorized", "Unauthorized"),
+    403: ("forbidden", "Forbidden"),
+    404: ("not_found", "Not found"),
+    405: ("method_not_allowed", "Method not allowed"),
+    406: ("not_acceptable", "Not acceptable"),
+    409: ("conflict", "Conflict"),
+    412: ("precondition_failed", "Precondition failed"),
+    413: ("payload_too_large", "Payload too large"),
+    415: ("unsupported_media_type", "Unsupported media type"),
+    422: ("validation_error", "Invalid input"),
+    428: ("precondition_required", "Precondition required"),
+    429: ("rate_limited", "Too many requests"),
+    500: ("internal_error", "Internal server error"),
+    503: ("service_unavailable", "Service unavailable"),
+}
+
+
+class FieldError(BaseModel):
+    loc: list[str | int]
+    field: str
+    message: str
+    type: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document with a stable machine-readable ``code``."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    code: str
+    errors: list[FieldError] | None = Field(default=None)
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "description": title, "content": {MEDIA_TYPE: {}}}
+    for status, (_, title) in _STATUS_CODES.items()
+    if status in (400, 401, 403, 404, 413, 422, 429, 503)
+}
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    *,
+    code: str | None = None,
+    title: str | None = None,
+    detail: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    default_code, default_title = _STATUS_CODES.get(status, ("error", "Error"))
+    code = code or default_code
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + code,
+        "title": title or default_title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        "code": code,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return Response(
+        content=orjson.dumps(body), status_code=status, media_type=MEDIA_TYPE, headers=headers
+    )
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    errors = []
+    for err in exc.errors():
+        loc = [p if isinstance(p, int) else str(p) for p in err.get("loc", ())]
+        field = ".".join(str(p) for p in loc[1:]) or ".".join(str(p) for p in loc)
+        errors.append(
+            {"loc": loc, "field": field, "message": str(err.get("msg")), "type": err.get("type")}
+        )
+    return errors
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    async def validation(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        errors = _field_errors(exc)
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return problem_response(request, 422, detail=detail, errors=errors)
+
+    async def http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"no route for {request.url.path}"
+        if exc.status_code == 405:
+            detail = f"{request.method} is not allowed on {request.url.path}"
+        return problem_response(
+            request, exc.status_code, detail=detail, headers=dict(exc.headers or {})
+        )
+
+    async def domain(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, DomainError)
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+        return problem_response(
+            request,
+            exc.status,
+            code=exc.code,
+            title=exc.title,
+            detail=exc.detail,
+            errors=exc.errors,
+            headers=headers,
+        )
+
+    async def database_down(request: Request, exc: Exception) -> Response:
+        if (
+            isinstance(exc, DBAPIError)
+            and not exc.connection_invalidated
+            and not isinstance(exc, OperationalError | InterfaceError)
+        ):
+            return await unexpected(request, exc)
+        log.warning("database_unavailable", error=str(exc)[:300])
+        return problem_response(
+            request,
+            503,
+            code="database_unavailable",
+            detail="the database is unreachable; retry shortly",
+            headers={"Retry-After": "5"},
+        )
+
+    async def os_error(request: Request, exc: Exception) -> Response:
+        log.warning("dependency_unavailable", error=str(exc)[:300])
+        return problem_response(
+            request,
+            503,
+            code="dependency_unavailable",
+            detail="a backing service is unreachable; retry shortly",
+            headers={"Retry-After": "5"},
+        )
+
+    async def redis_down(request: Request, exc: Exception) -> Response:
+        log.warning("queue_unavailable", error=str(exc)[:300])
+        return problem_response(
+            request,
+            503,
+            code="queue_unavailable",
+            detail="the job queue is unreachable; retry shortly",
+            headers={"Retry-After": "5"},
+        )
+
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled_error", exc_info=exc)
+        return problem_response(request, 500, detail="an unexpected error occurred")
+
+    app.add_exception_handler(RequestValidationError, validation)
+    app.add_exception_handler(StarletteHTTPException, http)
+    app.add_exception_handler(DomainError, domain)
+    app.add_exception_handler(DBAPIError, database_down)
+    app.add_exception_handler(OSError, os_error)
+    app.add_exception_handler(RedisConnectionError, redis_down)
+    app.add_exception_handler(RedisTimeoutError, redis_down)
+    app.add_exception_handler(Exception, unexpected)

@@ -1,0 +1,157 @@
+"""`followup`: the operator's command line."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.auth import service as keys
+from shared.db import Database, unit_of_work
+from shared.errors import DomainError
+from shared.settings import get_settings
+
+T = TypeVar("T")
+
+ROOT = Path(__file__).resolve().parents[2]
+
+app = typer.Typer(
+    help="Follow-up: human-rights recommendations follow-up service.", no_args_is_help=True
+)
+api_key_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
+app.add_typer(api_key_app, name="api-key")
+
+err = Console(stderr=True)
+out = Console()
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"error: {message}", markup=False, highlight=False)
+    return typer.Exit(code)
+
+
+@app.command()
+def api(
+    host: Annotated[str, typer.Option(help="interface to bind")] = "0.0.0.0",  # noqa: S104
+    port: Annotated[int | None, typer.Option(help="port (default: PORT, 8000)")] = None,
+    workers: Annotated[int, typer.Option(envvar="WEB_CONCURRENCY")] = 1,
+) -> None:
+    """Run the HTTP API (uvicorn)."""
+    import uvicorn
+
+    uvicorn.run(
+        "services.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port or get_settings().port,
+        workers=workers,
+        access_log=False,
+        proxy_headers=True,
+        timeout_graceful_shutdown=20,
+        log_config=None,
+    )
+
+
+@app.command()
+def worker(
+    burst: Annotated[bool, typer.Option(help="run queued jobs, then exit (no cron)")] = False,
+) -> None:
+    """Run the arq worker: scheduled ingestion, reminders and deliveries."""
+    from services.worker.runner import run
+
+    run(burst=burst)
+
+
+@app.command("worker-health")
+def worker_health() -> None:
+    """Exit 0 when a worker reported healthy recently (for container probes)."""
+    from services.worker.runner import check_health
+
+    raise typer.Exit(check_health())
+
+
+@app.command()
+def migrate(
+    revision: Annotated[str, typer.Argument(help="target revision")] = "head",
+) -> None:
+    """Apply the database migrations (alembic upgrade)."""
+    from alembic import command
+    from alembic.config import Config
+
+    command.upgrade(Config(str(ROOT / "alembic.ini")), revision)
+
+
+def run_in_unit_of_work(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run ``work`` in one committed transaction; domain errors become a clean exit 2."""
+
+    async def main() -> T:
+        db = Database(get_settings())
+        try:
+            async with unit_of_work(db.sessionmaker, None) as session:
+                return await work(session)
+        finally:
+            await db.dispose()
+
+    try:
+        return asyncio.run(main())
+    except DomainError as exc:
+        raise fail(exc.detail) from None
+    except OSError as exc:
+        raise fail(f"cannot reach the database: {exc}") from None
+
+
+@api_key_app.command("create")
+def api_key_create(
+    name: Annotated[str, typer.Option(help="who or what uses the key")],
+    scopes: Annotated[str, typer.Option(help="comma-separated, e.g. recommendations:write")],
+    countries: Annotated[
+        str | None, typer.Option(help="comma-separated ISO3 codes the key may write")
+    ] = None,
+) -> None:
+    """Create an API key and print it once: only its hash is kept."""
+    scope_list = [s.strip() for s in scopes.split(",") if s.strip()]
+    country_list = [c.strip() for c in countries.split(",")] if countries else None
+    created = run_in_unit_of_work(lambda s: keys.create_key(s, name, scope_list, country_list))
+    out.print(f"id:        {created.id}")
+    out.print(f"name:      {created.name}")
+    out.print(f"scopes:    {', '.join(created.scopes)}")
+    out.print(f"countries: {', '.join(created.countries) if created.countries else 'all'}")
+    out.print("key (shown once, store it now):")
+    print(created.key)
+
+
+@api_key_app.command("list")
+def api_key_list() -> None:
+    """List API keys (never the keys themselves)."""
+    rows = run_in_unit_of_work(keys.list_keys)
+    table = Table("id", "prefix", "name", "scopes", "countries", "created", "revoked")
+    for k in rows:
+        table.add_row(
+            str(k.id),
+            k.prefix,
+            k.name,
+            ",".join(k.scopes),
+            ",".join(k.countries) if k.countries else "all",
+            k.created_at.strftime("%Y-%m-%d %H:%M"),
+            k.revoked_at.strftime("%Y-%m-%d %H:%M") if k.revoked_at else "",
+        )
+    out.print(table)
+
+
+@api_key_app.command("revoke")
+def api_key_revoke(
+    key: Annotated[str, typer.Argument(help="the key's id or prefix")],
+) -> None:
+    """Revoke an API key at once."""
+    revoked = run_in_unit_of_work(lambda s: keys.revoke_key(s, key))
+    out.print(f"revoked {revoked.prefix} ({revoked.name})")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,58 @@
+"""The audit log: written in the same transaction as the change it records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.audit.models import AuditEntry
+from shared.audit.repository import AuditRepository
+from shared.audit.schemas import AuditEntryRead
+from shared.auth.schemas import Actor
+from shared.pagination import Page, decode_cursor, encode_cursor
+
+
+def record(
+    session: AsyncSession,
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: str,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    request_id = structlog.contextvars.get_contextvars().get("request_id")
+    AuditRepository(session).add(
+        AuditEntry(
+            actor=actor.name,
+            api_key_id=actor.api_key_id,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            before=before,
+            after=after,
+            request_id=request_id,
+        )
+    )
+
+
+async def list_entries(
+    session: AsyncSession,
+    *,
+    entity: str | None,
+    entity_id: str | None,
+    since: dt.datetime | None,
+    cursor: str | None,
+    limit: int,
+) -> Page[AuditEntryRead]:
+    after_id = int(decode_cursor(cursor, "audit", [int])[0]) if cursor else None
+    rows = await AuditRepository(session).page(
+        entity=entity, entity_id=entity_id, since=since, after_id=after_id, limit=limit + 1
+    )
+    items = [AuditEntryRead.model_validate(r, from_attributes=True) for r in rows[:limit]]
+    next_cursor = encode_cursor("audit", [items[-1].id]) if len(rows) > limit else None
+    return Page(items=items, next_cursor=next_cursor)

@@ -1,0 +1,121 @@
+"""Database plumbing: the declarative base, engines, sessions and the unit of work."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import DateTime, MetaData, func
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from shared.queue import JobQueue, discard_pending_jobs, flush_pending_jobs
+from shared.settings import Settings
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dt.datetime: DateTime(timezone=True)}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UUIDPrimaryKey:
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+
+
+class Timestamps:
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+
+
+def make_engine(url: str, settings: Settings, **kwargs: Any) -> AsyncEngine:
+    connect_args: dict[str, Any] = {
+        "server_settings": {
+            "application_name": "followup",
+            "statement_timeout": str(settings.db_statement_timeout_ms),
+        },
+    }
+    return create_async_engine(
+        url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_pre_ping=False,
+        connect_args=connect_args,
+        **kwargs,
+    )
+
+
+class Database:
+    """Engines and session factories for one process.
+
+    Writes always go to the primary; ``read_sessionmaker`` uses ``DATABASE_REPLICA_URL``
+    when it is set (list and detail reads may lag a little behind the primary).
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.engine = make_engine(settings.database_url, settings)
+        self.read_engine = (
+            make_engine(settings.database_replica_url, settings)
+            if settings.database_replica_url
+            else self.engine
+        )
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.read_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False)
+
+    @classmethod
+    def bound(
+        cls,
+        engine: AsyncEngine,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        read_sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+    ) -> Database:
+        """A Database over given session factories (tests bind them to one transaction)."""
+        db = cls.__new__(cls)
+        db.engine = db.read_engine = engine
+        db.sessionmaker = sessionmaker
+        db.read_sessionmaker = read_sessionmaker or sessionmaker
+        return db
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
+
+
+@asynccontextmanager
+async def unit_of_work(
+    sessionmaker: async_sessionmaker[AsyncSession], queue: JobQueue | None
+) -> AsyncIterator[AsyncSession]:
+    """One transaction: commit on success, roll back on error.
+
+    Jobs requested inside it (``enqueue_after_commit``) reach Redis only once the
+    transaction has committed; when it rolls back they are dropped.
+    """
+    async with sessionmaker() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            discard_pending_jobs(session)
+            await session.rollback()
+            raise
+        await flush_pending_jobs(session, queue)

@@ -1,0 +1,54 @@
+"""Opaque keyset cursors and pages."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import orjson
+
+from shared.errors import InvalidCursor
+
+T = TypeVar("T")
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+
+def encode_cursor(kind: str, values: Sequence[Any]) -> str:
+    """A URL-safe token carrying the sort key of the last row of a page."""
+    payload = orjson.dumps([kind, list(values)])
+    return base64.urlsafe_b64encode(payload).rstrip(b"=").decode("ascii")
+
+
+def decode_cursor(token: str, kind: str, types: Sequence[type | tuple[type, ...]]) -> list[Any]:
+    """The sort key inside a cursor; InvalidCursor for anything this server did not write."""
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        data = orjson.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    except (ValueError, binascii.Error, UnicodeEncodeError, orjson.JSONDecodeError) as exc:
+        raise InvalidCursor(
+            "the cursor is malformed; use next_cursor from a previous page"
+        ) from exc
+    if (
+        not isinstance(data, list)
+        or len(data) != 2
+        or data[0] != kind
+        or not isinstance(data[1], list)
+        or len(data[1]) != len(types)
+        or not all(
+            isinstance(v, t) and not (isinstance(v, bool) and t is int)
+            for v, t in zip(data[1], types, strict=True)
+        )
+    ):
+        raise InvalidCursor("the cursor does not belong to this list or ordering")
+    return list(data[1])
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None

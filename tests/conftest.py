@@ -1,0 +1,144 @@
+"""Test fixtures: real PostgreSQL (schema built by the migrations) and real Redis.
+
+`make test` starts throw-away servers and exports DATABASE_URL and REDIS_URL. Each test
+runs inside a transaction that is rolled back; code under test that commits only
+releases a savepoint inside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from alembic import command
+from alembic.config import Config
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from services.api.app import create_app
+from shared.auth import service as keys
+from shared.db import Database
+from shared.queue import JobQueue, connect_queue
+from shared.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config(str(ROOT / "alembic.ini"))
+    config.attributes["configure_logger"] = False
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(connection: Connection, revision: str = "head") -> None:
+    command.upgrade(alembic_config(connection), revision)
+
+
+def downgrade(connection: Connection, revision: str) -> None:
+    command.downgrade(alembic_config(connection), revision)
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings(environment="test", rate_limit_per_minute=0)
+
+
+@pytest.fixture(scope="session")
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(settings.database_url, pool_size=10, max_overflow=20)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+            await conn.run_sync(upgrade)
+    except OSError as exc:
+        pytest.exit(f"PostgreSQL is not reachable at DATABASE_URL ({exc}); run `make test`", 3)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    async with engine.connect() as conn:
+        transaction = await conn.begin()
+        try:
+            yield conn
+        finally:
+            if transaction.is_active:
+                await transaction.rollback()
+
+
+@pytest.fixture
+def sessionmaker(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+
+
+@pytest.fixture
+async def session(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    async with sessionmaker() as session:
+        yield session
+
+
+@pytest.fixture
+def db(engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession]) -> Database:
+    return Database.bound(engine, sessionmaker)
+
+
+@pytest.fixture(scope="session")
+async def queue(settings: Settings) -> AsyncIterator[JobQueue]:
+    queue = connect_queue(settings.redis_url)
+    yield queue
+    await queue.close()
+
+
+@pytest.fixture
+async def clean_redis(queue: JobQueue) -> JobQueue:
+    await queue.redis.flushdb()
+    return queue
+
+
+@pytest.fixture
+def app(settings: Settings, db: Database, clean_redis: JobQueue) -> FastAPI:
+    return create_app(settings, db=db, queue=clean_redis)
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+
+
+class KeyFactory:
+    """Creates API keys inside the test transaction and returns auth headers."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def headers(
+        self, *scopes: str, countries: list[str] | None = None, name: str = "test key"
+    ) -> dict[str, str]:
+        created = await keys.create_key(self.session, name, list(scopes), countries)
+        await self.session.commit()
+        return {"Authorization": f"Bearer {created.key}"}
+
+
+@pytest.fixture
+def api_keys(session: AsyncSession) -> KeyFactory:
+    return KeyFactory(session)
