@@ -179,6 +179,7 @@ services_for_test() {
     export REDIS_URL="redis://127.0.0.1:$port/0"
   fi
   export ENVIRONMENT=test LOG_JSON="${LOG_JSON:-false}"
+  export SECRET_KEY="${SECRET_KEY:-test-only-secret-$RANDOM$RANDOM}"
 }
 
 wait_ready() {

@@ -51,10 +51,10 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _secrets_outside_development(self) -> Settings:
-        if self.environment == "production" and (
+        if self.environment != "development" and (
             self.secret_key.get_secret_value() == DEV_SECRET_KEY
         ):
-            raise ValueError("SECRET_KEY must be set in production")
+            raise ValueError(f"SECRET_KEY must be set when ENVIRONMENT={self.environment}")
         return self
 
 

@@ -50,6 +50,9 @@ class WorkerSettings:
     keep_result = 3600
     max_jobs = 10
     allow_abort_jobs = True
+    # On SIGTERM, running jobs get this long to finish before they are cancelled (and,
+    # being idempotent, retried by another worker).
+    job_completion_wait = 120
 
 
 def settings_dict(*, cron: bool) -> dict[str, Any]:
