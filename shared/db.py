@@ -51,6 +51,8 @@ def make_engine(url: str, settings: Settings, **kwargs: Any) -> AsyncEngine:
     connect_args: dict[str, Any] = {
         "server_settings": {
             "application_name": "followup",
+            # JSON built by PostgreSQL then carries UTC offsets.
+            "timezone": "UTC",
             "statement_timeout": str(settings.db_statement_timeout_ms),
         },
     }

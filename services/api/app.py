@@ -79,4 +79,6 @@ def create_app(
 
 
 def _domain_routers() -> list[APIRouter]:
-    return []
+    from services.api.recommendations.router import router as recommendations
+
+    return [recommendations]

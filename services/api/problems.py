@@ -98,7 +98,10 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     errors = []
     for err in exc.errors():
         loc = [p if isinstance(p, int) else str(p) for p in err.get("loc", ())]
-        field = ".".join(str(p) for p in loc[1:]) or ".".join(str(p) for p in loc)
+        if len(loc) > 1 and loc[0] in ("query", "header", "path", "cookie"):
+            field = str(loc[1])  # a repeated parameter's index says nothing to the client
+        else:
+            field = ".".join(str(p) for p in loc[1:]) or ".".join(str(p) for p in loc)
         errors.append(
             {"loc": loc, "field": field, "message": str(err.get("msg")), "type": err.get("type")}
         )

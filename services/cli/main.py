@@ -80,11 +80,19 @@ def worker_health() -> None:
 def migrate(
     revision: Annotated[str, typer.Argument(help="target revision")] = "head",
 ) -> None:
-    """Apply the database migrations (alembic upgrade)."""
+    """Apply the database migrations (alembic upgrade), then refresh the reference lists."""
     from alembic import command
     from alembic.config import Config
 
     command.upgrade(Config(str(ROOT / "alembic.ini")), revision)
+    if revision == "head":
+        run_in_unit_of_work(_sync_reference)
+
+
+async def _sync_reference(session: AsyncSession) -> None:
+    from shared.countries.reference_sync import sync_reference_data
+
+    await session.run_sync(lambda s: sync_reference_data(s.connection()))
 
 
 def run_in_unit_of_work(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
@@ -152,6 +160,10 @@ def api_key_revoke(
     revoked = run_in_unit_of_work(lambda s: keys.revoke_key(s, key))
     out.print(f"revoked {revoked.prefix} ({revoked.name})")
 
+
+from services.cli.parse_cmd import parse  # noqa: E402  (registered after the app exists)
+
+app.command("parse")(parse)
 
 if __name__ == "__main__":
     app()

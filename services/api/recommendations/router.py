@@ -1,0 +1,294 @@
+"""Recommendations: lists with filters, full-text search, facets, exports, tags, updates."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+import orjson
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi.responses import StreamingResponse
+from pydantic import Field
+
+from services.api.deps import (
+    AdminWriter,
+    Reader,
+    ReadSession,
+    RecommendationsWriter,
+    WriteSession,
+)
+from services.api.etag import etag_for, not_modified, required_version
+from services.api.pagination import LimitParam, link_header
+from services.api.problems import PROBLEM_RESPONSES
+from shared.pagination import DEFAULT_LIMIT
+from shared.recommendations import service, validation
+from shared.recommendations.queries import CSV_COLUMNS
+from shared.recommendations.schemas import (
+    Facets,
+    Kind,
+    Position,
+    PositionChangeOut,
+    RecommendationFilter,
+    RecommendationOut,
+    RecommendationPage,
+    RecommendationPatch,
+    Status,
+    UpdateIn,
+    UpdateOut,
+)
+
+router = APIRouter(
+    prefix="/v1/recommendations", tags=["recommendations"], responses=PROBLEM_RESPONSES
+)
+
+JSON = "application/json"
+
+
+def recommendation_filter(
+    country: Annotated[list[str], Query(description="State under review, ISO3")] = [],  # noqa: B006
+    recommending_state: Annotated[list[str], Query(description="recommending State, ISO3")] = [],  # noqa: B006
+    mechanism: Annotated[list[str], Query(description="UPR, CCPR, CRC, ... or SP")] = [],  # noqa: B006
+    cycle: Annotated[list[Annotated[int, Field(ge=1, le=20)]], Query()] = [],  # noqa: B006
+    session: Annotated[list[Annotated[int, Field(ge=1, le=500)]], Query()] = [],  # noqa: B006
+    document: Annotated[list[str], Query(description="document symbol")] = [],  # noqa: B006
+    position: Annotated[list[Position], Query()] = [],  # noqa: B006
+    status: Annotated[list[Status], Query()] = [],  # noqa: B006
+    kind: Annotated[list[Kind], Query(description="recommendation or observation")] = [],  # noqa: B006
+    theme: Annotated[list[str], Query(description="UHRI theme code or name")] = [],  # noqa: B006
+    affected_person: Annotated[list[str], Query()] = [],  # noqa: B006
+    sdg: Annotated[list[str], Query(description="SDG goal (16) or target (16.3)")] = [],  # noqa: B006
+    institution: Annotated[list[str], Query()] = [],  # noqa: B006
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=500, description="full text, web-search syntax")
+    ] = None,
+    updated_since: Annotated[
+        dt.datetime | None, Query(description="ISO 8601; changes after this instant")
+    ] = None,
+    include_deleted: Annotated[
+        bool, Query(description="with updated_since: deletions come back as tombstones")
+    ] = False,
+) -> RecommendationFilter:
+    problems = validation.Problems("query")
+    goals, targets = validation.sdg(sdg, "sdg", problems)
+    if updated_since is not None and updated_since.tzinfo is None:
+        updated_since = updated_since.replace(tzinfo=dt.UTC)
+    f = RecommendationFilter(
+        countries=validation.countries(country, "country", problems),
+        recommending_states=validation.countries(
+            recommending_state, "recommending_state", problems
+        ),
+        mechanisms=validation.mechanism_codes(mechanism, "mechanism", problems),
+        cycles=tuple(dict.fromkeys(cycle)),
+        sessions=tuple(dict.fromkeys(session)),
+        documents=tuple(d.strip() for d in document if d.strip()),
+        positions=tuple(dict.fromkeys(position)),
+        statuses=tuple(dict.fromkeys(status)),
+        kinds=tuple(dict.fromkeys(kind)),
+        themes=validation.themes(theme, "theme", problems),
+        affected_persons=validation.affected_persons(affected_person, "affected_person", problems),
+        sdg_goals=goals,
+        sdg_targets=targets,
+        institutions=validation.institutions(institution, "institution", problems),
+        q=q.strip() if q and q.strip() else None,
+        updated_since=updated_since,
+        include_deleted=include_deleted and updated_since is not None,
+    )
+    if include_deleted and updated_since is None:
+        problems.add("include_deleted", "include_deleted needs updated_since")
+    problems.raise_if_any()
+    return f
+
+
+Filter = Annotated[RecommendationFilter, Depends(recommendation_filter)]
+
+
+@router.get("", response_model=RecommendationPage, summary="List recommendations")
+async def list_recommendations(
+    request: Request,
+    session: ReadSession,
+    _reader: Reader,
+    f: Filter,
+    limit: LimitParam = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+) -> Response:
+    """Recommendations matching every filter given (values of one filter are alternatives).
+
+    Order: State under review, document date, then paragraph in natural order (115.2
+    before 115.10); with `q`, relevance; with `updated_since`, the time of the change
+    (for delta sync: keep the last page's `next_cursor`, or the newest `updated_at` seen).
+    Pages are keyset-based: follow `next_cursor` or the `Link` header.
+    """
+    page = await service.list_page(session, f, cursor=cursor, limit=limit)
+    body = (
+        '{"items":['
+        + ",".join(page.items)
+        + '],"next_cursor":'
+        + orjson.dumps(page.next_cursor).decode()
+        + "}"
+    )
+    response = Response(content=body.encode(), media_type=JSON)
+    link_header(request, response, page.next_cursor)
+    return response
+
+
+@router.get("/facets", response_model=Facets, summary="Counts by facet")
+async def recommendation_facets(session: ReadSession, _reader: Reader, f: Filter) -> Facets:
+    """Counts of the matching recommendations by position, status, theme, SDG goal,
+    recommending State and cycle (same filters as the list)."""
+    return await service.facets(session, f)
+
+
+def _csv_line(values: list[object]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(["" if v is None else v for v in values])
+    return buffer.getvalue()
+
+
+@router.get(
+    "/export.csv",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "CSV, one row each"}},
+    summary="Export as CSV",
+)
+async def export_csv(session: ReadSession, _reader: Reader, f: Filter) -> StreamingResponse:
+    """All matching recommendations as CSV (streamed; multi-valued cells joined by `; `)."""
+
+    async def rows() -> AsyncIterator[bytes]:
+        yield _csv_line(list(CSV_COLUMNS)).encode()
+        async for batch in service.export_rows(session, f, json_rows=False):
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            writer.writerows(batch)
+            yield buffer.getvalue().encode()
+
+    return StreamingResponse(
+        rows(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="recommendations.csv"'},
+    )
+
+
+@router.get(
+    "/export.ndjson",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/x-ndjson": {}}, "description": "one JSON a line"}},
+    summary="Export as NDJSON",
+)
+async def export_ndjson(session: ReadSession, _reader: Reader, f: Filter) -> StreamingResponse:
+    """All matching recommendations, one JSON object a line (streamed)."""
+
+    async def rows() -> AsyncIterator[bytes]:
+        async for batch in service.export_rows(session, f, json_rows=True):
+            yield ("\n".join(r[0] for r in batch) + "\n").encode()
+
+    return StreamingResponse(rows(), media_type="application/x-ndjson")
+
+
+@router.patch(
+    "/{rec_id}",
+    response_model=RecommendationOut,
+    responses={
+        412: PROBLEM_RESPONSES[400] | {"description": "Stale version"},
+        428: PROBLEM_RESPONSES[400] | {"description": "If-Match required"},
+    },
+    summary="Change themes, affected persons, SDG targets, institutions",
+)
+async def patch_recommendation(
+    rec_id: uuid.UUID,
+    changes: RecommendationPatch,
+    request: Request,
+    session: WriteSession,
+    actor: RecommendationsWriter,
+) -> Response:
+    """Change the tags of a recommendation. Needs `recommendations:write` for the State
+    under review and `If-Match` with the current ETag (428 without it, 412 when another
+    editor changed it first)."""
+    version = required_version(request)
+    await service.patch(session, actor, rec_id, version, changes)
+    item = await service.get_item(session, str(rec_id))
+    return Response(
+        content=item.json.encode(), media_type=JSON, headers={"ETag": etag_for(item.version)}
+    )
+
+
+@router.delete("/{rec_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete (tombstone)")
+async def delete_recommendation(
+    rec_id: uuid.UUID, session: WriteSession, actor: AdminWriter
+) -> Response:
+    """Delete a recommendation (admin). It stays as a tombstone for delta-sync clients."""
+    await service.delete(session, actor, rec_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/{rec_id}/updates",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UpdateOut,
+    summary="Report progress",
+)
+async def add_update(
+    rec_id: uuid.UUID,
+    data: UpdateIn,
+    request: Request,
+    response: Response,
+    session: WriteSession,
+    actor: RecommendationsWriter,
+) -> UpdateOut:
+    """Append an implementation update (status, narrative, evidence, source). Updates are
+    never changed or removed: the history is the accountability record. The
+    recommendation takes the update's status."""
+    out = await service.add_update(session, actor, rec_id, data)
+    response.headers["Location"] = str(
+        request.url_for("get_update", rec_id=str(rec_id), update_id=str(out.id))
+    )
+    return out
+
+
+@router.get("/{rec_id}/updates", response_model=list[UpdateOut], summary="Progress history")
+async def list_updates(rec_id: uuid.UUID, session: ReadSession, _reader: Reader) -> list[UpdateOut]:
+    """Every implementation update of a recommendation, oldest first."""
+    return await service.list_updates(session, rec_id)
+
+
+@router.get("/{rec_id}/updates/{update_id}", response_model=UpdateOut, summary="One update")
+async def get_update(
+    rec_id: uuid.UUID, update_id: uuid.UUID, session: ReadSession, _reader: Reader
+) -> UpdateOut:
+    """One implementation update."""
+    return await service.get_update(session, rec_id, update_id)
+
+
+@router.get(
+    "/{rec_id}/positions", response_model=list[PositionChangeOut], summary="Position history"
+)
+async def position_history(
+    rec_id: uuid.UUID, session: ReadSession, _reader: Reader
+) -> list[PositionChangeOut]:
+    """Every position the recommendation has had, with the document that stated it."""
+    return await service.position_history(session, rec_id)
+
+
+# Declared last: a ref contains slashes, so this path parameter would shadow the routes above.
+@router.get(
+    "/{ident:path}",
+    response_model=RecommendationOut,
+    responses={304: {"description": "Not modified"}},
+    summary="One recommendation",
+)
+async def get_recommendation(
+    ident: str, request: Request, session: ReadSession, _reader: Reader
+) -> Response:
+    """A recommendation by UUID or by `ref` (`A/HRC/43/15#122.3`, URL-encoded).
+
+    Carries an `ETag`; send it back in `If-None-Match` to get 304 when unchanged, and in
+    `If-Match` when you change the recommendation.
+    """
+    item = await service.get_item(session, ident)
+    etag = etag_for(item.version)
+    if not_modified(request, etag):
+        return Response(status_code=304, headers={"ETag": etag})
+    return Response(content=item.json.encode(), media_type=JSON, headers={"ETag": etag})

@@ -1,0 +1,166 @@
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Computed,
+    Date,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.db import Base, Timestamps, UUIDPrimaryKey
+
+POSITIONS = ("supported", "noted", "partially_supported", "pending", "no_position")
+STATUSES = (
+    "no_information",
+    "not_started",
+    "in_progress",
+    "partially_implemented",
+    "implemented",
+)
+UPDATE_SOURCES = ("government", "nhri", "civil_society", "un")
+KINDS = ("recommendation", "observation")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Recommendation(UUIDPrimaryKey, Timestamps, Base):
+    """A recommendation addressed to a State, identified by ``ref`` = symbol#paragraph."""
+
+    __tablename__ = "recommendations"
+    __table_args__ = (
+        CheckConstraint(_in("position", POSITIONS), name="position"),
+        CheckConstraint(_in("status", STATUSES), name="status"),
+        CheckConstraint(_in("kind", KINDS), name="kind"),
+        # The default order of lists: State, document date, paragraph in natural order.
+        Index(
+            "ix_recommendations_order",
+            "state_under_review",
+            "document_date",
+            "paragraph_key",
+            "id",
+        ),
+        Index("ix_recommendations_updated", "updated_at", "id"),
+        Index("ix_recommendations_themes", "themes", postgresql_using="gin"),
+        Index("ix_recommendations_affected_persons", "affected_persons", postgresql_using="gin"),
+        Index("ix_recommendations_sdg_targets", "sdg_targets", postgresql_using="gin"),
+        Index("ix_recommendations_sdg_goals", "sdg_goals", postgresql_using="gin"),
+        Index("ix_recommendations_institutions", "institutions", postgresql_using="gin"),
+        Index("ix_recommendations_search", "search", postgresql_using="gin"),
+        Index("ix_recommendations_position", "state_under_review", "position"),
+        Index("ix_recommendations_status", "state_under_review", "status"),
+        Index("ix_recommendations_cycle", "cycle", "state_under_review"),
+        Index("ix_recommendations_session", "session"),
+        Index("ix_recommendations_mechanism", "mechanism", "state_under_review"),
+    )
+
+    ref: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), default="recommendation")
+    document_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("documents.id", ondelete="RESTRICT"), index=True
+    )
+    document_symbol: Mapped[str] = mapped_column(String(100), index=True)
+    document_date: Mapped[dt.date] = mapped_column(Date)
+    paragraph: Mapped[str] = mapped_column(String(50))
+    # Natural order of paragraphs: "115.2" -> {115, 2} sorts before "115.10" -> {115, 10}.
+    paragraph_key: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    printed_number: Mapped[str | None] = mapped_column(String(50))
+    text: Mapped[str] = mapped_column(Text)
+    state_under_review: Mapped[str] = mapped_column(ForeignKey("countries.iso3"))
+    mechanism: Mapped[str] = mapped_column(ForeignKey("mechanisms.code"))
+    cycle: Mapped[int | None] = mapped_column(SmallInteger)
+    session: Mapped[int | None] = mapped_column(SmallInteger)
+    position: Mapped[str] = mapped_column(String(30), default="no_position")
+    position_raw: Mapped[str | None] = mapped_column(Text)
+    position_source: Mapped[str | None] = mapped_column(String(100))
+    themes: Mapped[list[str]] = mapped_column(ARRAY(String(200)), default=list)
+    affected_persons: Mapped[list[str]] = mapped_column(ARRAY(String(200)), default=list)
+    sdg_targets: Mapped[list[str]] = mapped_column(ARRAY(String(10)), default=list)
+    sdg_goals: Mapped[list[int]] = mapped_column(ARRAY(SmallInteger), default=list)
+    institutions: Mapped[list[str]] = mapped_column(ARRAY(String(300)), default=list)
+    status: Mapped[str] = mapped_column(String(30), default="no_information")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    deleted_at: Mapped[dt.datetime | None]
+    search: Mapped[str] = mapped_column(
+        TSVECTOR,
+        Computed("to_tsvector('english'::regconfig, text)", persisted=True),
+        deferred=True,
+    )
+
+
+class RecommendingState(Base):
+    """A State that made a recommendation, as printed, with its ISO3 code when resolved."""
+
+    __tablename__ = "recommending_states"
+    __table_args__ = (
+        UniqueConstraint("recommendation_id", "ordinal"),
+        Index("ix_recommending_states_iso3", "iso3", "recommendation_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    recommendation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("recommendations.id", ondelete="CASCADE")
+    )
+    ordinal: Mapped[int] = mapped_column(SmallInteger)
+    name: Mapped[str] = mapped_column(String(300))
+    iso3: Mapped[str | None] = mapped_column(ForeignKey("countries.iso3"))
+
+
+class ImplementationUpdate(UUIDPrimaryKey, Base):
+    """An append-only progress report; the history is the accountability record."""
+
+    __tablename__ = "implementation_updates"
+    __table_args__ = (
+        CheckConstraint(_in("status", STATUSES), name="status"),
+        CheckConstraint(_in("source", UPDATE_SOURCES), name="source"),
+        Index(None, "recommendation_id", "created_at"),
+    )
+
+    recommendation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("recommendations.id", ondelete="RESTRICT")
+    )
+    status: Mapped[str] = mapped_column(String(30))
+    narrative: Mapped[str] = mapped_column(Text)
+    evidence_links: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    source: Mapped[str] = mapped_column(String(30))
+    author: Mapped[str | None] = mapped_column(String(300))
+    reported_on: Mapped[dt.date] = mapped_column(Date)
+    api_key_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("api_keys.id", ondelete="SET NULL")
+    )
+    # clock_timestamp(): updates added in one transaction keep their order.
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.clock_timestamp())
+
+
+class PositionChange(Base):
+    """Every position a recommendation has had, with the document that stated it."""
+
+    __tablename__ = "position_changes"
+    __table_args__ = (
+        CheckConstraint(_in("position", POSITIONS), name="position"),
+        Index(None, "recommendation_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    recommendation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("recommendations.id", ondelete="CASCADE")
+    )
+    position: Mapped[str] = mapped_column(String(30))
+    position_raw: Mapped[str | None] = mapped_column(Text)
+    source_symbol: Mapped[str | None] = mapped_column(String(100))
+    changed_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())

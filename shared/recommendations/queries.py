@@ -1,0 +1,217 @@
+"""SQL for recommendation lists, facets and exports.
+
+Lists are the hot path: PostgreSQL builds each item's JSON (with its recommending States
+aggregated in the same statement), and the API streams the text through without
+decoding it, so a page costs one statement whatever its size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared.recommendations.schemas import RecommendationFilter
+
+ITEM_JSON = """json_build_object(
+    'id', r.id,
+    'ref', r.ref,
+    'kind', r.kind,
+    'paragraph', r.paragraph,
+    'text', r.text,
+    'state_under_review', r.state_under_review,
+    'recommending_states', coalesce((
+        SELECT json_agg(json_build_object('iso3', s.iso3, 'name', s.name) ORDER BY s.ordinal)
+        FROM recommending_states s WHERE s.recommendation_id = r.id
+    ), '[]'::json),
+    'mechanism', r.mechanism,
+    'cycle', r.cycle,
+    'session', r.session,
+    'document', json_build_object('symbol', r.document_symbol, 'kind', d.kind, 'date', d.date),
+    'position', r.position,
+    'position_source', r.position_source,
+    'themes', r.themes,
+    'affected_persons', r.affected_persons,
+    'sdg_targets', r.sdg_targets,
+    'institutions', r.institutions,
+    'status', r.status,
+    'version', r.version,
+    'created_at', r.created_at,
+    'updated_at', r.updated_at
+)::text"""
+
+TOMBSTONE_JSON = """json_build_object(
+    'id', r.id, 'ref', r.ref, 'deleted', true,
+    'deleted_at', r.deleted_at, 'updated_at', r.updated_at
+)::text"""
+
+FROM = "recommendations r LEFT JOIN documents d ON d.id = r.document_id"
+
+
+@dataclass
+class Where:
+    """WHERE clauses and their bound parameters, built from a filter."""
+
+    clauses: list[str] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+    uses_search: bool = False
+
+    def add(self, clause: str, **params: Any) -> None:
+        self.clauses.append(clause)
+        self.params.update(params)
+
+    def sql(self) -> str:
+        return " AND ".join(self.clauses) if self.clauses else "TRUE"
+
+
+def where(f: RecommendationFilter, *, include_deleted: bool = False) -> Where:
+    w = Where()
+    if not include_deleted:
+        w.add("r.deleted_at IS NULL")
+    if f.countries:
+        w.add("r.state_under_review = ANY(:countries)", countries=list(f.countries))
+    if f.recommending_states:
+        w.add(
+            "EXISTS (SELECT 1 FROM recommending_states rs"
+            " WHERE rs.recommendation_id = r.id AND rs.iso3 = ANY(:recommending_states))",
+            recommending_states=list(f.recommending_states),
+        )
+    if f.mechanisms:
+        w.add("r.mechanism = ANY(:mechanisms)", mechanisms=list(f.mechanisms))
+    if f.cycles:
+        w.add("r.cycle = ANY(:cycles)", cycles=list(f.cycles))
+    if f.sessions:
+        w.add("r.session = ANY(:sessions)", sessions=list(f.sessions))
+    if f.documents:
+        w.add("r.document_symbol = ANY(:documents)", documents=list(f.documents))
+    if f.positions:
+        w.add("r.position = ANY(:positions)", positions=list(f.positions))
+    if f.statuses:
+        w.add("r.status = ANY(:statuses)", statuses=list(f.statuses))
+    if f.kinds:
+        w.add("r.kind = ANY(:kinds)", kinds=list(f.kinds))
+    if f.themes:
+        w.add("r.themes && CAST(:themes AS varchar[])", themes=list(f.themes))
+    if f.affected_persons:
+        w.add(
+            "r.affected_persons && CAST(:affected_persons AS varchar[])",
+            affected_persons=list(f.affected_persons),
+        )
+    if f.sdg_goals and f.sdg_targets:
+        w.add(
+            "(r.sdg_goals && CAST(:sdg_goals AS smallint[])"
+            " OR r.sdg_targets && CAST(:sdg_targets AS varchar[]))",
+            sdg_goals=list(f.sdg_goals),
+            sdg_targets=list(f.sdg_targets),
+        )
+    elif f.sdg_goals:
+        w.add("r.sdg_goals && CAST(:sdg_goals AS smallint[])", sdg_goals=list(f.sdg_goals))
+    elif f.sdg_targets:
+        w.add("r.sdg_targets && CAST(:sdg_targets AS varchar[])", sdg_targets=list(f.sdg_targets))
+    if f.institutions:
+        w.add(
+            "r.institutions && CAST(:institutions AS varchar[])",
+            institutions=list(f.institutions),
+        )
+    if f.q:
+        w.uses_search = True
+        w.add("r.search @@ query", q=f.q)
+    if f.updated_since is not None:
+        w.add("r.updated_at > :updated_since", updated_since=f.updated_since)
+    return w
+
+
+def search_from(w: Where) -> str:
+    # The tsquery sits in FROM so PostgreSQL builds it once, not once per row.
+    if w.uses_search:
+        return f"{FROM}, websearch_to_tsquery('english', :q) query"
+    return FROM
+
+
+ORDER_NATURAL = "r.state_under_review, r.document_date, r.paragraph_key, r.id"
+ORDER_UPDATED = "r.updated_at, r.id"
+ORDER_RANK = "rank DESC, r.id"
+
+
+def list_sql(w: Where, order: str, *, keyset: str | None, limit: int, tombstones: bool) -> str:
+    item = f"CASE WHEN r.deleted_at IS NULL THEN {ITEM_JSON} ELSE {TOMBSTONE_JSON} END"
+    rank = ", ts_rank(r.search, query)::float8 AS rank" if w.uses_search else ""
+    clauses = w.sql() + (f" AND {keyset}" if keyset else "")
+    body = item if tombstones else ITEM_JSON
+    return (
+        f"SELECT {body} AS item, r.id, r.state_under_review, r.document_date,"
+        f" r.paragraph_key, r.updated_at{rank}"
+        f" FROM {search_from(w)} WHERE {clauses} ORDER BY {order} LIMIT {int(limit)}"
+    )
+
+
+KEYSET_NATURAL = (
+    "(r.state_under_review, r.document_date, r.paragraph_key, r.id)"
+    " > (:k_state, :k_date, CAST(:k_para AS integer[]), :k_id)"
+)
+KEYSET_UPDATED = "(r.updated_at, r.id) > (:k_updated, :k_id)"
+
+
+def keyset_rank() -> str:
+    # Descending rank, ascending id: rows after (rank0, id0) have rank < rank0, or the
+    # same rank and a larger id.
+    return (
+        "(ts_rank(r.search, query)::float8 < :k_rank"
+        " OR (ts_rank(r.search, query)::float8 = :k_rank AND r.id > :k_id))"
+    )
+
+
+def facets_sql(w: Where) -> str:
+    return f"""
+WITH f AS MATERIALIZED (
+    SELECT r.id, r.position, r.status, r.themes, r.sdg_goals, r.cycle
+    FROM {search_from(w)} WHERE {w.sql()}
+)
+SELECT 'total' AS facet, '' AS value, count(*) AS n FROM f
+UNION ALL SELECT 'position', f.position, count(*) FROM f GROUP BY f.position
+UNION ALL SELECT 'status', f.status, count(*) FROM f GROUP BY f.status
+UNION ALL SELECT 'theme', t, count(*) FROM f, unnest(f.themes) t GROUP BY t
+UNION ALL SELECT 'sdg_goal', g::text, count(*) FROM f, unnest(f.sdg_goals) g GROUP BY g
+UNION ALL SELECT 'cycle', f.cycle::text, count(*) FROM f WHERE f.cycle IS NOT NULL GROUP BY f.cycle
+UNION ALL SELECT 'recommending_state', s.iso3, count(DISTINCT f.id)
+    FROM f JOIN recommending_states s ON s.recommendation_id = f.id
+    WHERE s.iso3 IS NOT NULL GROUP BY s.iso3
+"""
+
+
+CSV_COLUMNS = (
+    "id",
+    "ref",
+    "kind",
+    "state_under_review",
+    "document",
+    "document_date",
+    "paragraph",
+    "text",
+    "recommending_states",
+    "mechanism",
+    "cycle",
+    "session",
+    "position",
+    "position_source",
+    "themes",
+    "affected_persons",
+    "sdg_targets",
+    "institutions",
+    "status",
+    "updated_at",
+)
+
+
+def export_sql(w: Where, *, json_rows: bool) -> str:
+    if json_rows:
+        select = ITEM_JSON
+    else:
+        select = """r.id::text, r.ref, r.kind, r.state_under_review, r.document_symbol,
+            d.date::text, r.paragraph, r.text,
+            coalesce((SELECT string_agg(coalesce(s.iso3, s.name), '; ' ORDER BY s.ordinal)
+                      FROM recommending_states s WHERE s.recommendation_id = r.id), ''),
+            r.mechanism, r.cycle::text, r.session::text, r.position,
+            coalesce(r.position_source, ''), array_to_string(r.themes, '; '),
+            array_to_string(r.affected_persons, '; '), array_to_string(r.sdg_targets, '; '),
+            array_to_string(r.institutions, '; '), r.status, r.updated_at::text"""
+    return f"SELECT {select} FROM {search_from(w)} WHERE {w.sql()} ORDER BY {ORDER_NATURAL}"

@@ -1,0 +1,172 @@
+"""All SQL of recommendations."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from sqlalchemy import Row, func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.recommendations import queries
+from shared.recommendations.models import (
+    ImplementationUpdate,
+    PositionChange,
+    Recommendation,
+)
+from shared.recommendations.schemas import RecommendationFilter
+
+EXPORT_BATCH = 1000
+
+
+class RecommendationRepository:
+    """Writes stamp clock_timestamp(), not now(): several changes in one transaction then
+    keep their order for delta-sync clients."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def page(
+        self,
+        f: RecommendationFilter,
+        *,
+        order: str,
+        keyset: str | None,
+        keyset_params: dict[str, Any],
+        limit: int,
+    ) -> Sequence[Row[Any]]:
+        w = queries.where(f, include_deleted=f.include_deleted)
+        tombstones = f.include_deleted
+        order_sql = {
+            "natural": queries.ORDER_NATURAL,
+            "updated": queries.ORDER_UPDATED,
+            "rank": queries.ORDER_RANK,
+        }[order]
+        sql = queries.list_sql(w, order_sql, keyset=keyset, limit=limit, tombstones=tombstones)
+        result = await self.session.execute(text(sql), {**w.params, **keyset_params})
+        return result.all()
+
+    async def item_json(self, ident: uuid.UUID | str) -> Row[Any] | None:
+        column = "r.id" if isinstance(ident, uuid.UUID) else "r.ref"
+        sql = (
+            f"SELECT {queries.ITEM_JSON} AS item, r.id, r.version, r.state_under_review"
+            f" FROM {queries.FROM} WHERE {column} = :ident AND r.deleted_at IS NULL"
+        )
+        return (await self.session.execute(text(sql), {"ident": ident})).first()
+
+    async def get(self, rec_id: uuid.UUID, *, for_update: bool = False) -> Recommendation | None:
+        query = select(Recommendation).where(
+            Recommendation.id == rec_id, Recommendation.deleted_at.is_(None)
+        )
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def update_if_version(
+        self, rec_id: uuid.UUID, version: int, values: dict[str, Any]
+    ) -> int | None:
+        """Apply ``values`` when the row is still at ``version``; the new version, or None."""
+        result = await self.session.execute(
+            update(Recommendation)
+            .where(
+                Recommendation.id == rec_id,
+                Recommendation.version == version,
+                Recommendation.deleted_at.is_(None),
+            )
+            .values(**values, version=Recommendation.version + 1, updated_at=func.clock_timestamp())
+            .returning(Recommendation.version)
+            .execution_options(synchronize_session=False)
+        )
+        return result.scalar_one_or_none()
+
+    async def set_status(self, rec_id: uuid.UUID, status: str) -> tuple[str, int]:
+        """Record the latest status; returns (previous status, new version)."""
+        result = await self.session.execute(
+            text(
+                "UPDATE recommendations r SET status = :status, version = r.version + 1,"
+                " updated_at = clock_timestamp() FROM (SELECT id, status FROM recommendations"
+                " WHERE id = :id FOR UPDATE) old WHERE r.id = old.id"
+                " RETURNING old.status, r.version"
+            ),
+            {"id": rec_id, "status": status},
+        )
+        previous, version = result.one()
+        return str(previous), int(version)
+
+    def add_update(self, row: ImplementationUpdate) -> None:
+        self.session.add(row)
+
+    async def updates(self, rec_id: uuid.UUID) -> Sequence[ImplementationUpdate]:
+        result = await self.session.execute(
+            select(ImplementationUpdate)
+            .where(ImplementationUpdate.recommendation_id == rec_id)
+            .order_by(ImplementationUpdate.created_at, ImplementationUpdate.id)
+        )
+        return result.scalars().all()
+
+    async def update(self, rec_id: uuid.UUID, update_id: uuid.UUID) -> ImplementationUpdate | None:
+        result = await self.session.execute(
+            select(ImplementationUpdate).where(
+                ImplementationUpdate.recommendation_id == rec_id,
+                ImplementationUpdate.id == update_id,
+            )
+        )
+        return result.scalar_one_or_none()
+
+    async def position_history(self, rec_id: uuid.UUID) -> Sequence[PositionChange]:
+        result = await self.session.execute(
+            select(PositionChange)
+            .where(PositionChange.recommendation_id == rec_id)
+            .order_by(PositionChange.id)
+        )
+        return result.scalars().all()
+
+    async def facets(self, f: RecommendationFilter) -> Sequence[Row[str, str, int]]:
+        w = queries.where(f)
+        return (await self.session.execute(text(queries.facets_sql(w)), w.params)).all()
+
+    async def export(
+        self, f: RecommendationFilter, *, json_rows: bool
+    ) -> AsyncIterator[Sequence[Row[Any]]]:
+        """Rows in batches through a server-side cursor: memory stays flat at any size."""
+        w = queries.where(f)
+        result = await self.session.stream(
+            text(queries.export_sql(w, json_rows=json_rows)).execution_options(
+                yield_per=EXPORT_BATCH
+            ),
+            w.params,
+        )
+        async for batch in result.partitions(EXPORT_BATCH):
+            yield batch
+
+    async def soft_delete(self, rec_id: uuid.UUID) -> bool:
+        result = await self.session.execute(
+            update(Recommendation)
+            .where(Recommendation.id == rec_id, Recommendation.deleted_at.is_(None))
+            .values(
+                deleted_at=func.clock_timestamp(), updated_at=func.clock_timestamp(), version=Recommendation.version + 1
+            )
+            .returning(Recommendation.id)
+            .execution_options(synchronize_session=False)
+        )
+        return result.scalar_one_or_none() is not None
+
+
+def natural_key(paragraph: str) -> list[int]:
+    """The sort key of a paragraph id: its numbers, so 115.2 sorts before 115.10."""
+    numbers: list[int] = []
+    current = ""
+    for ch in paragraph:
+        if ch.isdigit():
+            current += ch
+        elif current:
+            numbers.append(int(current))
+            current = ""
+    if current:
+        numbers.append(int(current))
+    return [min(n, 2_000_000_000) for n in numbers] or [0]
+
+
+def sdg_goals_of(targets: Sequence[str]) -> list[int]:
+    return sorted({int(t.split(".")[0]) for t in targets if t.split(".")[0].isdigit()})

@@ -1,0 +1,146 @@
+"""Input and output shapes of recommendations (the field names are a public contract)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
+
+Position = Literal["supported", "noted", "partially_supported", "pending", "no_position"]
+Status = Literal[
+    "no_information", "not_started", "in_progress", "partially_implemented", "implemented"
+]
+UpdateSource = Literal["government", "nhri", "civil_society", "un"]
+Kind = Literal["recommendation", "observation"]
+
+
+class RecommendingStateOut(BaseModel):
+    iso3: str | None
+    name: str
+
+
+class DocumentRef(BaseModel):
+    symbol: str
+    kind: str | None
+    date: dt.date | None
+
+
+class RecommendationOut(BaseModel):
+    id: uuid.UUID
+    ref: str
+    kind: Kind
+    paragraph: str
+    text: str
+    state_under_review: str
+    recommending_states: list[RecommendingStateOut]
+    mechanism: str
+    cycle: int | None
+    session: int | None
+    document: DocumentRef
+    position: Position
+    position_source: str | None
+    themes: list[str]
+    affected_persons: list[str]
+    sdg_targets: list[str]
+    institutions: list[str]
+    status: Status
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class Tombstone(BaseModel):
+    """A recommendation deleted since ``updated_since`` (with ``include_deleted=true``)."""
+
+    id: uuid.UUID
+    ref: str
+    deleted: Literal[True]
+    deleted_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class RecommendationPage(BaseModel):
+    items: list[RecommendationOut | Tombstone]
+    next_cursor: str | None
+
+
+class RecommendationPatch(BaseModel):
+    """The tags a follow-up team maintains; every field is optional, absent = unchanged."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    themes: list[str] | None = Field(default=None, max_length=100)
+    affected_persons: list[str] | None = Field(default=None, max_length=100)
+    sdg_targets: list[str] | None = Field(default=None, max_length=169)
+    institutions: list[str] | None = Field(default=None, max_length=100)
+
+
+class UpdateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Status
+    narrative: str = Field(min_length=1, max_length=20_000)
+    evidence_links: list[AnyHttpUrl] = Field(default_factory=list, max_length=50)
+    source: UpdateSource
+    author: str | None = Field(default=None, max_length=300)
+    reported_on: dt.date | None = None
+
+
+class UpdateOut(BaseModel):
+    id: uuid.UUID
+    recommendation_id: uuid.UUID
+    status: Status
+    narrative: str
+    evidence_links: list[str]
+    source: UpdateSource
+    author: str | None
+    reported_on: dt.date
+    created_at: dt.datetime
+
+
+class PositionChangeOut(BaseModel):
+    position: Position
+    position_raw: str | None
+    source_symbol: str | None
+    changed_at: dt.datetime
+
+
+class FacetValue(BaseModel):
+    value: str
+    count: int
+
+
+class Facets(BaseModel):
+    total: int
+    position: list[FacetValue]
+    status: list[FacetValue]
+    theme: list[FacetValue]
+    sdg_goal: list[FacetValue]
+    recommending_state: list[FacetValue]
+    cycle: list[FacetValue]
+
+
+@dataclass(frozen=True, slots=True)
+class RecommendationFilter:
+    """The list filters; values within one filter are alternatives (OR), filters combine (AND)."""
+
+    countries: tuple[str, ...] = ()
+    recommending_states: tuple[str, ...] = ()
+    mechanisms: tuple[str, ...] = ()
+    cycles: tuple[int, ...] = ()
+    sessions: tuple[int, ...] = ()
+    documents: tuple[str, ...] = ()
+    positions: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
+    affected_persons: tuple[str, ...] = ()
+    sdg_goals: tuple[int, ...] = ()
+    sdg_targets: tuple[str, ...] = ()
+    institutions: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    q: str | None = None
+    updated_since: dt.datetime | None = None
+    include_deleted: bool = False
