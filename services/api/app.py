@@ -79,6 +79,9 @@ def create_app(
 
 
 def _domain_routers() -> list[APIRouter]:
+    from services.api.catalog.router import router as catalog
+    from services.api.documents.router import router as documents
+    from services.api.progress.router import router as progress
     from services.api.recommendations.router import router as recommendations
 
-    return [recommendations]
+    return [catalog, documents, progress, recommendations]

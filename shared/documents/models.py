@@ -52,6 +52,3 @@ class DocumentFile(Base):
 
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     content: Mapped[bytes] = mapped_column(LargeBinary)
-
-
-

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
@@ -145,7 +146,9 @@ class RecommendationRepository:
             update(Recommendation)
             .where(Recommendation.id == rec_id, Recommendation.deleted_at.is_(None))
             .values(
-                deleted_at=func.clock_timestamp(), updated_at=func.clock_timestamp(), version=Recommendation.version + 1
+                deleted_at=func.clock_timestamp(),
+                updated_at=func.clock_timestamp(),
+                version=Recommendation.version + 1,
             )
             .returning(Recommendation.id)
             .execution_options(synchronize_session=False)
@@ -170,3 +173,71 @@ def natural_key(paragraph: str) -> list[int]:
 
 def sdg_goals_of(targets: Sequence[str]) -> list[int]:
     return sorted({int(t.split(".")[0]) for t in targets if t.split(".")[0].isdigit()})
+
+
+_STATS_WHERE = (
+    "r.deleted_at IS NULL"
+    " AND (CAST(:country AS varchar) IS NULL OR r.state_under_review = :country)"
+    " AND (CAST(:cycle AS smallint) IS NULL OR r.cycle = :cycle)"
+)
+
+_BY_TAG = """
+SELECT tag::text, count(*),
+       count(*) FILTER (WHERE r.position IN ('supported', 'partially_supported')),
+       count(*) FILTER (WHERE r.position IN ('supported', 'partially_supported')
+                         AND r.status = 'implemented')
+FROM recommendations r, unnest(r.{column}) tag
+WHERE {where} GROUP BY tag ORDER BY count(*) DESC, tag
+"""
+
+_OVER_TIME = """
+WITH recs AS (SELECT r.id FROM recommendations r WHERE {where}),
+changes AS (
+    SELECT DISTINCT ON (u.recommendation_id, date_trunc('month', u.reported_on))
+           u.recommendation_id AS id, date_trunc('month', u.reported_on)::date AS m, u.status
+    FROM implementation_updates u JOIN recs ON recs.id = u.recommendation_id
+    ORDER BY u.recommendation_id, date_trunc('month', u.reported_on),
+             u.reported_on DESC, u.created_at DESC
+),
+spans AS (SELECT id, m, status, lead(m) OVER (PARTITION BY id ORDER BY m) AS until FROM changes),
+months AS (
+    SELECT generate_series(min(m), date_trunc('month', current_date)::date,
+                           interval '1 month')::date AS m
+    FROM changes
+)
+SELECT months.m, spans.status, count(*)
+FROM months JOIN spans ON spans.m <= months.m AND (spans.until IS NULL OR spans.until > months.m)
+GROUP BY months.m, spans.status ORDER BY months.m, spans.status
+"""
+
+
+class StatsRepository:
+    """Aggregates over recommendations for progress statistics."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def _params(self, country: str | None, cycle: int | None) -> dict[str, Any]:
+        return {"country": country, "cycle": cycle}
+
+    async def position_status(
+        self, country: str | None, cycle: int | None
+    ) -> Sequence[Row[str, str, int]]:
+        sql = (
+            "SELECT r.position, r.status, count(*) FROM recommendations r"
+            f" WHERE {_STATS_WHERE} GROUP BY r.position, r.status ORDER BY 1, 2"
+        )
+        return (await self.session.execute(text(sql), self._params(country, cycle))).all()
+
+    async def by_tag(
+        self, column: str, country: str | None, cycle: int | None
+    ) -> Sequence[Row[str, int, int, int]]:
+        assert column in ("themes", "sdg_goals")
+        sql = _BY_TAG.format(column=column, where=_STATS_WHERE)
+        return (await self.session.execute(text(sql), self._params(country, cycle))).all()
+
+    async def over_time(
+        self, country: str | None, cycle: int | None
+    ) -> Sequence[Row[dt.date, str, int]]:
+        sql = _OVER_TIME.format(where=_STATS_WHERE)
+        return (await self.session.execute(text(sql), self._params(country, cycle))).all()

@@ -58,7 +58,9 @@ async def recommendation(
     institutions: Sequence[str] = (),
     kind: str = "recommendation",
 ) -> Recommendation:
-    assert doc.symbol is not None and doc.date is not None and doc.state_under_review
+    assert doc.symbol is not None
+    assert doc.date is not None
+    assert doc.state_under_review
     rec = Recommendation(
         id=uuid.uuid4(),
         ref=f"{doc.symbol}#{paragraph}",

@@ -70,10 +70,13 @@ async def test_patch_flow(
     ).scalar_one()
     assert entry.actor == "SIMORE"
     assert entry.before == {
-        "themes": ["A12"], "affected_persons": [], "sdg_targets": ["16.3"],
+        "themes": ["A12"],
+        "affected_persons": [],
+        "sdg_targets": ["16.3"],
         "institutions": ["Ministry of Justice"],
     }
-    assert entry.after is not None and entry.after["themes"] == ["D51", "A12"]
+    assert entry.after is not None
+    assert entry.after["themes"] == ["D51", "A12"]
 
 
 async def test_patch_validates_tags(
@@ -145,7 +148,11 @@ async def test_implementation_updates(
 
     await client.post(
         f"/v1/recommendations/{rec.id}/updates",
-        json={"status": "in_progress", "narrative": "Shelters underfunded.", "source": "civil_society"},
+        json={
+            "status": "in_progress",
+            "narrative": "Shelters underfunded.",
+            "source": "civil_society",
+        },
         headers=headers,
     )
     history = (await client.get(f"/v1/recommendations/{rec.id}/updates")).json()
@@ -161,7 +168,10 @@ async def test_implementation_updates(
     )
     assert bad.status_code == 422
     assert {e["field"] for e in bad.json()["errors"]} == {
-        "status", "narrative", "source", "evidence_links.0",
+        "status",
+        "narrative",
+        "source",
+        "evidence_links.0",
     }
     other_country = await api_keys.headers("recommendations:write", countries=["URY"])
     denied = await client.post(
@@ -184,7 +194,9 @@ async def test_facets(client: httpx.AsyncClient, corpus: Corpus) -> None:
     assert facets["total"] == 4
     assert {v["value"]: v["count"] for v in facets["position"]} == {"supported": 3, "noted": 1}
     assert {v["value"]: v["count"] for v in facets["status"]} == {
-        "no_information": 2, "in_progress": 1, "implemented": 1,
+        "no_information": 2,
+        "in_progress": 1,
+        "implemented": 1,
     }
     assert facets["theme"][0] == {"value": "A12", "count": 2}
     assert {v["value"]: v["count"] for v in facets["sdg_goal"]} == {"16": 1, "1": 1, "5": 1}
@@ -228,5 +240,8 @@ async def test_exports_stream_every_matching_row(
 
     rows = [json.loads(line) for line in response.text.splitlines()]
     assert [r["ref"] for r in rows] == [
-        "A/HRC/32/9#102.5", "A/HRC/48/9#115.1", "A/HRC/48/9#115.2", "A/HRC/48/9#115.10",
+        "A/HRC/32/9#102.5",
+        "A/HRC/48/9#115.1",
+        "A/HRC/48/9#115.2",
+        "A/HRC/48/9#115.10",
     ]

@@ -26,15 +26,33 @@ async def test_item_fields(client: httpx.AsyncClient, corpus: Corpus) -> None:
     body = response.json()
     item = body["items"][0]
     assert set(item) >= {
-        "id", "ref", "paragraph", "text", "state_under_review", "recommending_states",
-        "mechanism", "cycle", "session", "document", "position", "position_source", "themes",
-        "affected_persons", "sdg_targets", "institutions", "status", "version", "created_at",
+        "id",
+        "ref",
+        "paragraph",
+        "text",
+        "state_under_review",
+        "recommending_states",
+        "mechanism",
+        "cycle",
+        "session",
+        "document",
+        "position",
+        "position_source",
+        "themes",
+        "affected_persons",
+        "sdg_targets",
+        "institutions",
+        "status",
+        "version",
+        "created_at",
         "updated_at",
     }
     assert item["ref"] == "A/HRC/32/9#102.5"
     assert item["document"] == {"symbol": "A/HRC/32/9", "kind": "wg_report", "date": "2016-04-01"}
     assert item["recommending_states"] == [{"iso3": "FRA", "name": "France"}]
-    assert item["cycle"] == 2 and item["session"] == 24 and item["mechanism"] == "UPR"
+    assert item["cycle"] == 2
+    assert item["session"] == 24
+    assert item["mechanism"] == "UPR"
     assert body["next_cursor"]
     assert response.headers["link"].endswith('rel="next"')
 
@@ -133,7 +151,9 @@ async def test_bad_filters_are_422_naming_the_allowed_values(
     assert fragment in errors[0]["message"]
 
 
-@pytest.mark.parametrize("cursor", ["nope", "eyJ4IjoxfQ", "WyJyZWNvbW1lbmRhdGlvbnM6bmF0dXJhbCIsWzEsMiwzLDRdXQ"])
+@pytest.mark.parametrize(
+    "cursor", ["nope", "eyJ4IjoxfQ", "WyJyZWNvbW1lbmRhdGlvbnM6bmF0dXJhbCIsWzEsMiwzLDRdXQ"]
+)
 async def test_malformed_cursor_is_400(client: httpx.AsyncClient, cursor: str) -> None:
     response = await client.get("/v1/recommendations", params={"cursor": cursor})
     assert response.status_code == 400
@@ -162,14 +182,18 @@ async def _all_pages(client: httpx.AsyncClient, params: dict[str, Any]) -> list[
     return seen
 
 
-@pytest.mark.parametrize("params", [{"limit": 2}, {"limit": 1, "q": "ratify OR violence OR rights OR plan"}])
+@pytest.mark.parametrize(
+    "params", [{"limit": 2}, {"limit": 1, "q": "ratify OR violence OR rights OR plan"}]
+)
 async def test_pages_neither_skip_nor_repeat_while_rows_are_inserted(
     client: httpx.AsyncClient, session: AsyncSession, corpus: Corpus, params: dict[str, Any]
 ) -> None:
     first = await client.get("/v1/recommendations", params=params)
     seen = [i["ref"] for i in first.json()["items"]]
     # Rows inserted between pages: one before the cursor position, one after.
-    await factory.recommendation(session, corpus.pry_old, "101.1", "Ratify an early protocol on rights")
+    await factory.recommendation(
+        session, corpus.pry_old, "101.1", "Ratify an early protocol on rights"
+    )
     await factory.recommendation(session, corpus.ury, "121.1", "Adopt a later plan on rights")
     await session.commit()
     cursor = first.json()["next_cursor"]
@@ -206,7 +230,8 @@ async def test_delta_sync_with_tombstones(
         )
     ).json()["items"]
     assert [i["ref"] for i in with_deleted] == [corpus.recs["p1"].ref, corpus.recs["p2"].ref]
-    assert with_deleted[1]["deleted"] is True and with_deleted[1]["deleted_at"]
+    assert with_deleted[1]["deleted"] is True
+    assert with_deleted[1]["deleted_at"]
     assert corpus.recs["p2"].ref not in await refs(client)
     assert (await client.get(f"/v1/recommendations/{corpus.recs['p2'].id}")).status_code == 404
     future = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).isoformat()
@@ -218,7 +243,10 @@ async def test_fixed_number_of_statements_whatever_the_page_size(
 ) -> None:
     for i in range(40):
         await factory.recommendation(
-            session, corpus.ury, f"121.{i}", f"Recommendation {i}",
+            session,
+            corpus.ury,
+            f"121.{i}",
+            f"Recommendation {i}",
             recommending=[("Chile", "CHL"), ("Peru", "PER")],
         )
     await session.commit()
@@ -232,7 +260,9 @@ async def test_fixed_number_of_statements_whatever_the_page_size(
         counts = []
         for limit in (1, 5, 41):
             statements.clear()
-            response = await client.get("/v1/recommendations", params={"limit": limit, "country": "URY"})
+            response = await client.get(
+                "/v1/recommendations", params={"limit": limit, "country": "URY"}
+            )
             assert len(response.json()["items"]) == limit
             counts.append(len([s for s in statements if "SAVEPOINT" not in s]))
     finally:

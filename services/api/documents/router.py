@@ -1,0 +1,62 @@
+"""UN documents the recommendations come from."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import Field
+
+from services.api.deps import Reader, ReadSession
+from services.api.pagination import LimitParam, link_header
+from services.api.problems import PROBLEM_RESPONSES
+from services.api.schemas import PageOut
+from shared.documents import service
+from shared.documents.models import DOCUMENT_KINDS
+from shared.documents.schemas import DocumentDetail, DocumentOut
+from shared.pagination import DEFAULT_LIMIT
+from shared.recommendations import validation
+
+router = APIRouter(prefix="/v1/documents", tags=["documents"], responses=PROBLEM_RESPONSES)
+
+
+@router.get("", response_model=PageOut[DocumentOut], summary="List documents")
+async def list_documents(
+    request: Request,
+    response: Response,
+    session: ReadSession,
+    _reader: Reader,
+    country: Annotated[list[str], Query()] = [],  # noqa: B006
+    kind: Annotated[list[str], Query(description=", ".join(DOCUMENT_KINDS))] = [],  # noqa: B006
+    mechanism: Annotated[list[str], Query()] = [],  # noqa: B006
+    cycle: Annotated[list[Annotated[int, Field(ge=1, le=20)]], Query()] = [],  # noqa: B006
+    symbol: Annotated[list[str], Query()] = [],  # noqa: B006
+    limit: LimitParam = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+) -> PageOut[DocumentOut]:
+    """Documents, newest first: Working Group reports, Add.1 views, matrices, ..."""
+    problems = validation.Problems("query")
+    countries = validation.countries(country, "country", problems)
+    mechanisms = validation.mechanism_codes(mechanism, "mechanism", problems)
+    for k in kind:
+        if k not in DOCUMENT_KINDS:
+            problems.add("kind", f"unknown kind {k!r}; allowed: {list(DOCUMENT_KINDS)}")
+    problems.raise_if_any()
+    page = await service.list_documents(
+        session,
+        countries=countries,
+        kinds=tuple(kind),
+        mechanisms=mechanisms,
+        cycles=tuple(cycle),
+        symbols=tuple(symbol),
+        cursor=cursor,
+        limit=limit,
+    )
+    link_header(request, response, page.next_cursor)
+    return PageOut(items=page.items, next_cursor=page.next_cursor)
+
+
+@router.get("/{ident:path}", response_model=DocumentDetail, summary="One document")
+async def get_document(ident: str, session: ReadSession, _reader: Reader) -> DocumentDetail:
+    """A document by UUID or by UN symbol (`A/HRC/43/15/Add.1`)."""
+    return await service.get_document(session, ident)

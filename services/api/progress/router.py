@@ -1,0 +1,29 @@
+"""Progress statistics of recommendations."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from services.api.deps import Reader, ReadSession
+from services.api.problems import PROBLEM_RESPONSES
+from shared.recommendations import stats, validation
+
+router = APIRouter(prefix="/v1/stats", tags=["statistics"], responses=PROBLEM_RESPONSES)
+
+
+@router.get("/progress", response_model=stats.Progress, summary="Implementation progress")
+async def progress(
+    session: ReadSession,
+    _reader: Reader,
+    country: Annotated[str | None, Query(description="State under review, ISO3")] = None,
+    cycle: Annotated[int | None, Query(ge=1, le=20)] = None,
+) -> stats.Progress:
+    """Counts by position x status; the share of supported recommendations implemented
+    (and implemented or partially); the same by theme and SDG goal; and the status of
+    the recommendations month by month, from their implementation history."""
+    problems = validation.Problems("query")
+    codes = validation.countries([country] if country else [], "country", problems)
+    problems.raise_if_any()
+    return await stats.progress(session, codes[0] if codes else None, cycle)
