@@ -63,7 +63,7 @@ class Problem(BaseModel):
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "description": title, "content": {MEDIA_TYPE: {}}}
     for status, (_, title) in _STATUS_CODES.items()
-    if status in (400, 401, 403, 404, 413, 422, 429, 503)
+    if status in (400, 401, 403, 404, 409, 412, 413, 422, 428, 429, 503)
 }
 
 

@@ -215,7 +215,9 @@ async def add_update(
     session: AsyncSession, actor: Actor, rec_id: uuid.UUID, data: UpdateIn
 ) -> UpdateOut:
     """Append a progress report; the recommendation takes its status."""
-    await _writable(session, actor, rec_id)
+    # Lock the recommendation first: the update's foreign key would otherwise take a share
+    # lock that concurrent reporters then each try to upgrade (a deadlock).
+    await _writable(session, actor, rec_id, for_update=True)
     repo = RecommendationRepository(session)
     row = ImplementationUpdate(
         id=uuid.uuid4(),

@@ -191,10 +191,6 @@ async def export_ndjson(session: ReadSession, _reader: Reader, f: Filter) -> Str
 @router.patch(
     "/{rec_id}",
     response_model=RecommendationOut,
-    responses={
-        412: PROBLEM_RESPONSES[400] | {"description": "Stale version"},
-        428: PROBLEM_RESPONSES[400] | {"description": "If-Match required"},
-    },
     summary="Change themes, affected persons, SDG targets, institutions",
 )
 async def patch_recommendation(

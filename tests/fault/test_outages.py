@@ -1,0 +1,43 @@
+"""Outages: PostgreSQL or Redis stopped, then back, without restarting the API."""
+
+from __future__ import annotations
+
+from tests.fault.conftest import Stack
+
+
+async def test_database_down_gives_503_and_recovers(
+    stack: Stack,
+) -> None:
+    pg, client = stack.pg, stack.client
+    assert (await client.get("/v1/recommendations")).status_code == 200
+    pg.stop()
+    ready = await client.get("/readyz")
+    assert ready.status_code == 503
+    assert "database" in ready.json()["detail"]
+    for path in ("/v1/recommendations", "/v1/countries/PRY", "/v1/documents"):
+        response = await client.get(path)
+        assert response.status_code == 503, (path, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["code"] in {"database_unavailable", "dependency_unavailable"}
+    assert (await client.get("/healthz")).status_code == 200
+    pg.start()
+    # Pooled connections died with the server; the first use may still fail once.
+    statuses = [(await client.get("/v1/recommendations")).status_code for _ in range(3)]
+    assert statuses[-1] == 200
+    assert set(statuses) <= {200, 503}
+    assert (await client.get("/readyz")).status_code == 200
+
+
+async def test_redis_down_keeps_reads_working(
+    stack: Stack,
+) -> None:
+    redis, client = stack.redis, stack.client
+    redis.stop()
+    ready = await client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json()["detail"] == "unreachable: redis"
+    assert (await client.get("/v1/recommendations")).status_code == 200
+    assert (await client.get("/v1/countries")).status_code == 200
+    assert (await client.get("/metrics")).status_code == 200
+    await redis.start()
+    assert (await client.get("/readyz")).status_code == 200
