@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
@@ -55,10 +56,14 @@ def job(fn: Callable[..., Awaitable[R]]) -> Callable[..., Coroutine[Any, Any, R]
 
 
 @job
-async def ping(ctx: Ctx, value: str) -> dict[str, Any]:
-    """Round trip through Redis, the worker and PostgreSQL; used by health checks and tests."""
+async def ping(ctx: Ctx, value: str, work_s: float = 0.0) -> dict[str, Any]:
+    """Round trip through Redis, the worker and PostgreSQL, for diagnostics.
+
+    ``work_s`` (at most 60) simulates a job that takes time, to check graceful shutdown.
+    """
     from sqlalchemy import text
 
+    await asyncio.sleep(min(max(work_s, 0.0), 60.0))
     async with db(ctx).engine.connect() as conn:
         server_version = (await conn.execute(text("SHOW server_version"))).scalar_one()
     return {"echo": value, "postgres": server_version}
