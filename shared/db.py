@@ -81,7 +81,13 @@ class Database:
             else self.engine
         )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
-        self.read_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        # Reads run in AUTOCOMMIT (same pool): no BEGIN/ROLLBACK round trips around a
+        # request's SELECTs (bench/BENCHMARKS.md measured them at ~15% of a list request).
+        # Each statement still sees a consistent snapshot, as under READ COMMITTED.
+        self.read_sessionmaker = async_sessionmaker(
+            self.read_engine.execution_options(isolation_level="AUTOCOMMIT"),
+            expire_on_commit=False,
+        )
 
     @classmethod
     def bound(

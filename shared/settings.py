@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Annotated, Literal
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEV_SECRET_KEY = "development-only-secret-key-change-me"  # noqa: S105 - dev default, refused in production
+
+# Relative folder sources are resolved against the repository root.
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_UPR_DATA = "../shared/data/upr"
+
+
+def _default_ingest_sources() -> list[dict[str, Any]]:
+    """The shared corpus beside the checkout, when it is there (so `make run` has content)."""
+    if (REPO_ROOT / SHARED_UPR_DATA).is_dir():
+        return [{"type": "folder", "path": SHARED_UPR_DATA}]
+    return []
 
 
 class Settings(BaseSettings):
@@ -32,6 +44,30 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=2_000_000, ge=1024)
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
     rate_limit_per_minute: int = Field(default=600, ge=0)
+    # Reminders and change webhooks (shared/notifications). SMTP_URL:
+    # smtp://[user:password@]host[:port] (STARTTLS when offered) or smtps://... (TLS).
+    smtp_url: SecretStr | None = None
+    mail_from: str = "Follow-up <followup@localhost>"
+    webhook_allow_http: bool = False
+    # Hosts (names or IP addresses) a webhook may reach even on private addresses.
+    webhook_allowed_hosts: Annotated[list[str], NoDecode] = []
+    webhook_timeout_s: float = Field(default=10.0, gt=0, le=120)
+    reminder_max_attempts: int = Field(default=8, ge=1, le=50)
+    reminder_backoff_base_s: float = Field(default=30.0, ge=0)
+    reminder_backoff_max_s: float = Field(default=6 * 3600.0, ge=0)
+    # A reminder left "delivering" this long (a worker died mid-send) is sent again.
+    reminder_delivering_timeout_s: float = Field(default=300.0, gt=0)
+    # A reminder still "pending" this long after it was due lost its job: re-enqueue it.
+    reminder_pending_grace_s: float = Field(default=120.0, ge=0)
+    # A mandate ending within this many days has the status "expiring".
+    mandate_expiring_days: int = Field(default=90, ge=0, le=3650)
+    # Document ingestion (see shared/ingestion/sources.py and the README).
+    ingest_sources: list[dict[str, Any]] = Field(default_factory=_default_ingest_sources)
+    # "MINUTE HOUR" in cron notation (`*`, `*/n`, `a,b`, numbers), or "off".
+    ingest_cron: str = "17 */6"
+    ingest_max_bytes: int = Field(default=50_000_000, ge=1024)
+    ingest_timeout_s: float = Field(default=60.0, gt=0)
+    ingest_max_redirects: int = Field(default=5, ge=0, le=30)
 
     @model_validator(mode="before")
     @classmethod
@@ -47,6 +83,23 @@ class Settings(BaseSettings):
                     data["cors_origins"] = json.loads(raw)
                 else:
                     data["cors_origins"] = [o.strip() for o in raw.split(",") if o.strip()]
+        return data
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_webhook_hosts(cls, data: object) -> object:
+        # WEBHOOK_ALLOWED_HOSTS may be a JSON list or a comma-separated string.
+        if isinstance(data, dict):
+            raw = data.get("webhook_allowed_hosts")
+            if isinstance(raw, str):
+                import json
+
+                raw = raw.strip()
+                data["webhook_allowed_hosts"] = (
+                    json.loads(raw)
+                    if raw.startswith("[")
+                    else [h.strip() for h in raw.split(",") if h.strip()]
+                )
         return data
 
     @model_validator(mode="after")

@@ -79,9 +79,41 @@ def create_app(
 
 
 def _domain_routers() -> list[APIRouter]:
+    from services.api.action_plans.router import router as action_plans
+    from services.api.calendar.router import router as calendar
     from services.api.catalog.router import router as catalog
+    from services.api.cooperation.router import router as cooperation
+    from services.api.deadlines.router import router as deadlines
     from services.api.documents.router import router as documents
+    from services.api.ingestion.router import router as ingestion
+    from services.api.institutions.router import router as institutions
+    from services.api.mandates.router import router as mandates
+    from services.api.programmes.router import router as programmes
     from services.api.progress.router import router as progress
     from services.api.recommendations.router import router as recommendations
+    from services.api.stats.router import router as stats
+    from services.api.subscriptions.router import reminders_router
+    from services.api.subscriptions.router import router as subscriptions
+    from services.api.uhri.router import router as uhri
 
-    return [catalog, documents, progress, recommendations]
+    return [
+        catalog,
+        documents,
+        progress,
+        # Before recommendations: its catch-all GET /v1/recommendations/{ident:path}
+        # would shadow GET /v1/recommendations/{id}/programmes.
+        mandates,
+        programmes,
+        stats,
+        # Also before recommendations: /v1/recommendations/{id}/actions and /institutions.
+        institutions,
+        action_plans,
+        cooperation,
+        uhri,
+        recommendations,
+        deadlines,
+        calendar,
+        ingestion,
+        subscriptions,
+        reminders_router,
+    ]

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
+from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth.schemas import Actor, Scope
 from shared.auth.service import authenticate
 from shared.db import Database, unit_of_work
-from shared.errors import Forbidden, Unauthorized
+from shared.errors import Forbidden, Unauthorized, Unavailable
 from shared.queue import JobQueue
 from shared.settings import Settings
 
@@ -44,8 +46,29 @@ async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
 # sees a success for a write that later fails to commit.
 WriteSession = Annotated[AsyncSession, Depends(write_session, scope="function")]
 ReadSession = Annotated[AsyncSession, Depends(read_session, scope="function")]
+# Streamed responses read from the session after the route returns: request scope keeps
+# it open until the last byte is sent.
+StreamSession = Annotated[AsyncSession, Depends(read_session, scope="request")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 QueueDep = Annotated[JobQueue, Depends(get_queue)]
+
+
+async def live_queue(request: Request) -> JobQueue:
+    """The job queue, for routes whose purpose is to start a job: when Redis is down they
+    answer 503 and write nothing, rather than accept work they cannot hand over."""
+    queue: JobQueue = request.app.state.queue
+    try:
+        async with asyncio.timeout(2):
+            await queue.ping()
+    except (RedisError, OSError, TimeoutError) as exc:
+        raise Unavailable(
+            "the job queue is unreachable; nothing was started, retry shortly",
+            code="queue_unavailable",
+        ) from exc
+    return queue
+
+
+LiveQueue = Annotated[JobQueue, Depends(live_queue)]
 
 
 def _bearer(request: Request) -> str | None:
@@ -101,6 +124,19 @@ ProgrammesWriter = Annotated[Actor, Depends(_scoped(Scope.PROGRAMMES_WRITE))]
 MandatesWriter = Annotated[Actor, Depends(_scoped(Scope.MANDATES_WRITE))]
 SubscriptionsWriter = Annotated[Actor, Depends(_scoped(Scope.SUBSCRIPTIONS_WRITE))]
 AdminWriter = Annotated[Actor, Depends(_scoped(Scope.ADMIN))]
+
+
+async def _data_writer(actor: Writer) -> Actor:
+    """A key that may write some follow-up data; the route then checks which."""
+    if not any(
+        actor.has(s)
+        for s in (Scope.RECOMMENDATIONS_WRITE, Scope.PROGRAMMES_WRITE, Scope.MANDATES_WRITE)
+    ):
+        raise Forbidden("this API key has no write scope for follow-up data", code="missing_scope")
+    return actor
+
+
+DataWriter = Annotated[Actor, Depends(_data_writer)]
 
 
 async def admin_reader(request: Request, session: ReadSession) -> Actor:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 import orjson
 import structlog
 from fastapi import FastAPI, Request
@@ -139,11 +140,44 @@ def install_problem_handlers(app: FastAPI) -> None:
             headers=headers,
         )
 
-    async def database_down(request: Request, exc: Exception) -> Response:
-        if (
-            isinstance(exc, DBAPIError)
-            and not exc.connection_invalidated
-            and not isinstance(exc, OperationalError | InterfaceError)
+    def data_problem(request: Request, state: str) -> Response | None:
+        """A problem for an error caused by the request's values (by SQLSTATE), or None."""
+        if state.startswith("22"):
+            return problem_response(
+                request,
+                422,
+                code="invalid_value",
+                detail="a value in the request cannot be stored (a NUL character, a number"
+                " out of range or a text too long)",
+            )
+        if state == "23505":
+            return problem_response(request, 409, detail="this conflicts with an existing resource")
+        if state.startswith("23"):
+            return problem_response(
+                request,
+                422,
+                code="constraint_violation",
+                detail="the request breaks a rule of the data model"
+                " (an unknown reference or a value out of its range)",
+            )
+        if state in ("40001", "40P01", "55P03", "57014"):
+            log.warning("database_contention", sqlstate=state)
+            return problem_response(
+                request,
+                503,
+                code="database_busy",
+                detail="the database could not finish the request in time; retry",
+                headers={"Retry-After": "1"},
+            )
+        return None
+
+    async def database_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, DBAPIError)
+        answer = data_problem(request, str(getattr(exc.orig, "sqlstate", None) or ""))
+        if answer is not None:
+            return answer
+        if not exc.connection_invalidated and not isinstance(
+            exc, OperationalError | InterfaceError
         ):
             return await unexpected(request, exc)
         log.warning("database_unavailable", error=str(exc)[:300])
@@ -154,6 +188,15 @@ def install_problem_handlers(app: FastAPI) -> None:
             detail="the database is unreachable; retry shortly",
             headers={"Retry-After": "5"},
         )
+
+    async def driver_error(request: Request, exc: Exception) -> Response:
+        # Raised unwrapped by asyncpg on some paths (server-side cursors of exports).
+        answer = data_problem(request, str(getattr(exc, "sqlstate", None) or ""))
+        if answer is not None:
+            return answer
+        if isinstance(exc, asyncpg.PostgresConnectionError | asyncpg.InterfaceError):
+            return await os_error(request, exc)
+        return await unexpected(request, exc)
 
     async def os_error(request: Request, exc: Exception) -> Response:
         log.warning("dependency_unavailable", error=str(exc)[:300])
@@ -182,7 +225,9 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation)
     app.add_exception_handler(StarletteHTTPException, http)
     app.add_exception_handler(DomainError, domain)
-    app.add_exception_handler(DBAPIError, database_down)
+    app.add_exception_handler(DBAPIError, database_error)
+    app.add_exception_handler(asyncpg.PostgresError, driver_error)
+    app.add_exception_handler(asyncpg.InterfaceError, driver_error)
     app.add_exception_handler(OSError, os_error)
     app.add_exception_handler(RedisConnectionError, redis_down)
     app.add_exception_handler(RedisTimeoutError, redis_down)

@@ -161,9 +161,13 @@ def api_key_revoke(
     out.print(f"revoked {revoked.prefix} ({revoked.name})")
 
 
+from services.cli.ingest_cmd import ingest  # noqa: E402
 from services.cli.parse_cmd import parse  # noqa: E402  (registered after the app exists)
+from services.cli.uhri_cmd import import_uhri  # noqa: E402
 
 app.command("parse")(parse)
+app.command("ingest")(ingest)
+app.command("import-uhri")(import_uhri)
 
 if __name__ == "__main__":
     app()

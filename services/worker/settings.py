@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, ClassVar
 
 from arq import func
-from arq.cron import CronJob
+from arq.cron import CronJob, cron
 
+from services.worker import ingestion, reminders, uhri
 from services.worker.jobs import Ctx, ping
 from shared import jobs
 from shared.db import Database
@@ -31,9 +33,70 @@ async def shutdown(ctx: Ctx) -> None:
 
 FUNCTIONS: list[Any] = [
     func(ping, name=jobs.PING, max_tries=1, timeout=30),
+    func(ingestion.ingest_sources, name=jobs.INGEST_SOURCES, max_tries=1, timeout=300),
+    func(ingestion.ingestion_list_run, name=jobs.INGESTION_LIST_RUN, max_tries=3, timeout=300),
+    func(ingestion.ingest_document, name=jobs.INGEST_DOCUMENT, max_tries=3, timeout=600),
+    func(ingestion.ingestion_sweep, name=jobs.INGESTION_SWEEP, max_tries=1, timeout=120),
+    func(uhri.import_uhri, name=jobs.IMPORT_UHRI, max_tries=1, timeout=3 * 3600),
+    func(reminders.scan_reminders, name=jobs.SCAN_REMINDERS, max_tries=1, timeout=300),
+    func(reminders.sweep_reminders, name=jobs.SWEEP_REMINDERS, max_tries=1, timeout=120),
+    # Retries are rows with next_attempt_at (see shared/notifications/service.py), not arq's.
+    func(reminders.deliver_reminder, name=jobs.DELIVER_REMINDER, max_tries=1, timeout=120),
+    func(reminders.dispatch_outbox, name=jobs.DISPATCH_OUTBOX, max_tries=1, timeout=120),
+    func(reminders.recompute_deadlines, name=jobs.RECOMPUTE_DEADLINES, max_tries=1, timeout=3600),
 ]
 
-CRON_JOBS: list[CronJob] = []
+CRON_JOBS: list[CronJob] = [
+    cron(
+        ingestion.ingestion_sweep,
+        name=f"cron:{jobs.INGESTION_SWEEP}",
+        minute=set(range(3, 60, 5)),
+        unique=True,
+        timeout=120,
+    ),
+    # Reminders: scan every 5 minutes, sweep every minute, recompute deadlines nightly.
+    cron(
+        reminders.scan_reminders,
+        name=f"cron:{jobs.SCAN_REMINDERS}",
+        minute=set(range(1, 60, 5)),
+        unique=True,
+        timeout=300,
+    ),
+    cron(reminders.sweep_reminders, name=f"cron:{jobs.SWEEP_REMINDERS}", unique=True, timeout=120),
+    cron(
+        reminders.recompute_deadlines,
+        name=f"cron:{jobs.RECOMPUTE_DEADLINES}",
+        hour={2},
+        minute={10},
+        unique=True,
+        timeout=3600,
+    ),
+]
+_ingest_schedule = ingestion.cron_schedule(_settings.ingest_cron)
+if _ingest_schedule is not None:
+    # run_at_startup: `make run` ingests its sources as soon as the worker is up.
+    CRON_JOBS.append(
+        cron(
+            ingestion.ingest_sources,
+            name=f"cron:{jobs.INGEST_SOURCES}",
+            **_ingest_schedule,  # type: ignore[arg-type]
+            run_at_startup=True,
+            unique=True,
+            timeout=300,
+        )
+    )
+
+_uhri_schedule = uhri.cron_schedule()
+if _uhri_schedule is not None:
+    CRON_JOBS.append(
+        cron(
+            uhri.import_uhri,
+            name=f"cron:{jobs.IMPORT_UHRI}",
+            **_uhri_schedule,  # type: ignore[arg-type]
+            unique=True,
+            timeout=3 * 3600,
+        )
+    )
 
 
 class WorkerSettings:
@@ -53,6 +116,7 @@ class WorkerSettings:
     # On SIGTERM, running jobs get this long to finish before they are cancelled (and,
     # being idempotent, retried by another worker).
     job_completion_wait = 120
+    timezone = dt.UTC
 
 
 def settings_dict(*, cron: bool) -> dict[str, Any]:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -18,7 +19,8 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
+from sqlalchemy import text as sql_text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base, Timestamps, UUIDPrimaryKey
@@ -96,6 +98,13 @@ class Recommendation(UUIDPrimaryKey, Timestamps, Base):
     status: Mapped[str] = mapped_column(String(30), default="no_information")
     version: Mapped[int] = mapped_column(Integer, default=1)
     deleted_at: Mapped[dt.datetime | None]
+    # OHCHR UHRI annotation id, and where each field came from (migration 0007, UHRI import):
+    # field -> list of sources, e.g. {"text": ["wg_report:A/HRC/43/15"], "themes":
+    # ["wg_report:A/HRC/43/15", "uhri:<import id>"]}.
+    uhri_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    provenance: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, default=dict, server_default=sql_text("'{}'::jsonb")
+    )
     search: Mapped[str] = mapped_column(
         TSVECTOR,
         Computed("to_tsvector('english'::regconfig, text)", persisted=True),

@@ -7,6 +7,7 @@ decoding it, so a page costs one statement whatever its size.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -215,3 +216,28 @@ def export_sql(w: Where, *, json_rows: bool) -> str:
             array_to_string(r.affected_persons, '; '), array_to_string(r.sdg_targets, '; '),
             array_to_string(r.institutions, '; '), r.status, r.updated_at::text"""
     return f"SELECT {select} FROM {search_from(w)} WHERE {w.sql()} ORDER BY {ORDER_NATURAL}"
+
+
+_NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+_POSITIONAL: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+
+def positional(sql: str, params: dict[str, Any]) -> tuple[str, list[Any]]:
+    """``:name`` parameters to asyncpg's ``$n``, and the values in that order.
+
+    The hot reads run on the driver connection (no SQLAlchemy execution layer); the
+    conversion is cached per statement text, and asyncpg caches the prepared statement.
+    """
+    hit = _POSITIONAL.get(sql)
+    if hit is None:
+        names: list[str] = []
+
+        def number(m: re.Match[str]) -> str:
+            if m.group(1) not in names:
+                names.append(m.group(1))
+            return f"${names.index(m.group(1)) + 1}"
+
+        hit = (_NAMED.sub(number, sql), tuple(names))
+        if len(_POSITIONAL) < 1000:
+            _POSITIONAL[sql] = hit
+    return hit[0], [params[name] for name in hit[1]]

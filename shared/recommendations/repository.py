@@ -36,7 +36,7 @@ class RecommendationRepository:
         keyset: str | None,
         keyset_params: dict[str, Any],
         limit: int,
-    ) -> Sequence[Row[Any]]:
+    ) -> Sequence[Any]:
         w = queries.where(f, include_deleted=f.include_deleted)
         tombstones = f.include_deleted
         order_sql = {
@@ -45,16 +45,26 @@ class RecommendationRepository:
             "rank": queries.ORDER_RANK,
         }[order]
         sql = queries.list_sql(w, order_sql, keyset=keyset, limit=limit, tombstones=tombstones)
-        result = await self.session.execute(text(sql), {**w.params, **keyset_params})
-        return result.all()
+        # The statement text goes to the driver as it is (``$n`` parameters): no
+        # compilation or bind processing per request; asyncpg keeps it prepared.
+        statement, args = queries.positional(sql, {**w.params, **keyset_params})
+        connection = await self.session.connection()
+        result = await connection.exec_driver_sql(statement, tuple(args))
+        return result.mappings().all()
 
-    async def item_json(self, ident: uuid.UUID | str) -> Row[Any] | None:
-        column = "r.id" if isinstance(ident, uuid.UUID) else "r.ref"
-        sql = (
-            f"SELECT {queries.ITEM_JSON} AS item, r.id, r.version, r.state_under_review"
-            f" FROM {queries.FROM} WHERE {column} = :ident AND r.deleted_at IS NULL"
-        )
-        return (await self.session.execute(text(sql), {"ident": ident})).first()
+    async def _driver(self) -> Any:
+        """The session's asyncpg connection, for the hot reads (a detail, an export): the
+        SQLAlchemy execution layer costs more than the query itself there (BENCHMARKS.md).
+        It is the session's own connection, so it sees the session's transaction, if any."""
+        connection = await (await self.session.connection()).get_raw_connection()
+        driver = connection.driver_connection
+        return driver
+
+    async def item_json(self, ident: uuid.UUID | str) -> Any | None:
+        """The item's JSON (PostgreSQL builds it), id, version and State; by id or ref."""
+        sql = _ITEM_BY_ID if isinstance(ident, uuid.UUID) else _ITEM_BY_REF
+        row: Any | None = await (await self._driver()).fetchrow(sql, ident)
+        return row
 
     async def get(self, rec_id: uuid.UUID, *, for_update: bool = False) -> Recommendation | None:
         query = select(Recommendation).where(
@@ -129,17 +139,22 @@ class RecommendationRepository:
 
     async def export(
         self, f: RecommendationFilter, *, json_rows: bool
-    ) -> AsyncIterator[Sequence[Row[Any]]]:
-        """Rows in batches through a server-side cursor: memory stays flat at any size."""
+    ) -> AsyncIterator[Sequence[Any]]:
+        """Rows in batches through a server-side cursor: memory stays flat at any size.
+
+        Rows are the driver's records (indexable, iterable), fetched EXPORT_BATCH at a time.
+        """
         w = queries.where(f)
-        result = await self.session.stream(
-            text(queries.export_sql(w, json_rows=json_rows)).execution_options(
-                yield_per=EXPORT_BATCH
-            ),
-            w.params,
-        )
-        async for batch in result.partitions(EXPORT_BATCH):
-            yield batch
+        statement, args = queries.positional(queries.export_sql(w, json_rows=json_rows), w.params)
+        driver = await self._driver()
+        if driver.is_in_transaction():
+            async for batch in _batches(driver, statement, args):
+                yield batch
+        else:
+            # A read session runs in autocommit; a server-side cursor needs a transaction.
+            async with driver.transaction(readonly=True):
+                async for batch in _batches(driver, statement, args):
+                    yield batch
 
     async def soft_delete(self, rec_id: uuid.UUID) -> bool:
         result = await self.session.execute(
@@ -154,6 +169,20 @@ class RecommendationRepository:
             .execution_options(synchronize_session=False)
         )
         return result.scalar_one_or_none() is not None
+
+
+_ITEM = (
+    f"SELECT {queries.ITEM_JSON} AS item, r.id, r.version, r.state_under_review"
+    f" FROM {queries.FROM} WHERE {{column}} = $1 AND r.deleted_at IS NULL"
+)
+_ITEM_BY_ID = _ITEM.format(column="r.id")
+_ITEM_BY_REF = _ITEM.format(column="r.ref")
+
+
+async def _batches(driver: Any, statement: str, args: list[Any]) -> AsyncIterator[list[Any]]:
+    cursor = await driver.cursor(statement, *args)
+    while batch := await cursor.fetch(EXPORT_BATCH):
+        yield batch
 
 
 def natural_key(paragraph: str) -> list[int]:

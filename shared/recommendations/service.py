@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.audit import service as audit
 from shared.auth.schemas import Actor
 from shared.errors import InvalidCursor, NotFound, PreconditionFailed
+from shared.notifications import service as notifications
 from shared.pagination import decode_cursor, encode_cursor
 from shared.recommendations import validation
 from shared.recommendations.models import ImplementationUpdate, Recommendation
@@ -80,21 +80,21 @@ def _keyset(order: str, cursor: str) -> tuple[str, dict[str, Any]]:
         raise InvalidCursor("the cursor is malformed; use next_cursor as given") from exc
 
 
-def _cursor(order: str, row: Row[Any]) -> str:
+def _cursor(order: str, row: Mapping[str, Any]) -> str:
     kind = f"recommendations:{order}"
     if order == "natural":
         return encode_cursor(
             kind,
             [
-                row.state_under_review,
-                row.document_date.isoformat(),
-                list(row.paragraph_key),
-                str(row.id),
+                row["state_under_review"],
+                row["document_date"].isoformat(),
+                list(row["paragraph_key"]),
+                str(row["id"]),
             ],
         )
     if order == "updated":
-        return encode_cursor(kind, [row.updated_at.isoformat(), str(row.id)])
-    return encode_cursor(kind, [row.rank, str(row.id)])
+        return encode_cursor(kind, [row["updated_at"].isoformat(), str(row["id"])])
+    return encode_cursor(kind, [row["rank"], str(row["id"])])
 
 
 async def list_page(
@@ -106,7 +106,7 @@ async def list_page(
         f, order=order, keyset=keyset, keyset_params=params, limit=limit + 1
     )
     next_cursor = _cursor(order, rows[limit - 1]) if len(rows) > limit else None
-    return RawPage(items=[r.item for r in rows[:limit]], next_cursor=next_cursor)
+    return RawPage(items=[r["item"] for r in rows[:limit]], next_cursor=next_cursor)
 
 
 def parse_ident(ident: str) -> uuid.UUID | str:
@@ -121,7 +121,10 @@ async def get_item(session: AsyncSession, ident: str) -> RawItem:
     if row is None:
         raise NotFound(f"no recommendation {ident!r}")
     return RawItem(
-        json=row.item, id=row.id, version=row.version, state_under_review=row.state_under_review
+        json=row["item"],
+        id=row["id"],
+        version=row["version"],
+        state_under_review=row["state_under_review"],
     )
 
 
@@ -217,7 +220,7 @@ async def add_update(
     """Append a progress report; the recommendation takes its status."""
     # Lock the recommendation first: the update's foreign key would otherwise take a share
     # lock that concurrent reporters then each try to upgrade (a deadlock).
-    await _writable(session, actor, rec_id, for_update=True)
+    rec = await _writable(session, actor, rec_id, for_update=True)
     repo = RecommendationRepository(session)
     row = ImplementationUpdate(
         id=uuid.uuid4(),
@@ -235,6 +238,19 @@ async def add_update(
     await session.refresh(row, ["created_at"])
     previous, _ = await repo.set_status(rec_id, data.status)
     out = _update_out(row)
+    if previous != data.status:
+        await notifications.emit(
+            session,
+            "recommendation.status_changed",
+            rec.state_under_review,
+            {
+                "id": str(rec_id),
+                "ref": rec.ref,
+                "previous_status": previous,
+                "status": data.status,
+                "update_id": str(row.id),
+            },
+        )
     audit.record(
         session,
         actor,
@@ -298,7 +314,7 @@ async def facets(session: AsyncSession, f: RecommendationFilter) -> Facets:
 
 async def export_rows(
     session: AsyncSession, f: RecommendationFilter, *, json_rows: bool
-) -> AsyncIterator[Sequence[Row[Any]]]:
+) -> AsyncIterator[Sequence[Any]]:
     async for batch in RecommendationRepository(session).export(f, json_rows=json_rows):
         yield batch
 

@@ -41,3 +41,24 @@ async def test_redis_down_keeps_reads_working(
     assert (await client.get("/metrics")).status_code == 200
     await redis.start()
     assert (await client.get("/readyz")).status_code == 200
+
+
+async def test_redis_down_refuses_to_start_work_and_writes_nothing(stack: Stack) -> None:
+    from sqlalchemy import text
+
+    from shared.auth import service as keys
+    from shared.db import unit_of_work
+
+    async with unit_of_work(stack.db.sessionmaker, None) as session:
+        created = await keys.create_key(session, "operator", ["admin"], None)
+    headers = {"Authorization": f"Bearer {created.key}"}
+    stack.redis.stop()
+    refused = await stack.client.post("/v1/ingestion/runs", json={}, headers=headers)
+    assert refused.status_code == 503
+    assert refused.json()["code"] == "queue_unavailable"
+    async with stack.db.engine.connect() as conn:
+        runs = (await conn.execute(text("SELECT count(*) FROM ingestion_runs"))).scalar_one()
+    assert runs == 0
+    await stack.redis.start()
+    accepted = await stack.client.post("/v1/ingestion/runs", json={}, headers=headers)
+    assert accepted.status_code == 202, accepted.text

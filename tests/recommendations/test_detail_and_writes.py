@@ -245,3 +245,26 @@ async def test_exports_stream_every_matching_row(
         "A/HRC/48/9#115.2",
         "A/HRC/48/9#115.10",
     ]
+
+
+async def test_values_the_database_cannot_store_are_422(
+    client: httpx.AsyncClient, corpus: Corpus, api_keys: KeyFactory
+) -> None:
+    headers = await api_keys.headers("recommendations:write")
+    response = await client.patch(
+        f"/v1/recommendations/{corpus.recs['p1'].id}",
+        json={"institutions": ["Ministry\u0000of Justice"]},
+        headers={**headers, "If-Match": '"v1"'},
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid_value"
+    assert (await client.get(f"/v1/recommendations/{corpus.recs['p1'].id}")).json()["version"] == 1
+
+
+async def test_a_failing_export_query_is_a_problem_not_a_cut_response(
+    client: httpx.AsyncClient, corpus: Corpus
+) -> None:
+    for path in ("/v1/recommendations/export.csv", "/v1/recommendations/export.ndjson"):
+        response = await client.get(path, params={"q": "torture\u0000"})
+        assert response.status_code == 422, path
+        assert response.headers["content-type"] == "application/problem+json"

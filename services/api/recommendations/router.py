@@ -7,7 +7,7 @@ import datetime as dt
 import io
 import uuid
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -19,6 +19,7 @@ from services.api.deps import (
     Reader,
     ReadSession,
     RecommendationsWriter,
+    StreamSession,
     WriteSession,
 )
 from services.api.etag import etag_for, not_modified, required_version
@@ -46,9 +47,11 @@ router = APIRouter(
 )
 
 JSON = "application/json"
+T = TypeVar("T")
 
 
-def recommendation_filter(
+# async: a plain def would run in the thread pool, a thread hop on every list request.
+async def recommendation_filter(
     country: Annotated[list[str], Query(description="State under review, ISO3")] = [],  # noqa: B006
     recommending_state: Annotated[list[str], Query(description="recommending State, ISO3")] = [],  # noqa: B006
     mechanism: Annotated[list[str], Query(description="UPR, CCPR, CRC, ... or SP")] = [],  # noqa: B006
@@ -142,6 +145,21 @@ async def recommendation_facets(session: ReadSession, _reader: Reader, f: Filter
     return await service.facets(session, f)
 
 
+async def _first_batch_fetched(batches: AsyncIterator[T]) -> AsyncIterator[T]:
+    """Run the export query before the response starts, so that a failing query is a
+    problem+json answer rather than a response cut short after its headers."""
+    first = await anext(batches, None)
+
+    async def chained() -> AsyncIterator[T]:
+        if first is None:
+            return
+        yield first
+        async for batch in batches:
+            yield batch
+
+    return chained()
+
+
 def _csv_line(values: list[object]) -> str:
     buffer = io.StringIO()
     csv.writer(buffer).writerow(["" if v is None else v for v in values])
@@ -154,15 +172,16 @@ def _csv_line(values: list[object]) -> str:
     responses={200: {"content": {"text/csv": {}}, "description": "CSV, one row each"}},
     summary="Export as CSV",
 )
-async def export_csv(session: ReadSession, _reader: Reader, f: Filter) -> StreamingResponse:
+async def export_csv(session: StreamSession, _reader: Reader, f: Filter) -> StreamingResponse:
     """All matching recommendations as CSV (streamed; multi-valued cells joined by `; `)."""
+
+    batches = await _first_batch_fetched(service.export_rows(session, f, json_rows=False))
 
     async def rows() -> AsyncIterator[bytes]:
         yield _csv_line(list(CSV_COLUMNS)).encode()
-        async for batch in service.export_rows(session, f, json_rows=False):
+        async for batch in batches:
             buffer = io.StringIO()
-            writer = csv.writer(buffer)
-            writer.writerows(batch)
+            csv.writer(buffer).writerows(batch)
             yield buffer.getvalue().encode()
 
     return StreamingResponse(
@@ -178,11 +197,13 @@ async def export_csv(session: ReadSession, _reader: Reader, f: Filter) -> Stream
     responses={200: {"content": {"application/x-ndjson": {}}, "description": "one JSON a line"}},
     summary="Export as NDJSON",
 )
-async def export_ndjson(session: ReadSession, _reader: Reader, f: Filter) -> StreamingResponse:
+async def export_ndjson(session: StreamSession, _reader: Reader, f: Filter) -> StreamingResponse:
     """All matching recommendations, one JSON object a line (streamed)."""
 
+    batches = await _first_batch_fetched(service.export_rows(session, f, json_rows=True))
+
     async def rows() -> AsyncIterator[bytes]:
-        async for batch in service.export_rows(session, f, json_rows=True):
+        async for batch in batches:
             yield ("\n".join(r[0] for r in batch) + "\n").encode()
 
     return StreamingResponse(rows(), media_type="application/x-ndjson")

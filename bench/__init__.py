@@ -1,0 +1,1 @@
+"""Benchmarks: figures go to bench/results/ (never part of the tests)."""

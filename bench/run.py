@@ -1,0 +1,611 @@
+"""`make bench`: the API at UHRI scale, measured against its own floor.
+
+1. Loads N recommendations (BENCH_ROWS, default 300,000; 3,000,000 works too) into a
+   database of its own (BENCH_DATABASE, default ``followup_bench``) on the server
+   DATABASE_URL names, through the application's migrations (bench/generate.py). A
+   database already holding the same data is reused (BENCH_RELOAD=1 reloads).
+2. Starts the API as production runs it (``followup api``: uvicorn, uvloop, httptools,
+   one worker) and the floor app (bench/floor.py) the same way, both pinned to core 0.
+3. For each scenario, drives each app with wrk pinned to core 1 (BENCH_CONNECTIONS, 32),
+   BENCH_WARMUP seconds (10) then BENCH_DURATION seconds (20); a run during which other
+   processes used more than BENCH_MAX_FOREIGN cores (0.15) is redone up to
+   BENCH_RETRIES times (2) and the quietest run kept.
+4. Times a full CSV export from each app with the server's peak RSS; EXPLAINs each list
+   query (failing the check on a sequential scan of recommendations).
+5. Writes bench/results/api.json (BENCH_OUT) and prints a summary.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import importlib.metadata
+import json
+import os
+import platform
+import random
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import asyncpg  # type: ignore[import-untyped, unused-ignore]
+import httpx
+
+from bench import generate, load
+from shared.recommendations import queries
+from shared.recommendations.repository import _ITEM_BY_ID
+from shared.recommendations.schemas import RecommendationFilter
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = Path(os.environ.get("BENCH_OUT", ROOT / "bench" / "results" / "api.json"))
+LOGS = ROOT / ".local" / "bench"
+SEARCH_TERMS = (
+    "torture",
+    "women",
+    "children",
+    "discrimination",
+    "education",
+    "death penalty",
+    "freedom of expression",
+    "migrants",
+    "trafficking",
+    "disabilities",
+)
+ORDERS = {
+    "natural": queries.ORDER_NATURAL,
+    "updated": queries.ORDER_UPDATED,
+    "rank": queries.ORDER_RANK,
+}
+
+
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def env_float(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+# --- scenarios --------------------------------------------------------------------------
+
+
+async def scenario_inputs(url: str) -> dict[str, Any]:
+    """Request parameters drawn from the loaded data (fixed seed)."""
+    rng = random.Random(11)
+    conn = await asyncpg.connect(generate.pg_dsn(url))
+    try:
+        rows = await conn.fetch(
+            "SELECT state_under_review, count(*) FROM recommendations"
+            " WHERE cycle = 3 AND position = 'supported' AND deleted_at IS NULL"
+            " GROUP BY 1 HAVING count(*) > 50 ORDER BY 1"
+        )
+        list_countries = [r[0] for r in rows]
+        all_countries = [
+            r[0]
+            for r in await conn.fetch(
+                "SELECT DISTINCT state_under_review FROM recommendations ORDER BY 1"
+            )
+        ]
+        items = await conn.fetch(
+            "SELECT id, version FROM recommendations TABLESAMPLE SYSTEM (1) REPEATABLE (7)"
+            " WHERE deleted_at IS NULL LIMIT 2000"
+        )
+        newest = await conn.fetchval("SELECT max(updated_at) FROM recommendations")
+        ranked = await conn.fetch(
+            "SELECT updated_at FROM recommendations ORDER BY updated_at DESC OFFSET 500 LIMIT 1"
+        )
+    finally:
+        await conn.close()
+    # Delta sync: clients that last synced between a day and a week before the newest change.
+    since = [
+        (newest - dt.timedelta(seconds=rng.randrange(86400, 7 * 86400))).isoformat()
+        for _ in range(200)
+    ]
+    return {
+        "list_countries": rng.sample(list_countries, min(40, len(list_countries))),
+        "search_countries": rng.sample(all_countries, min(40, len(all_countries))),
+        "items": [(str(r[0]), r[1]) for r in items],
+        "since": since,
+        "delta_floor": ranked[0][0].isoformat() if ranked else None,
+    }
+
+
+def scenarios(inputs: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    rng = random.Random(5)
+    lists = [
+        "/v1/recommendations?" + urlencode({"country": c, "cycle": 3, "position": "supported"})
+        for c in inputs["list_countries"]
+    ]
+    searches = [
+        "/v1/recommendations?" + urlencode({"q": term, "country": c})
+        for c in inputs["search_countries"]
+        for term in rng.sample(SEARCH_TERMS, 3)
+    ]
+    deltas = ["/v1/recommendations?" + urlencode({"updated_since": s}) for s in inputs["since"]]
+    details = [f'/v1/recommendations/{i}\tIf-None-Match: "v{v}"' for i, v in inputs["items"]]
+    facets = [
+        "/v1/recommendations/facets?" + urlencode({"country": c})
+        for c in inputs["search_countries"]
+    ]
+    return {
+        "filtered_list": {
+            "requests": lists,
+            "what": f"country + cycle 3 + supported, 50 a page, {len(lists)} States in rotation",
+        },
+        "search": {
+            "requests": searches,
+            "what": "q (web-search syntax) within one State, by relevance; "
+            f"{len(searches)} term/State pairs",
+        },
+        "delta_sync": {
+            "requests": deltas,
+            "what": "updated_since between 1 and 7 days before the newest change, 50 a page",
+        },
+        "detail_304": {
+            "requests": details,
+            "what": f"GET by id with a matching If-None-Match ({len(details)} ids)",
+        },
+        "facets": {"requests": facets, "what": "facet counts for one State"},
+    }
+
+
+# --- servers ----------------------------------------------------------------------------
+
+
+@contextmanager
+def server(name: str, cmd: list[str], env: dict[str, str], port: int) -> Iterator[int]:
+    LOGS.mkdir(parents=True, exist_ok=True)
+    log = (LOGS / f"{name}.log").open("w")
+    proc = subprocess.Popen(  # noqa: S603
+        ["/usr/bin/taskset", "-c", os.environ.get("BENCH_SERVER_CORE", "0"), *cmd],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{name} exited at start; see {LOGS / (name + '.log')}")
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{name} did not start")
+            time.sleep(0.2)
+        yield proc.pid
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+# --- measurements -----------------------------------------------------------------------
+
+
+def compare(
+    wrk: str,
+    apps: list[tuple[str, str, int]],
+    requests: list[str],
+    database: str,
+    *,
+    connections: int,
+) -> dict[str, Any]:
+    """The apps under the same load, in alternating rounds (A/B/A/B), so that whatever
+    else the machine does falls on both alike.
+
+    Each app gets BENCH_WARMUP seconds of warm-up, then BENCH_ROUNDS runs of
+    BENCH_DURATION / BENCH_ROUNDS seconds. While a round ran with more than
+    BENCH_MAX_FOREIGN cores used by other processes, another round is added (at most
+    BENCH_RETRIES). Requests/s are the mean over rounds; latencies come from the
+    quietest round; the ratio is the API's total over the floor's.
+    """
+    warmup = env_float("BENCH_WARMUP", 10)
+    rounds = max(1, env_int("BENCH_ROUNDS", 2))
+    duration = env_float("BENCH_DURATION", 20) / rounds
+    retries = env_int("BENCH_RETRIES", 2)
+    max_foreign = env_float("BENCH_MAX_FOREIGN", 0.15)
+    core = os.environ.get("BENCH_CLIENT_CORE", "1")
+
+    def run(base: str, pid: int, seconds: float) -> dict[str, Any]:
+        return load.run_wrk(
+            wrk,
+            base,
+            requests,
+            seconds=seconds,
+            connections=connections,
+            core=int(core) if core else None,
+            server_pid=pid,
+            database=database,
+        )
+
+    if warmup > 0:
+        for _, base, pid in apps:
+            run(base, pid, warmup)
+    runs: list[dict[str, dict[str, Any]]] = []
+    while len(runs) < rounds or (
+        len(runs) < rounds + retries
+        and min(max(r["foreign_cores"] for r in x.values()) for x in runs) > max_foreign
+    ):
+        runs.append({name: run(base, pid, duration) for name, base, pid in apps})
+    quietest = min(runs, key=lambda x: max(r["foreign_cores"] for r in x.values()))
+    out: dict[str, Any] = {}
+    for name, _, _ in apps:
+        best = dict(quietest[name])
+        best["requests_per_s"] = round(sum(x[name]["requests_per_s"] for x in runs) / len(runs), 1)
+        best["rounds_requests_per_s"] = [x[name]["requests_per_s"] for x in runs]
+        best["rounds_foreign_cores"] = [x[name]["foreign_cores"] for x in runs]
+        best["cpu_ms_per_request"] = round(
+            1000 * best["server_cores"] / max(quietest[name]["requests_per_s"], 0.1), 3
+        )
+        out[name] = best
+    if len(apps) == 2:
+        a, b = (name for name, _, _ in apps)
+        out["ratio_to_floor"] = round(
+            sum(x[a]["requests_per_s"] for x in runs) / sum(x[b]["requests_per_s"] for x in runs),
+            3,
+        )
+        out["ratio_quietest_round"] = round(
+            quietest[a]["requests_per_s"] / quietest[b]["requests_per_s"], 3
+        )
+    return out
+
+
+def export(base: str, pid: int) -> dict[str, Any]:
+    start = time.perf_counter()
+    size = lines = 0
+    first: float | None = None
+    with (
+        load.RssSampler(pid, 0.02) as sampler,
+        httpx.stream("GET", f"{base}/v1/recommendations/export.csv", timeout=600) as response,
+    ):
+        response.raise_for_status()
+        for chunk in response.iter_bytes():
+            if first is None:
+                first = time.perf_counter() - start
+            size += len(chunk)
+            lines += chunk.count(b"\n")
+    return {
+        "seconds": round(time.perf_counter() - start, 2),
+        "first_byte_s": round(first or 0.0, 3),
+        "rows": lines - 1,
+        "mb": round(size / 1e6, 1),
+        "peak_rss_mb": round(sampler.peak, 1),
+        "rss_after_mb": round(load.rss_mb(pid)[0], 1),
+    }
+
+
+def same_bodies(api: str, floor: str, requests: list[str]) -> bool:
+    """The floor answers what the API answers (list bodies are byte-identical)."""
+    for line in requests[:3]:
+        path = line.split("\t")[0]
+        a = httpx.get(api + path, timeout=30)
+        b = httpx.get(floor + path, timeout=30)
+        if a.status_code != 200 or a.content != b.content:
+            return False
+    return True
+
+
+# --- plans ------------------------------------------------------------------------------
+
+
+def _seq_scans(node: dict[str, Any]) -> list[str]:
+    found = []
+    if node.get("Node Type") == "Seq Scan" and node.get("Relation Name") == "recommendations":
+        found.append("Seq Scan on recommendations")
+    for child in node.get("Plans", []):
+        found.extend(_seq_scans(child))
+    return found
+
+
+def _nodes(node: dict[str, Any]) -> list[str]:
+    label = node["Node Type"]
+    if "Index Name" in node:
+        label += f" using {node['Index Name']}"
+    elif "Relation Name" in node:
+        label += f" on {node['Relation Name']}"
+    out = [label]
+    for child in node.get("Plans", []):
+        out.extend(_nodes(child))
+    return out
+
+
+async def plans(url: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """EXPLAIN (ANALYZE, BUFFERS) of the statements the API runs, built by its own code."""
+    item_id = inputs["items"][0][0]
+    cases: dict[str, tuple[RecommendationFilter, str]] = {
+        "filtered_list": (
+            RecommendationFilter(
+                countries=(inputs["list_countries"][0],), cycles=(3,), positions=("supported",)
+            ),
+            "natural",
+        ),
+        "search": (
+            RecommendationFilter(q="torture", countries=(inputs["search_countries"][0],)),
+            "rank",
+        ),
+        "search_all_states": (RecommendationFilter(q="torture"), "rank"),
+        "delta_sync": (
+            RecommendationFilter(updated_since=dt.datetime.fromisoformat(inputs["since"][0])),
+            "updated",
+        ),
+        "delta_sync_oldest": (
+            RecommendationFilter(updated_since=dt.datetime(2000, 1, 1, tzinfo=dt.UTC)),
+            "updated",
+        ),
+        "unfiltered_first_page": (RecommendationFilter(), "natural"),
+    }
+    out: dict[str, Any] = {}
+    conn = await asyncpg.connect(generate.pg_dsn(url), server_settings={"timezone": "UTC"})
+    try:
+        for name, (f, order) in cases.items():
+            w = queries.where(f)
+            sql = queries.list_sql(w, ORDERS[order], keyset=None, limit=51, tombstones=False)
+            out[name] = await _explain(conn, sql, w.params, checked=True)
+        out["detail"] = await _explain(
+            conn, _ITEM_BY_ID.replace("$1", ":ident"), {"ident": uuid.UUID(item_id)}, checked=True
+        )
+        w = queries.where(RecommendationFilter(countries=(inputs["search_countries"][0],)))
+        out["facets"] = await _explain(conn, queries.facets_sql(w), w.params, checked=True)
+        w = queries.where(RecommendationFilter())
+        out["export_all"] = await _explain(
+            conn, queries.export_sql(w, json_rows=False), w.params, checked=False
+        )
+    finally:
+        await conn.close()
+    return out
+
+
+async def _explain(
+    conn: asyncpg.Connection, sql: str, params: dict[str, Any], *, checked: bool
+) -> dict[str, Any]:
+    text, values = queries.positional(sql, params)
+    raw = await conn.fetchval(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {text}", *values)
+    plan = json.loads(raw)[0]
+    seq = _seq_scans(plan["Plan"])
+    return {
+        "checked": checked,
+        "ok": not seq if checked else None,
+        "seq_scans": seq,
+        "execution_ms": plan.get("Execution Time"),
+        "planning_ms": plan.get("Planning Time"),
+        "shared_buffers_hit": plan["Plan"].get("Shared Hit Blocks"),
+        "shared_buffers_read": plan["Plan"].get("Shared Read Blocks"),
+        "nodes": _nodes(plan["Plan"]),
+        "sql": re.sub(r"\s+", " ", text),
+        "plan": plan,
+    }
+
+
+# --- the machine ------------------------------------------------------------------------
+
+
+async def machine(url: str, wrk: str, lscpu: str, meminfo: str) -> dict[str, Any]:
+    cpu = {k.strip(): v.strip() for k, _, v in (x.partition(":") for x in lscpu.splitlines())}
+    mem_kb = next(int(x.split()[1]) for x in meminfo.splitlines() if x.startswith("MemTotal:"))
+    conn = await asyncpg.connect(generate.pg_dsn(url))
+    try:
+        pg = {
+            "version": await conn.fetchval("SHOW server_version"),
+            "shared_buffers": await conn.fetchval("SHOW shared_buffers"),
+            "work_mem": await conn.fetchval("SHOW work_mem"),
+            "max_connections": await conn.fetchval("SHOW max_connections"),
+            "database_size": await conn.fetchval(
+                "SELECT pg_size_pretty(pg_database_size(current_database()))"
+            ),
+        }
+    finally:
+        await conn.close()
+    versions: dict[str, str | None] = {}
+    for package in (
+        "fastapi", "starlette", "sqlalchemy", "asyncpg", "pydantic", "uvicorn", "uvloop",
+        "httptools", "orjson",
+    ):  # fmt: skip
+        try:
+            versions[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            versions[package] = None
+    return {
+        "cpu_model": cpu.get("Model name"),
+        "cpus": os.cpu_count(),
+        "hypervisor": cpu.get("Hypervisor vendor"),
+        "memory_gb": round(mem_kb / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "postgresql": pg,
+        "wrk": load.wrk_version(wrk),
+        "packages": versions,
+        "pinning": "API and floor on core 0, wrk on core 1, PostgreSQL not pinned",
+    }
+
+
+# --- main -------------------------------------------------------------------------------
+
+
+def targets(results: dict[str, Any]) -> dict[str, Any]:
+    s = results["scenarios"]
+    ex = results["export"]["api"]
+    lst = s["filtered_list"]
+    search1 = results["search_single_client"]["api"]
+    return {
+        "filtered_list_ratio>=0.8": {
+            "value": lst["ratio_to_floor"],
+            "ok": lst["ratio_to_floor"] >= 0.8,
+        },
+        "filtered_list_p99<=50ms": {
+            "value": lst["api"]["latency_ms"]["p99"],
+            "ok": lst["api"]["latency_ms"]["p99"] <= 50,
+        },
+        "search_p50<=20ms_single_client": {
+            "value": search1["latency_ms"]["p50"],
+            "ok": search1["latency_ms"]["p50"] <= 20,
+        },
+        "search_ratio>=0.9_at_32": {
+            "value": s["search"]["ratio_to_floor"],
+            "ok": s["search"]["ratio_to_floor"] >= 0.9,
+        },
+        "delta_sync_index_bounded": {
+            "value": results["plans"]["delta_sync"]["nodes"],
+            "ok": not results["plans"]["delta_sync"]["seq_scans"]
+            and not results["plans"]["delta_sync_oldest"]["seq_scans"],
+        },
+        "export_seconds<=10": {"value": ex["seconds"], "ok": ex["seconds"] <= 10},
+        "export_peak_rss<=200MB": {"value": ex["peak_rss_mb"], "ok": ex["peak_rss_mb"] <= 200},
+        "no_seq_scan_in_list_plans": {
+            "value": [k for k, p in results["plans"].items() if p["checked"] and not p["ok"]],
+            "ok": all(p["ok"] for p in results["plans"].values() if p["checked"]),
+        },
+    }
+
+
+def main() -> None:
+    rows = env_int("BENCH_ROWS", generate.DEFAULT_ROWS)
+    connections = env_int("BENCH_CONNECTIONS", 32)
+    base_url = os.environ.get(
+        "DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:54329/followup"
+    )
+    database = os.environ.get("BENCH_DATABASE", "followup_bench")
+    url = generate.with_database(base_url, database)
+    only = {s for s in os.environ.get("BENCH_ONLY", "").split(",") if s}
+    wrk = load.ensure_wrk()
+    started = dt.datetime.now(dt.UTC)
+
+    print(f"[bench] data: {rows} recommendations in {database}", file=sys.stderr)
+    loaded = asyncio.run(generate.prepare(url, rows, force=os.environ.get("BENCH_RELOAD") == "1"))
+    previous: dict[str, Any] = json.loads(OUT.read_text()) if OUT.exists() else {}
+    if loaded.get("reused"):
+        loaded = {**previous.get("load", {}), "reused": True}
+    inputs = asyncio.run(scenario_inputs(url))
+    plan_results = asyncio.run(plans(url, inputs))
+
+    api_port, floor_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "ENVIRONMENT": "production",
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        "LOG_JSON": "true",
+    }
+    api_cmd = [
+        str(ROOT / ".venv/bin/followup"),
+        "api",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(api_port),
+    ]
+    floor_cmd = [
+        str(ROOT / ".venv/bin/uvicorn"), "bench.floor:app", "--host", "127.0.0.1",
+        "--port", str(floor_port), "--loop", "uvloop", "--http", "httptools",
+        "--no-access-log", "--log-level", "warning",
+    ]  # fmt: skip
+    floor_env = {**env, "BENCH_FLOOR_DSN": generate.pg_dsn(url)}
+    work = scenarios(inputs)
+    results: dict[str, Any] = {
+        "started_at": started.isoformat(),
+        "rows": rows,
+        "connections": connections,
+        "warmup_s": env_float("BENCH_WARMUP", 10),
+        "duration_s": env_float("BENCH_DURATION", 20),
+        "load": loaded,
+        "scenarios": {},
+    }
+    api_base, floor_base = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{floor_port}"
+    with (
+        server("api", api_cmd, env, api_port) as api_pid,
+        server("floor", floor_cmd, floor_env, floor_port) as floor_pid,
+    ):
+        results["same_bodies"] = {
+            name: same_bodies(api_base, floor_base, work[name]["requests"])
+            for name in ("filtered_list", "search", "delta_sync")
+        }
+        apps = [("api", api_base, api_pid), ("floor", floor_base, floor_pid)]
+        for name, spec in work.items():
+            if only and name not in only:
+                continue
+            print(f"[bench] {name}", file=sys.stderr)
+            entry: dict[str, Any] = {"what": spec["what"]}
+            entry.update(compare(wrk, apps, spec["requests"], database, connections=connections))
+            results["scenarios"][name] = entry
+            print(f"[bench] {name}: {_line(entry)}", file=sys.stderr)
+        if not only or "search" in only:
+            print("[bench] search, one client", file=sys.stderr)
+            results["search_single_client"] = compare(
+                wrk, apps, work["search"]["requests"], database, connections=1
+            )
+        if not only or "export" in only:
+            results["export"] = {}
+            for app, base, pid in (("api", api_base, api_pid), ("floor", floor_base, floor_pid)):
+                print(f"[bench] export: {app}", file=sys.stderr)
+                results["export"][app] = export(base, pid)
+        results["peak_rss_mb"] = {
+            "api": round(load.rss_mb(api_pid)[1], 1),
+            "floor": round(load.rss_mb(floor_pid)[1], 1),
+        }
+    results["plans"] = plan_results
+    lscpu = subprocess.run(["/usr/bin/lscpu"], capture_output=True, text=True, check=False)
+    meminfo = Path("/proc/meminfo").read_text()
+    results["machine"] = asyncio.run(machine(url, wrk, lscpu.stdout, meminfo))
+    results["finished_at"] = dt.datetime.now(dt.UTC).isoformat()
+    if not only:
+        results["targets"] = targets(results)
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print(summary(results))
+    print(f"[bench] figures in {OUT.relative_to(ROOT) if OUT.is_relative_to(ROOT) else OUT}")
+
+
+def _line(entry: dict[str, Any]) -> str:
+    a, f = entry["api"], entry["floor"]
+    return (
+        f"api {a['requests_per_s']} req/s p50 {a['latency_ms']['p50']}"
+        f" p99 {a['latency_ms']['p99']} ms"
+        f" | floor {f['requests_per_s']} req/s p99 {f['latency_ms']['p99']} ms"
+        f" | x{entry['ratio_to_floor']} | foreign cores {a['foreign_cores']}/{f['foreign_cores']}"
+    )
+
+
+def summary(results: dict[str, Any]) -> str:
+    lines = [f"{results['rows']} recommendations, {results['connections']} connections"]
+    for name, entry in results["scenarios"].items():
+        lines.append(f"  {name:14} {_line(entry)}")
+    if "search_single_client" in results:
+        s = results["search_single_client"]
+        lines.append(
+            f"  search, 1 client: api p50 {s['api']['latency_ms']['p50']} ms,"
+            f" floor p50 {s['floor']['latency_ms']['p50']} ms"
+        )
+    for app, e in results.get("export", {}).items():
+        lines.append(
+            f"  export {app}: {e['seconds']} s, {e['rows']} rows, peak RSS {e['peak_rss_mb']} MB"
+        )
+    for name, t in results.get("targets", {}).items():
+        lines.append(f"  {'ok  ' if t['ok'] else 'MISS'} {name}: {t['value']}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

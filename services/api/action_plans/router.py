@@ -1,0 +1,373 @@
+"""National action plans, their actions (with updates, CSV import and export), the
+actions addressing a recommendation, and the accountability figure of a State."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.responses import StreamingResponse
+
+from services.api.deps import Reader, ReadSession, RecommendationsWriter, WriteSession
+from services.api.etag import etag_for, not_modified, required_version
+from services.api.pagination import LimitParam, link_header
+from services.api.problems import PROBLEM_RESPONSES
+from shared.action_plans import service
+from shared.action_plans.schemas import (
+    Accountability,
+    ActionFilter,
+    ActionImportReport,
+    ActionIn,
+    ActionOut,
+    ActionPage,
+    ActionPatch,
+    ActionStatus,
+    ActionUpdateIn,
+    ActionUpdateOut,
+    PlanIn,
+    PlanOut,
+    PlanPage,
+    PlanPatch,
+    PlanStatus,
+)
+from shared.institutions.csvio import csv_line
+from shared.pagination import DEFAULT_LIMIT
+from shared.recommendations import validation
+
+router = APIRouter(tags=["action plans"], responses=PROBLEM_RESPONSES)
+
+WRITE_RESPONSES: dict[int | str, dict[str, object]] = {
+    412: PROBLEM_RESPONSES[400] | {"description": "Stale version"},
+    428: PROBLEM_RESPONSES[400] | {"description": "If-Match required"},
+}
+CSV_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"text/csv": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+Cursor = Annotated[str | None, Query(max_length=2000)]
+
+
+def _json(model: PlanOut | ActionOut, *, status_code: int = 200) -> Response:
+    return Response(
+        content=model.model_dump_json(),
+        status_code=status_code,
+        media_type="application/json",
+        headers={"ETag": etag_for(model.version)},
+    )
+
+
+def _countries(values: list[str]) -> tuple[str, ...]:
+    problems = validation.Problems("query")
+    codes = validation.countries(values, "country", problems)
+    problems.raise_if_any()
+    return codes
+
+
+# --- plans -----------------------------------------------------------------------------------
+
+
+@router.get("/v1/action-plans", response_model=PlanPage, summary="List action plans")
+async def list_plans(
+    request: Request,
+    response: Response,
+    session: ReadSession,
+    _reader: Reader,
+    country: Annotated[list[str], Query(description="ISO3")] = [],  # noqa: B006
+    status: Annotated[list[PlanStatus], Query()] = [],  # noqa: B006
+    limit: LimitParam = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> PlanPage:
+    """National human-rights action plans, by country then creation."""
+    page = await service.list_plans(
+        session, _countries(country), tuple(status), cursor=cursor, limit=limit
+    )
+    link_header(request, response, page.next_cursor)
+    return PlanPage(items=page.items, next_cursor=page.next_cursor)
+
+
+@router.post(
+    "/v1/action-plans",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PlanOut,
+    summary="Create an action plan",
+)
+async def create_plan(
+    data: PlanIn, request: Request, session: WriteSession, actor: RecommendationsWriter
+) -> Response:
+    """Needs `recommendations:write` for the plan's country."""
+    out = await service.create_plan(session, actor, data)
+    response = _json(out, status_code=201)
+    response.headers["Location"] = str(request.url_for("get_plan", plan_id=str(out.id)))
+    return response
+
+
+@router.get(
+    "/v1/action-plans/{plan_id}",
+    response_model=PlanOut,
+    responses={304: {"description": "Not modified"}},
+    summary="One action plan",
+)
+async def get_plan(
+    plan_id: uuid.UUID, request: Request, session: ReadSession, _reader: Reader
+) -> Response:
+    """An action plan with its `ETag`."""
+    out = service.plan_out(await service.get_plan(session, plan_id))
+    if not_modified(request, etag_for(out.version)):
+        return Response(status_code=304, headers={"ETag": etag_for(out.version)})
+    return _json(out)
+
+
+@router.patch(
+    "/v1/action-plans/{plan_id}",
+    response_model=PlanOut,
+    responses=WRITE_RESPONSES,
+    summary="Change an action plan",
+)
+async def patch_plan(
+    plan_id: uuid.UUID,
+    data: PlanPatch,
+    request: Request,
+    session: WriteSession,
+    actor: RecommendationsWriter,
+) -> Response:
+    """Change title, period, status (draft, adopted, ended) or adoption reference;
+    `If-Match` required."""
+    version = required_version(request)
+    return _json(await service.patch_plan(session, actor, plan_id, version, data))
+
+
+@router.get(
+    "/v1/action-plans/{plan_id}/export.csv",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "CSV, one action a row"}},
+    summary="Export a plan as CSV",
+)
+async def export_plan(
+    plan_id: uuid.UUID, session: ReadSession, _reader: Reader
+) -> StreamingResponse:
+    """The plan's actions, one a row (multi-valued cells joined by `; `; institutions by
+    name, recommendations by ref). Streamed. Holds no personal data."""
+    await service.get_plan(session, plan_id)
+
+    async def rows() -> AsyncIterator[bytes]:
+        yield csv_line(list(service.EXPORT_COLUMNS)).encode()
+        async for batch in service.export_rows(session, plan_id):
+            buffer = io.StringIO()
+            csv.writer(buffer).writerows(batch)
+            yield buffer.getvalue().encode()
+
+    return StreamingResponse(
+        rows(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="action-plan-{plan_id}.csv"'},
+    )
+
+
+# --- actions ---------------------------------------------------------------------------------
+
+
+def _action_filter(
+    status: list[ActionStatus],
+    institution: uuid.UUID | None,
+    overdue: bool | None,
+    *,
+    plan_id: uuid.UUID | None = None,
+    recommendation_id: uuid.UUID | None = None,
+) -> ActionFilter:
+    return ActionFilter(
+        plan_id=plan_id,
+        recommendation_id=recommendation_id,
+        statuses=tuple(dict.fromkeys(status)),
+        institution_id=institution,
+        overdue=overdue,
+    )
+
+
+StatusFilter = Annotated[list[ActionStatus], Query()]
+InstitutionFilter = Annotated[uuid.UUID | None, Query(description="institution id")]
+OverdueFilter = Annotated[
+    bool | None, Query(description="due date passed, neither completed nor cancelled")
+]
+
+
+@router.get(
+    "/v1/action-plans/{plan_id}/actions", response_model=ActionPage, summary="Actions of a plan"
+)
+async def list_actions(
+    plan_id: uuid.UUID,
+    request: Request,
+    response: Response,
+    session: ReadSession,
+    _reader: Reader,
+    status: StatusFilter = [],  # noqa: B006
+    institution: InstitutionFilter = None,
+    overdue: OverdueFilter = None,
+    limit: LimitParam = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> ActionPage:
+    """The plan's actions in the order they were added."""
+    f = _action_filter(status, institution, overdue, plan_id=plan_id)
+    page = await service.list_actions(session, f, cursor=cursor, limit=limit)
+    link_header(request, response, page.next_cursor)
+    return ActionPage(items=page.items, next_cursor=page.next_cursor)
+
+
+@router.post(
+    "/v1/action-plans/{plan_id}/actions",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ActionOut,
+    summary="Add an action",
+)
+async def create_action(
+    plan_id: uuid.UUID,
+    data: ActionIn,
+    request: Request,
+    session: WriteSession,
+    actor: RecommendationsWriter,
+) -> Response:
+    """An action owned by institutions of the plan's country and linked to any number of
+    its recommendations. A due date becomes a deadline (`/v1/deadlines`)."""
+    out = await service.create_action(session, actor, plan_id, data)
+    response = _json(out, status_code=201)
+    response.headers["Location"] = str(
+        request.url_for("get_action", plan_id=str(plan_id), action_id=str(out.id))
+    )
+    return response
+
+
+@router.post(
+    "/v1/action-plans/{plan_id}/actions/import",
+    response_model=ActionImportReport,
+    openapi_extra=CSV_BODY,
+    summary="Import actions from CSV",
+)
+async def import_actions(
+    plan_id: uuid.UUID, request: Request, session: WriteSession, actor: RecommendationsWriter
+) -> ActionImportReport:
+    """A `text/csv` body, one action a row. Columns: `description` (required),
+    `institutions` (names of the country's institutions, `;`-separated),
+    `recommendations` (refs or ids, `;`-separated), `indicators` (`;`-separated),
+    `budget`, `currency`, `start_date`, `due_date` (YYYY-MM-DD), `status`. The export's
+    `action_id` and `latest_update` columns are accepted and ignored: every row creates
+    an action. All or nothing: one bad row rejects the file with 422 and an `errors`
+    entry per problem naming its spreadsheet `row` (the header is row 1)."""
+    return await service.import_actions(session, actor, plan_id, await request.body())
+
+
+@router.get(
+    "/v1/action-plans/{plan_id}/actions/{action_id}",
+    response_model=ActionOut,
+    responses={304: {"description": "Not modified"}},
+    summary="One action",
+)
+async def get_action(
+    plan_id: uuid.UUID,
+    action_id: uuid.UUID,
+    request: Request,
+    session: ReadSession,
+    _reader: Reader,
+) -> Response:
+    """An action with its `ETag`."""
+    out = await service.action_out(session, await service.get_action(session, plan_id, action_id))
+    if not_modified(request, etag_for(out.version)):
+        return Response(status_code=304, headers={"ETag": etag_for(out.version)})
+    return _json(out)
+
+
+@router.patch(
+    "/v1/action-plans/{plan_id}/actions/{action_id}",
+    response_model=ActionOut,
+    responses=WRITE_RESPONSES,
+    summary="Change an action",
+)
+async def patch_action(
+    plan_id: uuid.UUID,
+    action_id: uuid.UUID,
+    data: ActionPatch,
+    request: Request,
+    session: WriteSession,
+    actor: RecommendationsWriter,
+) -> Response:
+    """Change an action (`If-Match` required); lists given replace the current ones. Its
+    status changes by posting an update."""
+    version = required_version(request)
+    return _json(await service.patch_action(session, actor, plan_id, action_id, version, data))
+
+
+@router.post(
+    "/v1/action-plans/{plan_id}/actions/{action_id}/updates",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ActionUpdateOut,
+    summary="Report progress on an action",
+)
+async def add_action_update(
+    plan_id: uuid.UUID,
+    action_id: uuid.UUID,
+    data: ActionUpdateIn,
+    session: WriteSession,
+    actor: RecommendationsWriter,
+) -> ActionUpdateOut:
+    """Append an update (status, narrative); the action takes its status. Updates are
+    never changed or removed."""
+    return await service.add_update(session, actor, plan_id, action_id, data)
+
+
+@router.get(
+    "/v1/action-plans/{plan_id}/actions/{action_id}/updates",
+    response_model=list[ActionUpdateOut],
+    summary="Progress history of an action",
+)
+async def list_action_updates(
+    plan_id: uuid.UUID, action_id: uuid.UUID, session: ReadSession, _reader: Reader
+) -> list[ActionUpdateOut]:
+    """Every update of the action, oldest first."""
+    return await service.list_updates(session, plan_id, action_id)
+
+
+@router.get(
+    "/v1/recommendations/{rec_id}/actions",
+    response_model=ActionPage,
+    tags=["recommendations"],
+    summary="Actions addressing a recommendation",
+)
+async def recommendation_actions(
+    rec_id: uuid.UUID,
+    request: Request,
+    response: Response,
+    session: ReadSession,
+    _reader: Reader,
+    status: StatusFilter = [],  # noqa: B006
+    institution: InstitutionFilter = None,
+    overdue: OverdueFilter = None,
+    limit: LimitParam = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> ActionPage:
+    """The actions of any plan linked to this recommendation."""
+    f = _action_filter(status, institution, overdue, recommendation_id=rec_id)
+    page = await service.list_actions(session, f, cursor=cursor, limit=limit)
+    link_header(request, response, page.next_cursor)
+    return ActionPage(items=page.items, next_cursor=page.next_cursor)
+
+
+@router.get(
+    "/v1/stats/accountability",
+    response_model=Accountability,
+    tags=["stats"],
+    summary="Accountability of a State's supported recommendations",
+)
+async def accountability(
+    session: ReadSession,
+    _reader: Reader,
+    country: Annotated[str, Query(min_length=1, max_length=3, description="ISO3")],
+) -> Accountability:
+    """Of the State's supported recommendations: how many have an owner institution, at
+    least one action (not cancelled), and an ongoing or completed action; the State's
+    overdue actions (due date passed, still planned, ongoing or delayed); the same by
+    UHRI theme and SDG goal (overdue actions counted through their recommendations)."""
+    return await service.accountability(session, country)

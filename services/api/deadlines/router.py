@@ -1,0 +1,133 @@
+"""Deadlines: derived from documents, mandates and programmes, or entered by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+
+from services.api.deps import DataWriter, Reader, ReadSession, WriteSession
+from services.api.etag import etag_for, not_modified, required_version
+from services.api.pagination import LimitParam, link_header
+from services.api.problems import PROBLEM_RESPONSES
+from services.api.schemas import PageOut
+from shared.deadlines import service
+from shared.deadlines.schemas import (
+    DeadlineFilter,
+    DeadlineIn,
+    DeadlineKind,
+    DeadlineOut,
+    DeadlinePatch,
+    DeadlineStatus,
+    SubjectType,
+)
+from shared.pagination import DEFAULT_LIMIT
+from shared.recommendations import validation
+
+router = APIRouter(prefix="/v1/deadlines", tags=["deadlines"], responses=PROBLEM_RESPONSES)
+
+
+def deadline_filter(
+    country: Annotated[list[str], Query(description="ISO3 country code")] = [],  # noqa: B006
+    kind: Annotated[list[DeadlineKind], Query()] = [],  # noqa: B006
+    subject: Annotated[
+        list[SubjectType], Query(description="type of the subject the deadline is about")
+    ] = [],  # noqa: B006
+    subject_id: Annotated[str | None, Query(max_length=200)] = None,
+    status: Annotated[list[DeadlineStatus], Query()] = [],  # noqa: B006
+    due_before: Annotated[dt.date | None, Query(description="due strictly before")] = None,
+    due_after: Annotated[dt.date | None, Query(description="due strictly after")] = None,
+) -> DeadlineFilter:
+    problems = validation.Problems("query")
+    countries = validation.countries(country, "country", problems)
+    problems.raise_if_any()
+    return DeadlineFilter(
+        countries=countries,
+        kinds=tuple(dict.fromkeys(kind)),
+        subject_types=tuple(dict.fromkeys(subject)),
+        subject_id=subject_id,
+        statuses=tuple(dict.fromkeys(status)),
+        due_before=due_before,
+        due_after=due_after,
+    )
+
+
+Filter = Annotated[DeadlineFilter, Depends(deadline_filter)]
+
+
+@router.get("", response_model=PageOut[DeadlineOut], summary="List deadlines")
+async def list_deadlines(
+    request: Request,
+    response: Response,
+    session: ReadSession,
+    _reader: Reader,
+    f: Filter,
+    limit: LimitParam = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+) -> PageOut[DeadlineOut]:
+    """Follow-up deadlines matching every filter given, soonest first (then by id).
+
+    `origin` tells whether a rule derived the deadline (responses to pending UPR
+    recommendations, mid-term report, next review, treaty-body follow-up, mandates,
+    programmes) or someone entered it by hand. Open deadlines become `missed` once their
+    due date has passed, unless marked `met`.
+    """
+    page = await service.list_page(session, f, cursor=cursor, limit=limit)
+    link_header(request, response, page.next_cursor)
+    return PageOut(items=page.items, next_cursor=page.next_cursor)
+
+
+@router.get("/{deadline_id}", response_model=DeadlineOut, summary="One deadline")
+async def get_deadline(
+    deadline_id: uuid.UUID,
+    request: Request,
+    response: Response,
+    session: ReadSession,
+    _reader: Reader,
+) -> DeadlineOut | Response:
+    """One deadline, with an `ETag` (send `If-None-Match` for a 304)."""
+    item = await service.get(session, deadline_id)
+    etag = etag_for(item.version)
+    if not_modified(request, etag):
+        return Response(status_code=304, headers={"ETag": etag})
+    response.headers["ETag"] = etag
+    return item
+
+
+@router.post(
+    "",
+    response_model=DeadlineOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Enter a deadline by hand",
+)
+async def create_deadline(
+    data: DeadlineIn, response: Response, session: WriteSession, actor: DataWriter
+) -> DeadlineOut:
+    """Enter a deadline no rule derives. Needs the scope that maintains its subject
+    (`recommendations:write` for recommendations, documents and countries,
+    `programmes:write`, `mandates:write`) or `admin`, and a key allowed for its country.
+    Derivation never changes a manual deadline."""
+    item = await service.create_manual(session, actor, data)
+    response.headers["ETag"] = etag_for(item.version)
+    response.headers["Location"] = f"/v1/deadlines/{item.id}"
+    return item
+
+
+@router.patch("/{deadline_id}", response_model=DeadlineOut, summary="Change a deadline")
+async def patch_deadline(
+    deadline_id: uuid.UUID,
+    data: DeadlinePatch,
+    request: Request,
+    response: Response,
+    session: WriteSession,
+    actor: DataWriter,
+) -> DeadlineOut:
+    """Mark a deadline `met` (or reopen it), or change a manual deadline's date and texts.
+
+    Needs `If-Match` with the deadline's ETag (412 when someone changed it meanwhile).
+    """
+    item = await service.patch(session, actor, deadline_id, required_version(request), data)
+    response.headers["ETag"] = etag_for(item.version)
+    return item

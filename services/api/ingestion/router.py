@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request, Response
+
+from services.api.deps import (
+    AdminReader,
+    AdminWriter,
+    LiveQueue,
+    ReadSession,
+    SettingsDep,
+    WriteSession,
+)
+from services.api.pagination import LimitParam, link_header
+from services.api.problems import PROBLEM_RESPONSES
+from services.api.schemas import PageOut
+from shared import jobs
+from shared.audit import service as audit
+from shared.ingestion import runs
+from shared.ingestion.pipeline import list_job_id
+from shared.ingestion.schemas import RunDetail, RunIn, RunOut
+from shared.queue import enqueue_after_commit
+
+router = APIRouter(prefix="/v1/ingestion", tags=["ingestion"], responses=PROBLEM_RESPONSES)
+
+
+@router.post("/runs", status_code=202, response_model=RunDetail)
+async def start_run(
+    request: Request,
+    response: Response,
+    session: WriteSession,
+    actor: AdminWriter,
+    settings: SettingsDep,
+    _queue: LiveQueue,
+    body: RunIn | None = None,
+) -> RunDetail:
+    """Start an ingestion run over the configured sources (or the sources in the body).
+
+    The worker lists the sources, then ingests each document in its own job; follow the
+    run at `Location`. Needs an `admin` key.
+    """
+    sources = body.sources if body is not None and body.sources is not None else None
+    run = await runs.create_run(
+        session,
+        trigger="api",
+        requested_by=actor.name,
+        sources=sources if sources is not None else settings.ingest_sources,
+    )
+    enqueue_after_commit(session, jobs.INGESTION_LIST_RUN, str(run.id), job_id=list_job_id(run.id))
+    audit.record(
+        session,
+        actor,
+        "ingestion.run_started",
+        "ingestion_run",
+        str(run.id),
+        after={"sources": run.sources},
+    )
+    await session.flush()
+    await session.refresh(run)
+    response.headers["Location"] = str(request.url_for("get_run", run_id=run.id))
+    return await runs.get_run(session, run.id)
+
+
+@router.get("/runs", response_model=PageOut[RunOut])
+async def list_runs(
+    request: Request,
+    response: Response,
+    session: ReadSession,
+    _admin: AdminReader,
+    limit: LimitParam = 50,
+    cursor: str | None = None,
+) -> PageOut[RunOut]:
+    """Ingestion runs, newest first, with their documents counted by outcome.
+
+    Needs an `admin` key.
+    """
+    page = await runs.list_runs(session, cursor=cursor, limit=limit)
+    link_header(request, response, page.next_cursor)
+    return PageOut(items=page.items, next_cursor=page.next_cursor)
+
+
+@router.get("/runs/{run_id}", response_model=RunDetail)
+async def get_run(run_id: uuid.UUID, session: ReadSession, _admin: AdminReader) -> RunDetail:
+    """One ingestion run with each document's outcome (new, updated, unchanged, skipped,
+    failed and why), the recommendations it created or changed and the unresolved names.
+
+    Needs an `admin` key.
+    """
+    return await runs.get_run(session, run_id)

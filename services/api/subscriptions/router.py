@@ -1,0 +1,161 @@
+"""Subscriptions to deadline reminders and change events, and the reminders sent."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, status
+
+from services.api.deps import SettingsDep, SubscriptionsWriter, WriteSession
+from services.api.etag import etag_for, not_modified, required_version
+from services.api.pagination import LimitParam, link_header
+from services.api.problems import PROBLEM_RESPONSES
+from services.api.schemas import PageOut
+from shared.notifications import service
+from shared.notifications.schemas import (
+    EventType,
+    ReminderOut,
+    ReminderStatus,
+    SubscriptionCreated,
+    SubscriptionIn,
+    SubscriptionOut,
+    SubscriptionPatch,
+)
+from shared.pagination import DEFAULT_LIMIT
+
+router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"], responses=PROBLEM_RESPONSES)
+reminders_router = APIRouter(
+    prefix="/v1/reminders", tags=["subscriptions"], responses=PROBLEM_RESPONSES
+)
+
+# Subscriptions and reminders belong to the API key that created them (admin keys see
+# all); every route needs the `subscriptions:write` scope, since addresses and URLs are
+# not public.
+
+
+@router.post(
+    "",
+    response_model=SubscriptionCreated,
+    status_code=status.HTTP_201_CREATED,
+    summary="Subscribe to reminders and change events",
+)
+async def create_subscription(
+    data: SubscriptionIn,
+    response: Response,
+    session: WriteSession,
+    actor: SubscriptionsWriter,
+    settings: SettingsDep,
+) -> SubscriptionCreated:
+    """Subscribe an e-mail address (`channel: email`, `address`) or a webhook
+    (`channel: webhook`, `url`) to deadline reminders: `countries` and `kinds` filter
+    (empty: all), `lead_days` say how early (default 90, 30, 7 and 1 days before the due
+    date), `overdue` adds a reminder the day after. Webhooks may also choose change
+    `events` (`recommendation.position_changed`, `recommendation.status_changed`,
+    `programme.updated`, `mandate.updated`).
+
+    Webhook URLs must be https and resolve to public addresses. Every webhook POST is
+    signed: `X-Followup-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>." + body)>`,
+    with the event id in `X-Followup-Event-Id` (deduplicate on it). The signing `secret`
+    is in this response only: keep it.
+    """
+    created = await service.create_subscription(session, actor, data, settings)
+    response.headers["ETag"] = etag_for(created.version)
+    response.headers["Location"] = f"/v1/subscriptions/{created.id}"
+    return created
+
+
+@router.get("", response_model=PageOut[SubscriptionOut], summary="List subscriptions")
+async def list_subscriptions(
+    request: Request,
+    response: Response,
+    session: WriteSession,
+    actor: SubscriptionsWriter,
+    limit: LimitParam = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+) -> PageOut[SubscriptionOut]:
+    """The subscriptions of this API key (all of them for admin keys), oldest first."""
+    page = await service.list_subscriptions(session, actor, cursor=cursor, limit=limit)
+    link_header(request, response, page.next_cursor)
+    return PageOut(items=page.items, next_cursor=page.next_cursor)
+
+
+@router.get("/{subscription_id}", response_model=SubscriptionOut, summary="One subscription")
+async def get_subscription(
+    subscription_id: uuid.UUID,
+    request: Request,
+    response: Response,
+    session: WriteSession,
+    actor: SubscriptionsWriter,
+) -> SubscriptionOut | Response:
+    """One subscription, with an `ETag`. The signing secret is never shown again."""
+    item = await service.get_subscription(session, actor, subscription_id)
+    etag = etag_for(item.version)
+    if not_modified(request, etag):
+        return Response(status_code=304, headers={"ETag": etag})
+    response.headers["ETag"] = etag
+    return item
+
+
+@router.patch("/{subscription_id}", response_model=SubscriptionOut, summary="Change a subscription")
+async def patch_subscription(
+    subscription_id: uuid.UUID,
+    data: SubscriptionPatch,
+    request: Request,
+    response: Response,
+    session: WriteSession,
+    actor: SubscriptionsWriter,
+) -> SubscriptionOut:
+    """Change filters, lead days, events, or pause it (`active: false`). Needs `If-Match`."""
+    item = await service.patch_subscription(
+        session, actor, subscription_id, required_version(request), data
+    )
+    response.headers["ETag"] = etag_for(item.version)
+    return item
+
+
+@router.delete("/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Unsubscribe")
+async def delete_subscription(
+    subscription_id: uuid.UUID, session: WriteSession, actor: SubscriptionsWriter
+) -> Response:
+    """Stop the subscription; its reminders and their delivery log stay readable."""
+    await service.deactivate_subscription(session, actor, subscription_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@reminders_router.get("", response_model=PageOut[ReminderOut], summary="List reminders")
+async def list_reminders(
+    request: Request,
+    response: Response,
+    session: WriteSession,
+    actor: SubscriptionsWriter,
+    subscription_id: uuid.UUID | None = None,
+    deadline_id: uuid.UUID | None = None,
+    status: Annotated[list[ReminderStatus], Query()] = [],  # noqa: B006
+    event_type: Annotated[list[EventType], Query()] = [],  # noqa: B006
+    limit: LimitParam = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+) -> PageOut[ReminderOut]:
+    """Reminders and change events sent (or being sent) to this key's subscriptions,
+    newest first, each with its log of delivery attempts (time, duration, HTTP status
+    or error). `id` is the event id the receiver saw."""
+    page = await service.list_reminders(
+        session,
+        actor,
+        subscription_id=subscription_id,
+        statuses=tuple(dict.fromkeys(status)),
+        event_types=tuple(dict.fromkeys(event_type)),
+        deadline_id=deadline_id,
+        cursor=cursor,
+        limit=limit,
+    )
+    link_header(request, response, page.next_cursor)
+    return PageOut(items=page.items, next_cursor=page.next_cursor)
+
+
+@reminders_router.get("/{reminder_id}", response_model=ReminderOut, summary="One reminder")
+async def get_reminder(
+    reminder_id: uuid.UUID, session: WriteSession, actor: SubscriptionsWriter
+) -> ReminderOut:
+    """One reminder with its delivery attempts."""
+    return await service.get_reminder(session, actor, reminder_id)

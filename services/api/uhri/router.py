@@ -1,0 +1,47 @@
+"""UHRI imports (admin): what each import of the Universal Human Rights Index did."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from services.api.deps import AdminReader, ReadSession
+from services.api.pagination import LimitParam, link_header
+from services.api.problems import PROBLEM_RESPONSES
+from services.api.schemas import PageOut
+from shared.pagination import DEFAULT_LIMIT
+from shared.uhri import service
+from shared.uhri.schemas import UhriImportOut
+
+router = APIRouter(
+    prefix="/v1/ingestion/uhri-imports", tags=["ingestion"], responses=PROBLEM_RESPONSES
+)
+
+
+@router.get("", response_model=PageOut[UhriImportOut], summary="List UHRI imports")
+async def list_uhri_imports(
+    request: Request,
+    response: Response,
+    session: ReadSession,
+    _admin: AdminReader,
+    limit: LimitParam = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+) -> PageOut[UhriImportOut]:
+    """Imports of the UHRI export (cron or `followup import-uhri`), newest first: status
+    (`running`, `succeeded`, `failed` with its `error`, `not_modified` for a 304), counts
+    (new, updated, unchanged, merged, tombstoned, unmapped), the labels that mapped to
+    nothing, and the HTTP validators used for the next conditional GET. Admin keys only.
+    """
+    items, next_cursor = await service.list_imports(session, cursor=cursor, limit=limit)
+    link_header(request, response, next_cursor)
+    return PageOut(items=items, next_cursor=next_cursor)
+
+
+@router.get("/{import_id}", response_model=UhriImportOut, summary="One UHRI import")
+async def get_uhri_import(
+    import_id: uuid.UUID, session: ReadSession, _admin: AdminReader
+) -> UhriImportOut:
+    """One UHRI import with its counts, unmapped labels and first record errors."""
+    return await service.get_import(session, import_id)

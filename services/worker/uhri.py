@@ -1,0 +1,93 @@
+"""The UHRI import cron: download the export with a conditional GET, apply what changed.
+
+Off when ``UHRI_EXPORT_URL`` is unset. The job is idempotent: running it twice imports an
+unchanged export as "not modified" (304) or as all-unchanged records.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+
+from services.worker.jobs import Ctx, db, job
+from shared.uhri import service
+from shared.uhri.settings import UhriSettings, get_uhri_settings
+
+log = structlog.get_logger(__name__)
+
+
+def _settings(ctx: Ctx) -> UhriSettings:
+    settings: UhriSettings = ctx.get("uhri_settings") or get_uhri_settings()
+    return settings
+
+
+@job
+async def import_uhri(ctx: Ctx) -> dict[str, Any]:
+    """Cron: import the UHRI export at ``UHRI_EXPORT_URL`` if it changed."""
+    settings = _settings(ctx)
+    if not settings.export_url:
+        return {"status": "disabled"}
+    try:
+        result = await service.import_url(
+            db(ctx).sessionmaker, settings.export_url, trigger="cron", settings=settings
+        )
+    except service.UhriImportFailed as exc:
+        # Recorded on the import row; the next scheduled run tries again.
+        log.warning("uhri_import_failed", import_id=str(exc.import_id), error=exc.detail)
+        return {"status": "failed", "import_id": str(exc.import_id), "error": exc.detail}
+    log.info(
+        "uhri_import_done",
+        import_id=str(result.id),
+        status=result.status,
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        merged=result.merged,
+        tombstoned=result.tombstoned,
+        unmapped=result.unmapped,
+    )
+    return {
+        "status": result.status,
+        "import_id": str(result.id),
+        "records": result.records,
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "merged": result.merged,
+        "tombstoned": result.tombstoned,
+        "unmapped": result.unmapped,
+    }
+
+
+def _field(value: str, upper: int) -> int | set[int] | None:
+    value = value.strip()
+    if value == "*":
+        return None
+    if value.startswith("*/"):
+        step = int(value[2:])
+        if step < 1:
+            raise ValueError(value)
+        return set(range(0, upper, step))
+    numbers = {int(v) for v in value.split(",")}
+    if any(not 0 <= n < upper for n in numbers):
+        raise ValueError(value)
+    return numbers
+
+
+def cron_schedule(
+    settings: UhriSettings | None = None,
+) -> dict[str, int | set[int] | None] | None:
+    """``UHRI_CRON`` ("MINUTE HOUR", default "40 3") as arq cron arguments; None when the
+    import is off (no ``UHRI_EXPORT_URL``, or ``UHRI_CRON=off``)."""
+    settings = settings or get_uhri_settings()
+    spec = settings.cron.strip()
+    if not settings.export_url or spec.lower() in ("off", "none", ""):
+        return None
+    parts = spec.split()
+    if len(parts) != 2:
+        raise ValueError(f"UHRI_CRON must be 'MINUTE HOUR' (e.g. '40 3') or 'off', not {spec!r}")
+    try:
+        return {"minute": _field(parts[0], 60), "hour": _field(parts[1], 24)}
+    except ValueError:
+        raise ValueError(f"UHRI_CRON {spec!r}: use *, */n, a,b or numbers") from None

@@ -1,0 +1,127 @@
+"""National human-rights action plans, their actions and the actions' progress history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.db import Base, UUIDPrimaryKey
+
+PLAN_STATUSES = ("draft", "adopted", "ended")
+ACTION_STATUSES = ("planned", "ongoing", "completed", "delayed", "cancelled")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class ActionPlan(UUIDPrimaryKey, Base):
+    __tablename__ = "action_plans"
+    __table_args__ = (
+        CheckConstraint(_in("status", PLAN_STATUSES), name="status"),
+        CheckConstraint(
+            "period_end IS NULL OR period_start IS NULL OR period_end >= period_start",
+            name="period",
+        ),
+        Index("ix_action_plans_order", "country", "created_at", "id"),
+        Index("ix_action_plans_status", "status", "country"),
+    )
+
+    country: Mapped[str] = mapped_column(ForeignKey("countries.iso3"))
+    title: Mapped[str] = mapped_column(String(500))
+    period_start: Mapped[dt.date | None] = mapped_column(Date)
+    period_end: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    adoption_reference: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    # clock_timestamp(): rows created in one transaction keep their order in lists.
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.clock_timestamp())
+    updated_at: Mapped[dt.datetime] = mapped_column(server_default=func.clock_timestamp())
+
+
+class Action(UUIDPrimaryKey, Base):
+    """One action of a plan; ``country`` repeats the plan's so lists and stats filter by it."""
+
+    __tablename__ = "actions"
+    __table_args__ = (
+        CheckConstraint(_in("status", ACTION_STATUSES), name="status"),
+        CheckConstraint(
+            "due_date IS NULL OR start_date IS NULL OR due_date >= start_date", name="dates"
+        ),
+        CheckConstraint("budget IS NULL OR budget >= 0", name="budget"),
+        Index("ix_actions_plan_order", "plan_id", "created_at", "id"),
+        Index("ix_actions_country_status", "country", "status"),
+        Index("ix_actions_country_due", "country", "due_date"),
+    )
+
+    plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("action_plans.id", ondelete="CASCADE"))
+    country: Mapped[str] = mapped_column(ForeignKey("countries.iso3"))
+    description: Mapped[str] = mapped_column(Text)
+    indicators: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
+    budget: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
+    due_date: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="planned")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.clock_timestamp())
+    updated_at: Mapped[dt.datetime] = mapped_column(server_default=func.clock_timestamp())
+
+
+class ActionInstitution(Base):
+    __tablename__ = "action_institutions"
+    __table_args__ = (Index("ix_action_institutions_institution", "institution_id"),)
+
+    action_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("actions.id", ondelete="CASCADE"), primary_key=True
+    )
+    institution_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("institutions.id", ondelete="RESTRICT"), primary_key=True
+    )
+
+
+class ActionRecommendation(Base):
+    __tablename__ = "action_recommendations"
+    __table_args__ = (Index("ix_action_recommendations_recommendation", "recommendation_id"),)
+
+    action_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("actions.id", ondelete="CASCADE"), primary_key=True
+    )
+    recommendation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("recommendations.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class ActionUpdate(UUIDPrimaryKey, Base):
+    """An append-only progress report on an action; the action takes its status."""
+
+    __tablename__ = "action_updates"
+    __table_args__ = (
+        CheckConstraint(_in("status", ACTION_STATUSES), name="status"),
+        Index("ix_action_updates_action", "action_id", "created_at"),
+    )
+
+    action_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("actions.id", ondelete="RESTRICT"))
+    status: Mapped[str] = mapped_column(String(20))
+    narrative: Mapped[str] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(300))
+    reported_on: Mapped[dt.date] = mapped_column(Date)
+    api_key_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("api_keys.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.clock_timestamp())

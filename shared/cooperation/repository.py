@@ -1,0 +1,152 @@
+"""All SQL of offers of cooperation and of the recommendations they may match."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Row, func, or_, select, text, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.cooperation.models import CooperationOffer
+
+# Supported, not yet implemented, and nothing under way: no action still open (planned,
+# ongoing, delayed) and, when programmes exist, no programme that has not ended.
+_CANDIDATES = """
+SELECT r.id, r.ref, r.text, r.themes, r.sdg_targets, r.sdg_goals, r.status,
+       r.document_date, r.paragraph_key
+  FROM recommendations r
+ WHERE r.state_under_review = :country AND r.position = 'supported'
+   AND r.status <> 'implemented' AND r.deleted_at IS NULL
+   AND NOT EXISTS (SELECT 1 FROM action_recommendations ar JOIN actions a ON a.id = ar.action_id
+                    WHERE ar.recommendation_id = r.id
+                      AND a.status IN ('planned', 'ongoing', 'delayed'))
+   {programmes}
+ ORDER BY r.document_date, r.paragraph_key, r.id
+"""
+_NO_PROGRAMME = """
+   AND NOT EXISTS (SELECT 1 FROM programme_recommendations pr
+                     JOIN programmes p ON p.id = pr.programme_id
+                    WHERE pr.recommendation_id = r.id AND p.end_date >= :today)
+"""
+
+
+class OfferRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def page(
+        self,
+        *,
+        offered_by_state: Sequence[str],
+        countries: Sequence[str],
+        themes: Sequence[str],
+        goals: Sequence[int],
+        targets: Sequence[str],
+        active_on: dt.date | None,
+        after: tuple[dt.datetime, uuid.UUID] | None,
+        limit: int,
+    ) -> Sequence[CooperationOffer]:
+        query = (
+            select(CooperationOffer)
+            .order_by(CooperationOffer.created_at, CooperationOffer.id)
+            .limit(limit)
+        )
+        if offered_by_state:
+            query = query.where(CooperationOffer.offered_by_state.in_(offered_by_state))
+        if countries:
+            query = query.where(
+                or_(
+                    func.cardinality(CooperationOffer.countries) == 0,
+                    CooperationOffer.countries.overlap(list(countries)),
+                )
+            )
+        if themes:
+            query = query.where(CooperationOffer.themes.overlap(list(themes)))
+        if goals or targets:
+            query = query.where(
+                or_(
+                    CooperationOffer.sdg_goals.overlap(list(goals)),
+                    CooperationOffer.sdg_targets.overlap(list(targets)),
+                )
+            )
+        if active_on is not None:
+            query = query.where(*self._active(active_on))
+        if after is not None:
+            query = query.where(
+                tuple_(CooperationOffer.created_at, CooperationOffer.id) > tuple_(*after)
+            )
+        return (await self.session.execute(query)).scalars().all()
+
+    @staticmethod
+    def _active(on: dt.date) -> list[Any]:
+        return [
+            or_(CooperationOffer.period_start.is_(None), CooperationOffer.period_start <= on),
+            or_(CooperationOffer.period_end.is_(None), CooperationOffer.period_end >= on),
+        ]
+
+    async def get(self, ident: uuid.UUID) -> CooperationOffer | None:
+        return await self.session.get(CooperationOffer, ident)
+
+    def add(self, row: CooperationOffer) -> None:
+        self.session.add(row)
+
+    async def update_if_version(
+        self, ident: uuid.UUID, version: int, values: dict[str, Any]
+    ) -> int | None:
+        result = await self.session.execute(
+            update(CooperationOffer)
+            .where(CooperationOffer.id == ident, CooperationOffer.version == version)
+            .values(
+                **values, version=CooperationOffer.version + 1, updated_at=func.clock_timestamp()
+            )
+            .returning(CooperationOffer.version)
+            .execution_options(synchronize_session=False)
+        )
+        return result.scalar_one_or_none()
+
+    async def offers_for(self, country: str, on: dt.date) -> Sequence[CooperationOffer]:
+        """Offers running on ``on`` that may go to ``country`` (never a State's own)."""
+        query = (
+            select(CooperationOffer)
+            .where(
+                *self._active(on),
+                or_(
+                    func.cardinality(CooperationOffer.countries) == 0,
+                    CooperationOffer.countries.contains([country]),
+                ),
+                or_(
+                    CooperationOffer.offered_by_state.is_(None),
+                    CooperationOffer.offered_by_state != country,
+                ),
+            )
+            .order_by(CooperationOffer.created_at, CooperationOffer.id)
+        )
+        return (await self.session.execute(query)).scalars().all()
+
+    async def candidates(self, country: str, on: dt.date) -> Sequence[Row[Any]]:
+        # The programmes tables come with another migration: use them once they exist.
+        has_programmes = (
+            await self.session.execute(
+                text("SELECT to_regclass('programme_recommendations') IS NOT NULL")
+            )
+        ).scalar_one()
+        sql = _CANDIDATES.format(programmes=_NO_PROGRAMME if has_programmes else "")
+        params: dict[str, Any] = {"country": country}
+        if has_programmes:
+            params["today"] = on
+        return (await self.session.execute(text(sql), params)).all()
+
+    async def recommendation_states(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+        if not ids:
+            return {}
+        rows = await self.session.execute(
+            text(
+                "SELECT id, state_under_review FROM recommendations"
+                " WHERE id = ANY(:ids) AND deleted_at IS NULL"
+            ),
+            {"ids": list(ids)},
+        )
+        return {r[0]: r[1] for r in rows.all()}

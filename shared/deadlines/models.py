@@ -1,0 +1,74 @@
+"""Follow-up deadlines: derived from documents, mandates and programmes, or entered by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.db import Base, Timestamps, UUIDPrimaryKey
+
+DEADLINE_KINDS = (
+    "hrc_response",  # responses to pending UPR recommendations, by an HRC session
+    "upr_midterm_report",
+    "upr_next_review",
+    "treaty_followup",
+    "mandate_end",
+    "mandate_renewal",
+    "programme_milestone",
+    "programme_evaluation",
+    "other",
+)
+SUBJECT_TYPES = ("recommendation", "document", "programme", "mandate", "country")
+DEADLINE_STATUSES = ("open", "met", "missed")
+ORIGINS = ("derived", "manual")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Deadline(UUIDPrimaryKey, Timestamps, Base):
+    """A dated follow-up obligation about one subject (recommendation, document, ...).
+
+    Derived rows carry the ``rule`` that made them and are upserted by (rule, subject),
+    so recomputation is idempotent; manual rows have no rule and derivation never
+    touches them.
+    """
+
+    __tablename__ = "deadlines"
+    __table_args__ = (
+        CheckConstraint(_in("kind", DEADLINE_KINDS), name="kind"),
+        CheckConstraint(_in("subject_type", SUBJECT_TYPES), name="subject_type"),
+        CheckConstraint(_in("status", DEADLINE_STATUSES), name="status"),
+        CheckConstraint(_in("origin", ORIGINS), name="origin"),
+        CheckConstraint("(origin = 'derived') = (rule IS NOT NULL)", name="rule_iff_derived"),
+        Index("uq_deadlines_rule_subject", "rule", "subject_type", "subject_id", unique=True),
+        Index("ix_deadlines_due", "due_date", "id"),
+        Index("ix_deadlines_country_due", "country", "due_date", "id"),
+        Index("ix_deadlines_subject", "subject_type", "subject_id"),
+        Index("ix_deadlines_updated", "updated_at"),
+        # The reminder scan reads deadlines by due date among those not yet met.
+        Index(
+            "ix_deadlines_scan",
+            "due_date",
+            "country",
+            "kind",
+            postgresql_where=text("status <> 'met'"),
+        ),
+    )
+
+    kind: Mapped[str] = mapped_column(String(40))
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    subject_type: Mapped[str] = mapped_column(String(20))
+    # A UUID for documents, recommendations, mandates and programmes; ISO3 for countries.
+    subject_id: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str | None] = mapped_column(ForeignKey("countries.iso3"))
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    origin: Mapped[str] = mapped_column(String(10), default="manual")
+    rule: Mapped[str | None] = mapped_column(String(60))
+    met_at: Mapped[dt.datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=1)

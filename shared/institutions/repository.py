@@ -1,0 +1,216 @@
+"""All SQL of institutions and national mechanisms."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, text, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.institutions.models import (
+    FocalPoint,
+    Institution,
+    NationalMechanism,
+    NationalMechanismMember,
+    RecommendationInstitution,
+)
+from shared.institutions.schemas import InstitutionFilter
+
+
+class InstitutionRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def page(
+        self, f: InstitutionFilter, *, after: tuple[str, str, uuid.UUID] | None, limit: int
+    ) -> Sequence[Institution]:
+        query = (
+            select(Institution)
+            .order_by(Institution.country, Institution.name, Institution.id)
+            .limit(limit)
+        )
+        if f.countries:
+            query = query.where(Institution.country.in_(f.countries))
+        if f.kinds:
+            query = query.where(Institution.kind.in_(f.kinds))
+        if f.q:
+            query = query.where(Institution.name.icontains(f.q, autoescape=True))
+        if after is not None:
+            query = query.where(
+                tuple_(Institution.country, Institution.name, Institution.id) > tuple_(*after)
+            )
+        return (await self.session.execute(query)).scalars().all()
+
+    async def get(self, ident: uuid.UUID) -> Institution | None:
+        return await self.session.get(Institution, ident)
+
+    async def get_many(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Institution]:
+        if not ids:
+            return {}
+        rows = await self.session.execute(select(Institution).where(Institution.id.in_(ids)))
+        return {r.id: r for r in rows.scalars()}
+
+    async def by_names(self, country: str, names: Sequence[str]) -> dict[str, Institution]:
+        if not names:
+            return {}
+        rows = await self.session.execute(
+            select(Institution).where(Institution.country == country, Institution.name.in_(names))
+        )
+        return {r.name: r for r in rows.scalars()}
+
+    async def by_folded_names(self, country: str) -> dict[str, Institution]:
+        """Every institution of a State by case-folded name (CSV cells are typed by hand)."""
+        rows = await self.session.execute(select(Institution).where(Institution.country == country))
+        return {r.name.casefold(): r for r in rows.scalars()}
+
+    def add(self, row: Institution) -> None:
+        self.session.add(row)
+
+    async def update_if_version(
+        self, ident: uuid.UUID, version: int, values: dict[str, Any]
+    ) -> int | None:
+        result = await self.session.execute(
+            update(Institution)
+            .where(Institution.id == ident, Institution.version == version)
+            .values(**values, version=Institution.version + 1, updated_at=func.clock_timestamp())
+            .returning(Institution.version)
+            .execution_options(synchronize_session=False)
+        )
+        return result.scalar_one_or_none()
+
+    async def rename_on_recommendations(self, ident: uuid.UUID, old: str, new: str) -> int:
+        """Keep the denormalized names of the recommendations it owns in step."""
+        result = await self.session.execute(
+            text(
+                "UPDATE recommendations r SET institutions = array_replace(r.institutions,"
+                " CAST(:old AS varchar), CAST(:new AS varchar)), version = r.version + 1,"
+                " updated_at = clock_timestamp() FROM recommendation_institutions l"
+                " WHERE l.recommendation_id = r.id AND l.institution_id = :id"
+                " AND r.deleted_at IS NULL"
+            ),
+            {"id": ident, "old": old, "new": new},
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def owners(self, rec_id: uuid.UUID) -> Sequence[Institution]:
+        rows = await self.session.execute(
+            select(Institution)
+            .join(
+                RecommendationInstitution,
+                RecommendationInstitution.institution_id == Institution.id,
+            )
+            .where(RecommendationInstitution.recommendation_id == rec_id)
+            .order_by(Institution.name, Institution.id)
+        )
+        return rows.scalars().all()
+
+    async def set_owners(self, rec_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> None:
+        await self.session.execute(
+            delete(RecommendationInstitution).where(
+                RecommendationInstitution.recommendation_id == rec_id
+            )
+        )
+        if ids:
+            await self.session.execute(
+                insert(RecommendationInstitution),
+                [{"recommendation_id": rec_id, "institution_id": i} for i in ids],
+            )
+
+
+class MechanismRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def page(
+        self, countries: Sequence[str], *, after: str | None, limit: int
+    ) -> Sequence[NationalMechanism]:
+        query = select(NationalMechanism).order_by(NationalMechanism.country).limit(limit)
+        if countries:
+            query = query.where(NationalMechanism.country.in_(countries))
+        if after is not None:
+            query = query.where(NationalMechanism.country > after)
+        return (await self.session.execute(query)).scalars().all()
+
+    async def get(self, ident: uuid.UUID) -> NationalMechanism | None:
+        return await self.session.get(NationalMechanism, ident)
+
+    async def by_country(self, country: str) -> NationalMechanism | None:
+        return (
+            await self.session.execute(
+                select(NationalMechanism).where(NationalMechanism.country == country)
+            )
+        ).scalar_one_or_none()
+
+    def add(self, row: NationalMechanism) -> None:
+        self.session.add(row)
+
+    async def update_if_version(
+        self, ident: uuid.UUID, version: int, values: dict[str, Any]
+    ) -> int | None:
+        result = await self.session.execute(
+            update(NationalMechanism)
+            .where(NationalMechanism.id == ident, NationalMechanism.version == version)
+            .values(
+                **values, version=NationalMechanism.version + 1, updated_at=func.clock_timestamp()
+            )
+            .returning(NationalMechanism.version)
+            .execution_options(synchronize_session=False)
+        )
+        return result.scalar_one_or_none()
+
+    async def members(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Institution]]:
+        out: dict[uuid.UUID, list[Institution]] = {i: [] for i in ids}
+        if not ids:
+            return out
+        rows = await self.session.execute(
+            select(NationalMechanismMember.mechanism_id, Institution)
+            .join(Institution, Institution.id == NationalMechanismMember.institution_id)
+            .where(NationalMechanismMember.mechanism_id.in_(ids))
+            .order_by(Institution.name, Institution.id)
+        )
+        for mechanism_id, institution in rows.all():
+            out[mechanism_id].append(institution)
+        return out
+
+    async def set_members(self, ident: uuid.UUID, ids: Sequence[uuid.UUID]) -> None:
+        await self.session.execute(
+            delete(NationalMechanismMember).where(NationalMechanismMember.mechanism_id == ident)
+        )
+        if ids:
+            await self.session.execute(
+                insert(NationalMechanismMember),
+                [{"mechanism_id": ident, "institution_id": i} for i in ids],
+            )
+
+    async def focal_points(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[FocalPoint]]:
+        """Personal data: the service calls this only for callers allowed to see it."""
+        out: dict[uuid.UUID, list[FocalPoint]] = {i: [] for i in ids}
+        if not ids:
+            return out
+        rows = await self.session.execute(
+            select(FocalPoint)
+            .where(FocalPoint.mechanism_id.in_(ids))
+            .order_by(FocalPoint.mechanism_id, FocalPoint.ordinal)
+        )
+        for fp in rows.scalars():
+            out[fp.mechanism_id].append(fp)
+        return out
+
+    async def focal_point_count(self, ident: uuid.UUID) -> int:
+        result = await self.session.execute(
+            select(func.count()).select_from(FocalPoint).where(FocalPoint.mechanism_id == ident)
+        )
+        return int(result.scalar_one())
+
+    async def set_focal_points(self, ident: uuid.UUID, rows: Sequence[dict[str, Any]]) -> None:
+        await self.session.execute(delete(FocalPoint).where(FocalPoint.mechanism_id == ident))
+        if rows:
+            await self.session.execute(
+                insert(FocalPoint),
+                [
+                    {"id": uuid.uuid4(), "mechanism_id": ident, "ordinal": i, **r}
+                    for i, r in enumerate(rows)
+                ],
+            )

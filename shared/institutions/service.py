@@ -1,0 +1,512 @@
+"""Rules of institutions, recommendation owners and national mechanisms.
+
+Focal points of a national mechanism are personal data: they are read from the database
+only for a caller with ``personal_data:read`` (or admin) who may write that State's data,
+and the audit log records a redacted marker instead of their contents.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.audit import service as audit
+from shared.auth.schemas import Actor, Scope
+from shared.errors import Conflict, InvalidCursor, InvalidInput, NotFound, PreconditionFailed
+from shared.institutions import csvio
+from shared.institutions.models import INSTITUTION_KINDS, Institution, NationalMechanism
+from shared.institutions.repository import InstitutionRepository, MechanismRepository
+from shared.institutions.schemas import (
+    REDACTED,
+    CalendarEntry,
+    FocalPointIn,
+    FocalPointOut,
+    ImportReport,
+    InstitutionFilter,
+    InstitutionIn,
+    InstitutionOut,
+    InstitutionPatch,
+    InstitutionRef,
+    NationalMechanismIn,
+    NationalMechanismOut,
+    NationalMechanismPatch,
+)
+from shared.pagination import Page, decode_cursor, encode_cursor
+from shared.recommendations import validation
+from shared.recommendations.repository import RecommendationRepository
+
+
+def country_code(value: str, field: str = "country") -> str:
+    problems = validation.Problems("body")
+    codes = validation.countries([value], field, problems)
+    problems.raise_if_any()
+    return codes[0]
+
+
+def clean_name(value: str, field: str = "name") -> str:
+    problems = validation.Problems("body")
+    names = validation.institutions([value], field, problems)
+    problems.raise_if_any()
+    return names[0]
+
+
+def stale(what: str, current: int, given: int) -> PreconditionFailed:
+    return PreconditionFailed(
+        f"the {what} is at version {current}, not {given}; fetch it again", code="stale_version"
+    )
+
+
+def changed_meanwhile(what: str) -> PreconditionFailed:
+    return PreconditionFailed(f"the {what} changed meanwhile; fetch it again", code="stale_version")
+
+
+def may_see_personal_data(actor: Actor | None, country: str) -> bool:
+    return (
+        actor is not None
+        and actor.has(Scope.PERSONAL_DATA_READ)
+        and actor.may_write_country(country)
+    )
+
+
+# --- institutions ----------------------------------------------------------------------------
+
+
+def institution_out(row: Institution) -> InstitutionOut:
+    return InstitutionOut.model_validate(row, from_attributes=True)
+
+
+def _snapshot(row: Institution) -> dict[str, Any]:
+    return {"country": row.country, "name": row.name, "kind": row.kind, "acronym": row.acronym}
+
+
+async def list_institutions(
+    session: AsyncSession, f: InstitutionFilter, *, cursor: str | None, limit: int
+) -> Page[InstitutionOut]:
+    after = None
+    if cursor:
+        country, name, ident = decode_cursor(cursor, "institutions", [str, str, str])
+        try:
+            if "\x00" in country + name:
+                raise ValueError("NUL")
+            after = (country, name, uuid.UUID(ident))
+        except ValueError:
+            raise InvalidCursor("the cursor is malformed") from None
+    if f.q is not None and "\x00" in f.q:
+        raise InvalidInput("q may not contain NUL characters")
+    rows = await InstitutionRepository(session).page(f, after=after, limit=limit + 1)
+    items = [institution_out(r) for r in rows[:limit]]
+    last = items[-1] if items else None
+    next_cursor = (
+        encode_cursor("institutions", [last.country, last.name, str(last.id)])
+        if last and len(rows) > limit
+        else None
+    )
+    return Page(items=items, next_cursor=next_cursor)
+
+
+async def get_institution(session: AsyncSession, ident: uuid.UUID) -> Institution:
+    row = await InstitutionRepository(session).get(ident)
+    if row is None:
+        raise NotFound(f"no institution {ident}")
+    return row
+
+
+async def create_institution(
+    session: AsyncSession, actor: Actor, data: InstitutionIn
+) -> InstitutionOut:
+    country = country_code(data.country)
+    actor.require_country(country)
+    name = clean_name(data.name)
+    repo = InstitutionRepository(session)
+    if await repo.by_names(country, [name]):
+        raise Conflict(f"{country} already has an institution named {name!r}", code="duplicate")
+    row = Institution(
+        id=uuid.uuid4(), country=country, name=name, kind=data.kind, acronym=data.acronym, version=1
+    )
+    repo.add(row)
+    await session.flush()
+    await session.refresh(row)
+    audit.record(
+        session, actor, "institution.create", "institution", str(row.id), after=_snapshot(row)
+    )
+    return institution_out(row)
+
+
+async def patch_institution(
+    session: AsyncSession, actor: Actor, ident: uuid.UUID, version: int, data: InstitutionPatch
+) -> InstitutionOut:
+    repo = InstitutionRepository(session)
+    row = await get_institution(session, ident)
+    actor.require_country(row.country)
+    if row.version != version:
+        raise stale("institution", row.version, version)
+    before = _snapshot(row)
+    changes = data.model_dump(exclude_unset=True)
+    values: dict[str, Any] = {}
+    if changes.get("name") is not None:
+        values["name"] = clean_name(changes["name"])
+        if values["name"] != row.name and await repo.by_names(row.country, [values["name"]]):
+            raise Conflict(
+                f"{row.country} already has an institution named {values['name']!r}",
+                code="duplicate",
+            )
+    if changes.get("kind") is not None:
+        values["kind"] = changes["kind"]
+    if "acronym" in changes:
+        values["acronym"] = changes["acronym"]
+    if not values:
+        return institution_out(row)
+    if await repo.update_if_version(ident, version, values) is None:
+        raise changed_meanwhile("institution")
+    if "name" in values and values["name"] != before["name"]:
+        await repo.rename_on_recommendations(ident, before["name"], values["name"])
+    await session.refresh(row)
+    audit.record(
+        session,
+        actor,
+        "institution.update",
+        "institution",
+        str(ident),
+        before=before,
+        after=_snapshot(row),
+    )
+    return institution_out(row)
+
+
+async def import_institutions(
+    session: AsyncSession, actor: Actor, country: str, body: bytes
+) -> ImportReport:
+    """CSV columns: name (required), kind, acronym. Known names (case-insensitive) are
+    updated, new ones created; any bad row rejects the whole file."""
+    country = country_code(country)
+    actor.require_country(country)
+    rows = csvio.read_rows(body, required=("name",), optional=("kind", "acronym"))
+    errors = csvio.RowErrors()
+    repo = InstitutionRepository(session)
+    existing = await repo.by_folded_names(country)
+    seen: dict[str, int] = {}
+    planned: list[tuple[str, str, str | None]] = []
+    for number, cells in rows:
+        name = " ".join(cells["name"].split())
+        if not name or len(name) > 300:
+            errors.add(number, "name", "a name of 1 to 300 characters is required")
+            continue
+        if name.casefold() in seen:
+            errors.add(number, "name", f"{name!r} already appears on row {seen[name.casefold()]}")
+            continue
+        seen[name.casefold()] = number
+        kind = (cells.get("kind") or "other").strip().lower().replace(" ", "_")
+        if kind not in INSTITUTION_KINDS:
+            errors.add(
+                number,
+                "kind",
+                f"unknown kind {cells.get('kind')!r}; allowed: {list(INSTITUTION_KINDS)}",
+            )
+            continue
+        acronym = cells.get("acronym") or None
+        if acronym is not None and len(acronym) > 50:
+            errors.add(number, "acronym", "at most 50 characters")
+            continue
+        planned.append((name, kind, acronym))
+    errors.raise_if_any()
+
+    created = updated = unchanged = 0
+    for name, kind, acronym in planned:
+        row = existing.get(name.casefold())
+        if row is None:
+            row = Institution(
+                id=uuid.uuid4(), country=country, name=name, kind=kind, acronym=acronym, version=1
+            )
+            repo.add(row)
+            await session.flush()
+            created += 1
+            audit.record(
+                session,
+                actor,
+                "institution.create",
+                "institution",
+                str(row.id),
+                after={"country": country, "name": name, "kind": kind, "acronym": acronym},
+            )
+        elif (row.kind, row.acronym) != (kind, acronym if acronym is not None else row.acronym):
+            before = _snapshot(row)
+            values = {"kind": kind, "acronym": acronym if acronym is not None else row.acronym}
+            await repo.update_if_version(row.id, row.version, values)
+            updated += 1
+            audit.record(
+                session,
+                actor,
+                "institution.update",
+                "institution",
+                str(row.id),
+                before=before,
+                after={**before, **values},
+            )
+        else:
+            unchanged += 1
+    return ImportReport(rows=len(rows), created=created, updated=updated, unchanged=unchanged)
+
+
+async def resolve_institutions(
+    session: AsyncSession, country: str, ids: Sequence[uuid.UUID], field: str
+) -> list[Institution]:
+    """The institutions named by id, in the order given; 422 for unknown or foreign ones."""
+    ids = list(dict.fromkeys(ids))
+    found = await InstitutionRepository(session).get_many(ids)
+    problems = validation.Problems("body")
+    out = []
+    for ident in ids:
+        row = found.get(ident)
+        if row is None:
+            problems.add(field, f"no institution {ident}")
+        elif row.country != country:
+            problems.add(field, f"institution {ident} belongs to {row.country}, not {country}")
+        else:
+            out.append(row)
+    problems.raise_if_any()
+    return out
+
+
+# --- owners of a recommendation --------------------------------------------------------------
+
+
+async def owners(session: AsyncSession, rec_id: uuid.UUID) -> list[InstitutionRef]:
+    if await RecommendationRepository(session).get(rec_id) is None:
+        raise NotFound(f"no recommendation {rec_id}")
+    return [
+        InstitutionRef.model_validate(r, from_attributes=True)
+        for r in await InstitutionRepository(session).owners(rec_id)
+    ]
+
+
+async def set_owners(
+    session: AsyncSession,
+    actor: Actor,
+    rec_id: uuid.UUID,
+    version: int,
+    institution_ids: Sequence[uuid.UUID],
+) -> int:
+    """Make these institutions the owners of a recommendation at ``version``.
+
+    The recommendation's ``institutions`` names follow (so its JSON, filters and exports
+    stay as they were), and its version and ``updated_at`` move: delta-sync clients see
+    the change. Returns the new version.
+    """
+    rec_repo = RecommendationRepository(session)
+    rec = await rec_repo.get(rec_id)
+    if rec is None:
+        raise NotFound(f"no recommendation {rec_id}")
+    actor.require_country(rec.state_under_review)
+    chosen = await resolve_institutions(
+        session, rec.state_under_review, institution_ids, "institution_ids"
+    )
+    if rec.version != version:
+        raise stale("recommendation", rec.version, version)
+    before = {"institutions": list(rec.institutions)}
+    await InstitutionRepository(session).set_owners(rec_id, [i.id for i in chosen])
+    names = [i.name for i in chosen]
+    new_version = await rec_repo.update_if_version(rec_id, version, {"institutions": names})
+    if new_version is None:
+        raise changed_meanwhile("recommendation")
+    audit.record(
+        session,
+        actor,
+        "recommendation.owners",
+        "recommendation",
+        str(rec_id),
+        before=before,
+        after={"institutions": names, "institution_ids": [str(i.id) for i in chosen]},
+    )
+    return new_version
+
+
+# --- national mechanisms ---------------------------------------------------------------------
+
+
+async def _mechanisms_out(
+    session: AsyncSession, actor: Actor | None, rows: Sequence[NationalMechanism]
+) -> list[NationalMechanismOut]:
+    repo = MechanismRepository(session)
+    members = await repo.members([r.id for r in rows])
+    visible = [r.id for r in rows if may_see_personal_data(actor, r.country)]
+    focal = await repo.focal_points(visible) if visible else {}
+    return [
+        NationalMechanismOut(
+            id=r.id,
+            country=r.country,
+            name=r.name,
+            legal_basis=r.legal_basis,
+            established_on=r.established_on,
+            members=[InstitutionRef.model_validate(i, from_attributes=True) for i in members[r.id]],
+            reporting_calendar=[CalendarEntry.model_validate(e) for e in r.reporting_calendar],
+            focal_points=[
+                FocalPointOut(
+                    name=f.name, role=f.role, contact=f.contact, institution_id=f.institution_id
+                )
+                for f in focal[r.id]
+            ]
+            if r.id in focal
+            else None,
+            version=r.version,
+            created_at=r.created_at,
+            updated_at=r.updated_at,
+        )
+        for r in rows
+    ]
+
+
+async def list_mechanisms(
+    session: AsyncSession,
+    actor: Actor | None,
+    countries: Sequence[str],
+    *,
+    cursor: str | None,
+    limit: int,
+) -> Page[NationalMechanismOut]:
+    after = str(decode_cursor(cursor, "national-mechanisms", [str])[0]) if cursor else None
+    rows = await MechanismRepository(session).page(countries, after=after, limit=limit + 1)
+    items = await _mechanisms_out(session, actor, rows[:limit])
+    next_cursor = (
+        encode_cursor("national-mechanisms", [items[-1].country]) if len(rows) > limit else None
+    )
+    return Page(items=items, next_cursor=next_cursor)
+
+
+async def get_mechanism(
+    session: AsyncSession, actor: Actor | None, ident: uuid.UUID
+) -> NationalMechanismOut:
+    row = await MechanismRepository(session).get(ident)
+    if row is None:
+        raise NotFound(f"no national mechanism {ident}")
+    return (await _mechanisms_out(session, actor, [row]))[0]
+
+
+def _calendar(entries: Sequence[CalendarEntry]) -> list[dict[str, Any]]:
+    return [e.model_dump(mode="json") for e in sorted(entries, key=lambda e: e.due_date)]
+
+
+async def _focal_rows(
+    session: AsyncSession, country: str, points: Sequence[FocalPointIn]
+) -> list[dict[str, Any]]:
+    ids = [p.institution_id for p in points if p.institution_id is not None]
+    await resolve_institutions(session, country, ids, "focal_points")
+    return [
+        {
+            "name": p.name.strip(),
+            "role": p.role,
+            "contact": p.contact,
+            "institution_id": p.institution_id,
+        }
+        for p in points
+    ]
+
+
+def _mechanism_snapshot(
+    row: NationalMechanism, member_ids: Sequence[uuid.UUID], focal_count: int
+) -> dict[str, Any]:
+    return {
+        "country": row.country,
+        "name": row.name,
+        "legal_basis": row.legal_basis,
+        "established_on": row.established_on.isoformat() if row.established_on else None,
+        "member_institution_ids": [str(i) for i in member_ids],
+        "reporting_calendar": row.reporting_calendar,
+        # Never the personal data itself.
+        "focal_points": f"{REDACTED} x{focal_count}",
+    }
+
+
+async def create_mechanism(
+    session: AsyncSession, actor: Actor, data: NationalMechanismIn
+) -> NationalMechanismOut:
+    country = country_code(data.country)
+    actor.require_country(country)
+    repo = MechanismRepository(session)
+    if await repo.by_country(country) is not None:
+        raise Conflict(f"{country} already has a national mechanism", code="duplicate")
+    members = await resolve_institutions(
+        session, country, data.member_institution_ids, "member_institution_ids"
+    )
+    focal = await _focal_rows(session, country, data.focal_points)
+    row = NationalMechanism(
+        id=uuid.uuid4(),
+        country=country,
+        name=data.name.strip(),
+        legal_basis=data.legal_basis,
+        established_on=data.established_on,
+        reporting_calendar=_calendar(data.reporting_calendar),
+        version=1,
+    )
+    repo.add(row)
+    await session.flush()
+    await repo.set_members(row.id, [m.id for m in members])
+    await repo.set_focal_points(row.id, focal)
+    await session.refresh(row)
+    audit.record(
+        session,
+        actor,
+        "national_mechanism.create",
+        "national_mechanism",
+        str(row.id),
+        after=_mechanism_snapshot(row, [m.id for m in members], len(focal)),
+    )
+    return (await _mechanisms_out(session, actor, [row]))[0]
+
+
+async def patch_mechanism(
+    session: AsyncSession,
+    actor: Actor,
+    ident: uuid.UUID,
+    version: int,
+    data: NationalMechanismPatch,
+) -> NationalMechanismOut:
+    repo = MechanismRepository(session)
+    row = await repo.get(ident)
+    if row is None:
+        raise NotFound(f"no national mechanism {ident}")
+    actor.require_country(row.country)
+    changes = data.model_dump(exclude_unset=True)
+    for key in ("name", "member_institution_ids", "focal_points", "reporting_calendar"):
+        if key in changes and changes[key] is None:
+            raise InvalidInput(f"{key} cannot be null")
+    if row.version != version:
+        raise stale("national mechanism", row.version, version)
+    old_members = [m.id for m in (await repo.members([ident]))[ident]]
+    before = _mechanism_snapshot(row, old_members, await repo.focal_point_count(ident))
+    values: dict[str, Any] = {}
+    if "name" in changes:
+        values["name"] = changes["name"].strip()
+    for key in ("legal_basis", "established_on"):
+        if key in changes:
+            values[key] = changes[key]
+    if data.reporting_calendar is not None:
+        values["reporting_calendar"] = _calendar(data.reporting_calendar)
+    members = old_members
+    if data.member_institution_ids is not None:
+        chosen = await resolve_institutions(
+            session, row.country, data.member_institution_ids, "member_institution_ids"
+        )
+        members = [m.id for m in chosen]
+    focal = None
+    if data.focal_points is not None:
+        focal = await _focal_rows(session, row.country, data.focal_points)
+    if await repo.update_if_version(ident, version, values) is None:
+        raise changed_meanwhile("national mechanism")
+    if data.member_institution_ids is not None:
+        await repo.set_members(ident, members)
+    if focal is not None:
+        await repo.set_focal_points(ident, focal)
+    await session.refresh(row)
+    audit.record(
+        session,
+        actor,
+        "national_mechanism.update",
+        "national_mechanism",
+        str(ident),
+        before=before,
+        after=_mechanism_snapshot(row, members, await repo.focal_point_count(ident)),
+    )
+    return (await _mechanisms_out(session, actor, [row]))[0]

@@ -1,0 +1,117 @@
+"""All SQL of mandates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.mandates import rules
+from shared.mandates.models import Mandate, MandateRenewal
+from shared.mandates.schemas import MandateFilter
+
+
+class MandateRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def page(
+        self,
+        f: MandateFilter,
+        *,
+        today: dt.date,
+        expiring_days: int,
+        after: tuple[dt.date, uuid.UUID] | None,
+        limit: int,
+    ) -> Sequence[Mandate]:
+        query = select(Mandate)
+        if f.countries:
+            query = query.where(Mandate.countries.overlap(list(f.countries)))
+        if f.types:
+            query = query.where(Mandate.type.in_(f.types))
+        if f.statuses:
+            query = query.where(
+                or_(
+                    *(
+                        rules.status_clause(
+                            Mandate.start_date, Mandate.end_date, s, today, expiring_days
+                        )
+                        for s in f.statuses
+                    )
+                )
+            )
+        if f.active_on is not None:
+            query = query.where(
+                rules.active_on_clause(Mandate.start_date, Mandate.end_date, f.active_on)
+            )
+        if f.q:
+            query = query.where(Mandate.search.op("@@")(func.websearch_to_tsquery("english", f.q)))
+        if after is not None:
+            start, ident = after
+            query = query.where(
+                or_(
+                    Mandate.start_date > start,
+                    and_(Mandate.start_date == start, Mandate.id > ident),
+                )
+            )
+        query = query.order_by(Mandate.start_date, Mandate.id).limit(limit)
+        return (await self.session.execute(query)).scalars().all()
+
+    async def get(self, mandate_id: uuid.UUID, *, for_update: bool = False) -> Mandate | None:
+        query = (
+            select(Mandate)
+            .where(Mandate.id == mandate_id)
+            .execution_options(populate_existing=True)
+        )
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def add(self, mandate: Mandate) -> None:
+        self.session.add(mandate)
+        await self.session.flush()
+        await self.session.refresh(mandate)
+
+    async def update_if_version(
+        self, mandate_id: uuid.UUID, version: int, values: dict[str, Any]
+    ) -> int | None:
+        """Apply ``values`` when the row is still at ``version``; the new version, or None."""
+        result = await self.session.execute(
+            update(Mandate)
+            .where(Mandate.id == mandate_id, Mandate.version == version)
+            .values(**values, version=Mandate.version + 1, updated_at=func.clock_timestamp())
+            .returning(Mandate.version)
+            .execution_options(synchronize_session=False)
+        )
+        return result.scalar_one_or_none()
+
+    async def delete(self, mandate_id: uuid.UUID) -> None:
+        await self.session.execute(delete(Mandate).where(Mandate.id == mandate_id))
+
+    async def programme_count(self, mandate_id: uuid.UUID) -> int:
+        # Plain SQL: programmes depend on mandates, not the other way round.
+        result = await self.session.execute(
+            text("SELECT count(*) FROM programmes WHERE mandate_id = :id"), {"id": mandate_id}
+        )
+        return int(result.scalar_one())
+
+    async def renewals(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[MandateRenewal]]:
+        out: dict[uuid.UUID, list[MandateRenewal]] = {i: [] for i in ids}
+        if not ids:
+            return out
+        result = await self.session.execute(
+            select(MandateRenewal)
+            .where(MandateRenewal.mandate_id.in_(list(ids)))
+            .order_by(MandateRenewal.mandate_id, MandateRenewal.id)
+        )
+        for row in result.scalars():
+            out[row.mandate_id].append(row)
+        return out
+
+    async def add_renewal(self, renewal: MandateRenewal) -> None:
+        self.session.add(renewal)
+        await self.session.flush()

@@ -1,0 +1,405 @@
+"""Rules of mandates: places, periods, funding, renewals, status, and their deadlines."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import uuid
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.audit import service as audit
+from shared.auth.schemas import Actor
+from shared.deadlines import service as deadlines
+from shared.errors import Conflict, InvalidCursor, InvalidInput, NotFound, PreconditionFailed
+from shared.mandates import rules
+from shared.mandates.models import Mandate, MandateRenewal
+from shared.mandates.repository import MandateRepository
+from shared.mandates.schemas import (
+    FundingOut,
+    LegalBasis,
+    MandateFilter,
+    MandateIn,
+    MandateOut,
+    MandatePatch,
+    RenewalIn,
+    RenewalOut,
+)
+from shared.notifications import service as notifications
+from shared.pagination import Page, decode_cursor, encode_cursor
+from shared.recommendations.validation import Problems
+
+END_RULE = "mandate.end"
+RENEWAL_RULE = "mandate.renewal"
+
+
+# --- shapes ------------------------------------------------------------------------------
+
+
+def _gap(
+    required: decimal.Decimal | None, secured: decimal.Decimal | None
+) -> decimal.Decimal | None:
+    if required is None:
+        return None
+    return max(required - (secured or decimal.Decimal(0)), decimal.Decimal(0))
+
+
+def to_out(
+    m: Mandate, renewals: list[MandateRenewal], *, today: dt.date, expiring_days: int
+) -> MandateOut:
+    return MandateOut(
+        id=m.id,
+        type=m.type,
+        title=m.title,
+        country=m.country,
+        region=m.region,
+        countries=list(m.countries),
+        legal_basis=LegalBasis(kind=m.legal_basis_kind, reference=m.legal_basis_reference),
+        start_date=m.start_date,
+        end_date=m.end_date,
+        renewal_due_on=m.renewal_due_on,
+        status=rules.mandate_status(m.start_date, m.end_date, today, expiring_days),
+        funding=FundingOut(
+            required=m.funding_required,
+            secured=m.funding_secured,
+            gap=_gap(m.funding_required, m.funding_secured),
+            currency=m.currency,
+            sources=list(m.funding_sources),
+        ),
+        renewals=[
+            RenewalOut(
+                renewed_on=r.renewed_on,
+                previous_end=r.previous_end,
+                new_end=r.new_end,
+                legal_basis_reference=r.legal_basis_reference,
+                note=r.note,
+                created_at=r.created_at,
+            )
+            for r in renewals
+        ],
+        version=m.version,
+        created_at=m.created_at,
+        updated_at=m.updated_at,
+    )
+
+
+def _snapshot(m: Mandate) -> dict[str, Any]:
+    return _as_input(m).model_dump(mode="json")
+
+
+def _as_input(m: Mandate) -> MandateIn:
+    return MandateIn.model_validate(
+        {
+            "type": m.type,
+            "title": m.title,
+            "country": m.country,
+            "region": m.region,
+            "countries": [] if m.country else list(m.countries),
+            "legal_basis": {"kind": m.legal_basis_kind, "reference": m.legal_basis_reference},
+            "start_date": m.start_date,
+            "end_date": m.end_date,
+            "renewal_due_on": m.renewal_due_on,
+            "funding": {
+                "required": m.funding_required,
+                "secured": m.funding_secured,
+                "currency": m.currency,
+                "sources": list(m.funding_sources),
+            },
+        }
+    )
+
+
+# --- validation ----------------------------------------------------------------------------
+
+
+def _values(data: MandateIn) -> dict[str, Any]:
+    """The column values of a valid mandate; one 422 listing every broken rule."""
+    problems = Problems("body")
+    where = rules.place(data.country, data.region, data.countries, problems)
+    rules.period(data.start_date, data.end_date, problems)
+    if data.renewal_due_on is not None and data.renewal_due_on < data.start_date:
+        problems.add("renewal_due_on", "the renewal is due before the mandate starts")
+    funding = data.funding
+    if funding.secured is not None and funding.secured < 0:
+        problems.add("funding.secured", "secured funding cannot be negative")
+    if funding.required is not None and funding.required < 0:
+        problems.add("funding.required", "required funding cannot be negative")
+    sources = [" ".join(s.split()) for s in funding.sources]
+    if any(not s or len(s) > 200 for s in sources):
+        problems.add("funding.sources", "funding sources must have 1 to 200 characters")
+    problems.raise_if_any()
+    return {
+        "type": data.type,
+        "title": " ".join(data.title.split()),
+        "country": where.country,
+        "region": where.region,
+        "countries": where.countries,
+        "legal_basis_kind": data.legal_basis.kind,
+        "legal_basis_reference": data.legal_basis.reference.strip(),
+        "start_date": data.start_date,
+        "end_date": data.end_date,
+        "renewal_due_on": data.renewal_due_on,
+        "funding_required": funding.required,
+        "funding_secured": funding.secured,
+        "currency": funding.currency,
+        "funding_sources": list(dict.fromkeys(sources)),
+    }
+
+
+def _merge(current: MandateIn, changes: MandatePatch) -> MandateIn:
+    base = current.model_dump()
+    patch = changes.model_dump(exclude_unset=True)
+    if isinstance(patch.get("funding"), dict):
+        funding = changes.funding.model_dump(exclude_unset=True) if changes.funding else {}
+        patch["funding"] = {**base["funding"], **funding}
+    if "region" in patch and patch["region"] and "country" not in patch:
+        patch["country"] = None  # moving to a region leaves the country
+    if "country" in patch and patch["country"] and "region" not in patch:
+        patch["region"] = None
+        patch.setdefault("countries", [])
+    try:
+        return MandateIn.model_validate({**base, **patch})
+    except ValidationError as exc:
+        errors = [
+            {
+                "loc": ["body", *[str(p) for p in e["loc"]]],
+                "field": ".".join(str(p) for p in e["loc"]),
+                "message": e["msg"],
+                "type": e["type"],
+            }
+            for e in exc.errors()
+        ]
+        raise InvalidInput(
+            "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors
+        ) from None
+
+
+# --- deadlines ---------------------------------------------------------------------------
+
+
+def deadline_sources(m: Mandate) -> list[tuple[str, str, dt.date | None, str]]:
+    """(rule, kind, due date or None when gone, title) of the deadlines a mandate implies."""
+    where = m.country or m.region or ""
+    return [
+        (END_RULE, "mandate_end", m.end_date, f"End of the mandate: {m.title} ({where})"),
+        (
+            RENEWAL_RULE,
+            "mandate_renewal",
+            m.renewal_due_on,
+            f"Renewal decision due: {m.title} ({where})",
+        ),
+    ]
+
+
+async def _sync_deadlines(session: AsyncSession, m: Mandate) -> None:
+    for rule, kind, due, title in deadline_sources(m):
+        if due is None:
+            await deadlines.remove_derived(
+                session, rule=rule, subject_type="mandate", subject_id=str(m.id)
+            )
+        else:
+            await deadlines.upsert_derived(
+                session,
+                rule=rule,
+                subject_type="mandate",
+                subject_id=str(m.id),
+                kind=kind,
+                due_date=due,
+                country=m.country,
+                title=title,
+            )
+
+
+async def _emit(session: AsyncSession, m: Mandate, action: str) -> None:
+    """A ``mandate.updated`` change event per country the mandate covers, in the same
+    transaction as the change (subscriptions filter on the country)."""
+    for country in m.countries:
+        await notifications.emit(
+            session,
+            "mandate.updated",
+            country,
+            {"mandate_id": str(m.id), "action": action, "title": m.title},
+        )
+
+
+# --- reads ---------------------------------------------------------------------------------
+
+
+async def get(session: AsyncSession, mandate_id: uuid.UUID, *, expiring_days: int) -> MandateOut:
+    repo = MandateRepository(session)
+    m = await repo.get(mandate_id)
+    if m is None:
+        raise NotFound(f"no mandate {mandate_id}")
+    renewals = await repo.renewals([m.id])
+    return to_out(m, renewals[m.id], today=dt.date.today(), expiring_days=expiring_days)
+
+
+async def list_page(
+    session: AsyncSession, f: MandateFilter, *, cursor: str | None, limit: int, expiring_days: int
+) -> Page[MandateOut]:
+    after = None
+    if cursor:
+        start, ident = decode_cursor(cursor, "mandates", [str, str])
+        try:
+            after = (dt.date.fromisoformat(start), uuid.UUID(ident))
+        except ValueError:
+            raise InvalidCursor("the cursor is malformed; use next_cursor as given") from None
+    today = dt.date.today()
+    repo = MandateRepository(session)
+    rows = await repo.page(
+        f, today=today, expiring_days=expiring_days, after=after, limit=limit + 1
+    )
+    page = list(rows[:limit])
+    renewals = await repo.renewals([m.id for m in page])
+    items = [to_out(m, renewals[m.id], today=today, expiring_days=expiring_days) for m in page]
+    next_cursor = (
+        encode_cursor("mandates", [page[-1].start_date.isoformat(), str(page[-1].id)])
+        if len(rows) > limit
+        else None
+    )
+    return Page(items=items, next_cursor=next_cursor)
+
+
+# --- writes --------------------------------------------------------------------------------
+
+
+async def create(
+    session: AsyncSession, actor: Actor, data: MandateIn, *, expiring_days: int
+) -> MandateOut:
+    values = _values(data)
+    rules.require_countries(actor, values["countries"])
+    m = Mandate(id=uuid.uuid4(), version=1, **values)
+    await MandateRepository(session).add(m)
+    await _sync_deadlines(session, m)
+    await _emit(session, m, "mandate.create")
+    audit.record(session, actor, "mandate.create", "mandate", str(m.id), after=_snapshot(m))
+    return to_out(m, [], today=dt.date.today(), expiring_days=expiring_days)
+
+
+async def _writable(
+    session: AsyncSession, actor: Actor, mandate_id: uuid.UUID, version: int | None
+) -> Mandate:
+    m = await MandateRepository(session).get(mandate_id, for_update=True)
+    if m is None:
+        raise NotFound(f"no mandate {mandate_id}")
+    rules.require_countries(actor, m.countries)
+    if version is not None and m.version != version:
+        raise PreconditionFailed(
+            f"the mandate is at version {m.version}, not {version}; fetch it again",
+            code="stale_version",
+        )
+    return m
+
+
+async def _update(
+    session: AsyncSession, m: Mandate, version: int, values: dict[str, Any]
+) -> Mandate:
+    repo = MandateRepository(session)
+    if await repo.update_if_version(m.id, version, values) is None:
+        raise PreconditionFailed(
+            "the mandate changed meanwhile; fetch it again", code="stale_version"
+        )
+    updated = await repo.get(m.id)
+    assert updated is not None
+    return updated
+
+
+async def patch(
+    session: AsyncSession,
+    actor: Actor,
+    mandate_id: uuid.UUID,
+    version: int,
+    changes: MandatePatch,
+    *,
+    expiring_days: int,
+) -> MandateOut:
+    """Change a mandate at ``version`` (If-Match); the key must cover old and new places."""
+    m = await _writable(session, actor, mandate_id, version)
+    before = _snapshot(m)
+    values = _values(_merge(_as_input(m), changes))
+    rules.require_countries(actor, values["countries"])
+    m = await _update(session, m, version, values)
+    await _sync_deadlines(session, m)
+    await _emit(session, m, "mandate.update")
+    audit.record(
+        session, actor, "mandate.update", "mandate", str(m.id), before=before, after=_snapshot(m)
+    )
+    return await get(session, m.id, expiring_days=expiring_days)
+
+
+async def renew(
+    session: AsyncSession,
+    actor: Actor,
+    mandate_id: uuid.UUID,
+    version: int | None,
+    data: RenewalIn,
+    *,
+    expiring_days: int,
+) -> MandateOut:
+    """Record a renewal: a history row, the new end date, and the deadlines moved."""
+    m = await _writable(session, actor, mandate_id, version)
+    next_renewal_due_on = data.next_renewal_due_on
+    problems = Problems("body")
+    rules.period(m.start_date, data.new_end, problems)
+    if m.end_date is not None and data.new_end <= m.end_date:
+        problems.add("new_end", f"a renewal extends the mandate beyond its end ({m.end_date})")
+    if next_renewal_due_on is not None and next_renewal_due_on > data.new_end:
+        problems.add("next_renewal_due_on", "the next renewal is due after the new end")
+    problems.raise_if_any()
+    previous_end = m.end_date
+    await MandateRepository(session).add_renewal(
+        MandateRenewal(
+            mandate_id=m.id,
+            renewed_on=data.renewed_on or dt.date.today(),
+            previous_end=previous_end,
+            new_end=data.new_end,
+            legal_basis_reference=data.legal_basis_reference,
+            note=data.note,
+        )
+    )
+    # The renewal that was due is done: its deadline goes, the next one (if known) comes.
+    await deadlines.remove_derived(
+        session, rule=RENEWAL_RULE, subject_type="mandate", subject_id=str(m.id)
+    )
+    m = await _update(
+        session,
+        m,
+        m.version,
+        {"end_date": data.new_end, "renewal_due_on": next_renewal_due_on},
+    )
+    await _sync_deadlines(session, m)
+    await _emit(session, m, "mandate.renew")
+    audit.record(
+        session,
+        actor,
+        "mandate.renew",
+        "mandate",
+        str(m.id),
+        before={"end_date": previous_end.isoformat() if previous_end else None},
+        after={"end_date": data.new_end.isoformat()},
+    )
+    return await get(session, m.id, expiring_days=expiring_days)
+
+
+async def delete(
+    session: AsyncSession, actor: Actor, mandate_id: uuid.UUID, version: int | None
+) -> None:
+    """Delete a mandate no programme refers to (409 otherwise), with its deadlines."""
+    m = await _writable(session, actor, mandate_id, version)
+    repo = MandateRepository(session)
+    count = await repo.programme_count(m.id)
+    if count:
+        raise Conflict(
+            f"{count} programme(s) refer to this mandate; detach or delete them first",
+            code="mandate_in_use",
+        )
+    before = _snapshot(m)
+    for rule, *_ in deadline_sources(m):
+        await deadlines.remove_derived(
+            session, rule=rule, subject_type="mandate", subject_id=str(m.id)
+        )
+    await repo.delete(m.id)
+    await _emit(session, m, "mandate.delete")
+    audit.record(session, actor, "mandate.delete", "mandate", str(m.id), before=before)

@@ -1,0 +1,190 @@
+"""Subscriptions, reminders (one per deadline, subscription and window, or per change event
+and subscription), their delivery attempts, and the outbox of change events."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.db import Base, Timestamps, UUIDPrimaryKey
+
+CHANNELS = ("email", "webhook")
+CHANGE_EVENTS = (
+    "recommendation.position_changed",
+    "recommendation.status_changed",
+    "programme.updated",
+    "mandate.updated",
+)
+REMINDER_EVENT = "deadline.reminder"
+EVENT_TYPES = (REMINDER_EVENT, *CHANGE_EVENTS)
+REMINDER_STATUSES = ("pending", "delivering", "delivered", "failed")
+# The window of a reminder is its lead in days before the due date; -1 means "overdue"
+# (the day after the due date), so every window opens at due_date - window_days.
+OVERDUE_WINDOW = -1
+DEFAULT_LEAD_DAYS = (90, 30, 7, 1)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Subscription(UUIDPrimaryKey, Timestamps, Base):
+    """Who is told (an e-mail address or a webhook URL), of what, and how early."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (
+        CheckConstraint(_in("channel", CHANNELS), name="channel"),
+        CheckConstraint(
+            "(channel = 'email' AND address IS NOT NULL AND url IS NULL)"
+            " OR (channel = 'webhook' AND url IS NOT NULL AND secret IS NOT NULL)",
+            name="target",
+        ),
+        Index("ix_subscriptions_owner", "api_key_id", "created_at", "id"),
+        Index("ix_subscriptions_events", "events", postgresql_using="gin"),
+    )
+
+    name: Mapped[str | None] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(10))
+    address: Mapped[str | None] = mapped_column(String(320))
+    url: Mapped[str | None] = mapped_column(Text)
+    # The webhook signing secret, encrypted with a key derived from SECRET_KEY.
+    secret: Mapped[str | None] = mapped_column(Text)
+    # Empty: every country / every kind.
+    countries: Mapped[list[str]] = mapped_column(ARRAY(String(3)), default=list)
+    kinds: Mapped[list[str]] = mapped_column(ARRAY(String(40)), default=list)
+    lead_days: Mapped[list[int]] = mapped_column(ARRAY(SmallInteger), default=list)
+    overdue: Mapped[bool] = mapped_column(Boolean, default=True)
+    events: Mapped[list[str]] = mapped_column(ARRAY(String(60)), default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    api_key_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("api_keys.id", ondelete="SET NULL")
+    )
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Reminder(UUIDPrimaryKey, Base):
+    """One notification to one subscription; its id is the event id receivers see.
+
+    Ids made in SQL (the scan, the outbox dispatch) are UUIDv7: time-ordered, so bulk
+    inserts append to the primary key index instead of splitting pages all over it.
+
+    Created once (unique per deadline, subscription and window, or per outbox event and
+    subscription), then pending -> delivering -> delivered | failed.
+    """
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        CheckConstraint(_in("status", REMINDER_STATUSES), name="status"),
+        CheckConstraint(_in("event_type", EVENT_TYPES), name="event_type"),
+        CheckConstraint(
+            "(deadline_id IS NOT NULL AND window_days IS NOT NULL AND outbox_id IS NULL)"
+            " OR (deadline_id IS NULL AND window_days IS NULL AND outbox_id IS NOT NULL)",
+            name="source",
+        ),
+        UniqueConstraint("deadline_id", "subscription_id", "window_days"),
+        # Partial: deadline reminders (the bulk, written by the scan) have no outbox id
+        # and would only add dead entries here. It still serves ON CONFLICT (with the same
+        # predicate) and the ON DELETE CASCADE from outbox (outbox_id = $1 implies it).
+        Index(
+            "uq_reminders_outbox_id_subscription_id",
+            "outbox_id",
+            "subscription_id",
+            unique=True,
+            postgresql_where=text("outbox_id IS NOT NULL"),
+        ),
+        # Every index below is paid for by each reminder the scan creates; each one
+        # serves a query: listing per subscription (and the cascade from subscriptions),
+        # listing all (admin), and the sweeper.
+        Index("ix_reminders_subscription", "subscription_id", "created_at", "id"),
+        Index("ix_reminders_order", "created_at", "id"),
+        # The sweeper looks only at unfinished reminders.
+        Index(
+            "ix_reminders_unfinished",
+            "status",
+            "next_attempt_at",
+            postgresql_where=text("status IN ('pending', 'delivering')"),
+        ),
+    )
+
+    subscription_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="CASCADE")
+    )
+    event_type: Mapped[str] = mapped_column(String(60))
+    deadline_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("deadlines.id", ondelete="CASCADE")
+    )
+    window_days: Mapped[int | None] = mapped_column(SmallInteger)
+    outbox_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("outbox.id", ondelete="CASCADE")
+    )
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+    claimed_at: Mapped[dt.datetime | None]
+    delivered_at: Mapped[dt.datetime | None]
+    failed_at: Mapped[dt.datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+
+
+class DeliveryAttempt(Base):
+    """Every try to deliver a reminder: when, how long, the status code or the error."""
+
+    __tablename__ = "delivery_attempts"
+    __table_args__ = (Index(None, "reminder_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    reminder_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("reminders.id", ondelete="CASCADE"))
+    attempt: Mapped[int] = mapped_column(SmallInteger)
+    started_at: Mapped[dt.datetime]
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    status_code: Mapped[int | None] = mapped_column(SmallInteger)
+    error: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(12))
+
+
+class OutboxEvent(Base):
+    """A change event, written in the same transaction as the change it reports."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint(_in("event_type", CHANGE_EVENTS), name="event_type"),
+        Index("ix_outbox_undispatched", "id", postgresql_where=text("dispatched_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(60))
+    country: Mapped[str | None] = mapped_column(String(3))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+    dispatched_at: Mapped[dt.datetime | None]
+
+
+class ReminderScan(Base):
+    """The scan's watermark: windows that opened up to ``scanned_through`` were scanned."""
+
+    __tablename__ = "reminder_scans"
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    scanned_through: Mapped[dt.date] = mapped_column(Date)
+    started_at: Mapped[dt.datetime]

@@ -1,0 +1,357 @@
+"""All SQL of subscriptions, reminders, delivery attempts and the outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Row, func, select, text, tuple_, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.notifications.models import (
+    DeliveryAttempt,
+    OutboxEvent,
+    Reminder,
+    Subscription,
+)
+
+SCAN_ID = 1
+
+# Reminders whose window opened since the last scan, for every active subscription.
+# A window opens at due_date - window_days (window -1: the day after the due date), so
+# for each distinct window the deadlines are one index range on due_date. Deadlines and
+# subscriptions created or changed since the last scan also get their tightest window
+# that is already open (a deadline entered 5 days before it is due gets the 7-day
+# reminder at once, not never).
+#
+# The insert is lean because a global subscription makes it large (150k rows a day on
+# a million deadlines): UUIDv7 ids (appended to the primary key index), ids returned as
+# text only, and a plain INSERT guarded by an anti-join instead of ON CONFLICT, whose
+# speculative insertion costs about a tenth of the statement. The anti-join is exact
+# because scans run one at a time (lock_scan_state) and each statement sees the rows of
+# the scans that committed before; the unique constraint still guarantees one reminder
+# per (deadline, subscription, window), and should anything else ever race with a scan,
+# create_due_reminders falls back to _SCAN_ON_CONFLICT. UNION (not UNION ALL) keeps the
+# three paths from proposing the same row twice in one statement.
+_SCAN_TEMPLATE = """
+    WITH sub AS (
+        SELECT s.id, s.countries, s.kinds, s.lead_days, s.updated_at, w.days
+        FROM subscriptions s
+        CROSS JOIN LATERAL unnest(
+            s.lead_days || CASE WHEN s.overdue THEN ARRAY[-1]::smallint[]
+                                ELSE ARRAY[]::smallint[] END
+        ) AS w(days)
+        WHERE s.active
+    ),
+    windows AS (SELECT DISTINCT days FROM sub),
+    opened AS (
+        SELECT d.id, d.country, d.kind, w.days
+        FROM windows w
+        JOIN deadlines d
+          ON d.status <> 'met'
+         AND d.due_date > CAST(:watermark AS date) + w.days
+         AND d.due_date <= CAST(:today AS date) + w.days
+    ),
+    candidates AS (
+        SELECT o.id AS deadline_id, s.id AS subscription_id, o.days
+        FROM opened o
+        JOIN sub s
+          ON s.days = o.days
+         AND (cardinality(s.countries) = 0 OR o.country = ANY(s.countries))
+         AND (cardinality(s.kinds) = 0 OR o.kind = ANY(s.kinds))
+        UNION
+        SELECT d.id, s.id,
+               (SELECT min(l) FROM unnest(s.lead_days) l
+                WHERE l >= d.due_date - CAST(:today AS date))
+        FROM deadlines d
+        JOIN subscriptions s
+          ON s.active
+         AND (cardinality(s.countries) = 0 OR d.country = ANY(s.countries))
+         AND (cardinality(s.kinds) = 0 OR d.kind = ANY(s.kinds))
+        WHERE d.updated_at > CAST(:since AS timestamptz)
+          AND d.status <> 'met' AND d.due_date >= CAST(:today AS date)
+        UNION
+        SELECT d.id, s.id,
+               (SELECT min(l) FROM unnest(s.lead_days) l
+                WHERE l >= d.due_date - CAST(:today AS date))
+        FROM subscriptions s
+        JOIN deadlines d
+          ON d.status <> 'met'
+         AND d.due_date >= CAST(:today AS date)
+         AND d.due_date <= CAST(:today AS date)
+                           + (SELECT coalesce(max(l), -1) FROM unnest(s.lead_days) l)
+         AND (cardinality(s.countries) = 0 OR d.country = ANY(s.countries))
+         AND (cardinality(s.kinds) = 0 OR d.kind = ANY(s.kinds))
+        WHERE s.active AND s.updated_at > CAST(:since AS timestamptz)
+    )
+    INSERT INTO reminders (id, subscription_id, event_type, deadline_id, window_days, status,
+                           attempts, next_attempt_at, created_at)
+    SELECT gen_random_uuid(), c.subscription_id, 'deadline.reminder', c.deadline_id, c.days,
+           'pending', 0, now(), now()
+    FROM candidates c
+    WHERE c.days IS NOT NULL
+      AND NOT EXISTS (
+          SELECT FROM reminders r
+          WHERE r.deadline_id = c.deadline_id
+            AND r.subscription_id = c.subscription_id
+            AND r.window_days = c.days
+      )
+    {on_conflict}
+    RETURNING id::text
+    """
+_SCAN = text(_SCAN_TEMPLATE.format(on_conflict=""))
+_SCAN_ON_CONFLICT = text(
+    _SCAN_TEMPLATE.format(
+        on_conflict="ON CONFLICT (deadline_id, subscription_id, window_days) DO NOTHING"
+    )
+)
+
+_DISPATCH = text(
+    """
+    WITH batch AS (
+        SELECT id, event_type, country, created_at FROM outbox
+        WHERE dispatched_at IS NULL
+        ORDER BY id
+        LIMIT :limit
+        FOR UPDATE SKIP LOCKED
+    ),
+    created AS (
+        INSERT INTO reminders (id, subscription_id, event_type, outbox_id, status, attempts,
+                               next_attempt_at, created_at)
+        SELECT gen_random_uuid(), s.id, b.event_type, b.id, 'pending', 0, now(), now()
+        FROM batch b
+        JOIN subscriptions s
+          ON s.active
+         AND s.channel = 'webhook'
+         AND b.event_type = ANY(s.events)
+         AND (cardinality(s.countries) = 0 OR b.country = ANY(s.countries))
+         AND s.created_at <= b.created_at
+        ON CONFLICT (outbox_id, subscription_id) WHERE outbox_id IS NOT NULL DO NOTHING
+        RETURNING id
+    ),
+    done AS (
+        UPDATE outbox SET dispatched_at = now() WHERE id IN (SELECT id FROM batch)
+        RETURNING id
+    )
+    SELECT (SELECT count(*) FROM done) AS events, created.id FROM created
+    UNION ALL
+    SELECT (SELECT count(*) FROM done), NULL
+    """
+)
+
+
+class NotificationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # --- subscriptions -------------------------------------------------------------------
+
+    def add(self, row: Subscription | OutboxEvent) -> None:
+        self.session.add(row)
+
+    async def subscription(self, subscription_id: uuid.UUID) -> Subscription | None:
+        return await self.session.get(Subscription, subscription_id)
+
+    async def subscriptions_page(
+        self,
+        *,
+        owner: uuid.UUID | None,
+        all_owners: bool,
+        after: tuple[dt.datetime, uuid.UUID] | None,
+        limit: int,
+    ) -> Sequence[Subscription]:
+        query = select(Subscription).order_by(Subscription.created_at, Subscription.id).limit(limit)
+        if not all_owners:
+            query = query.where(Subscription.api_key_id == owner)
+        if after is not None:
+            query = query.where(tuple_(Subscription.created_at, Subscription.id) > tuple_(*after))
+        return (await self.session.execute(query)).scalars().all()
+
+    async def update_subscription_if_version(
+        self, subscription_id: uuid.UUID, version: int, values: dict[str, Any]
+    ) -> int | None:
+        result = await self.session.execute(
+            update(Subscription)
+            .where(Subscription.id == subscription_id, Subscription.version == version)
+            .values(**values, version=Subscription.version + 1, updated_at=func.now())
+            .returning(Subscription.version)
+            .execution_options(synchronize_session=False)
+        )
+        return result.scalar_one_or_none()
+
+    # --- scan ------------------------------------------------------------------------------
+
+    async def lock_scan_state(self, today: dt.date) -> tuple[dt.date, dt.datetime | None]:
+        """The watermark and the start of the previous scan, locked until commit, so that
+        concurrent scans run one after the other."""
+        await self.session.execute(
+            text(
+                "INSERT INTO reminder_scans (id, scanned_through, started_at)"
+                " VALUES (:id, :through, '-infinity') ON CONFLICT (id) DO NOTHING"
+            ),
+            {"id": SCAN_ID, "through": today - dt.timedelta(days=1)},
+        )
+        row = (
+            await self.session.execute(
+                text(
+                    "SELECT scanned_through, started_at, isfinite(started_at) AS finite"
+                    " FROM reminder_scans WHERE id = :id FOR UPDATE"
+                ),
+                {"id": SCAN_ID},
+            )
+        ).one()
+        return row.scanned_through, (row.started_at if row.finite else None)
+
+    async def save_scan_state(self, today: dt.date) -> None:
+        await self.session.execute(
+            text(
+                "UPDATE reminder_scans SET scanned_through = greatest(scanned_through, :today),"
+                " started_at = now() WHERE id = :id"
+            ),
+            {"id": SCAN_ID, "today": today},
+        )
+
+    async def create_due_reminders(
+        self, *, watermark: dt.date, today: dt.date, since: dt.datetime
+    ) -> list[str]:
+        """The ids (as text) of the reminders created."""
+        params = {"watermark": watermark, "today": today, "since": since}
+        # synchronous_commit off: a crash right after commit may lose this scan, but only
+        # together with its watermark (the next scan makes it again), and no delivery can
+        # outlive it: a claim commits synchronously, which flushes this commit first.
+        await self.session.execute(text("SET LOCAL synchronous_commit = off"))
+        try:
+            async with self.session.begin_nested():
+                result = await self.session.execute(_SCAN, params)
+                return list(result.scalars().all())
+        except IntegrityError as exc:
+            if getattr(exc.orig, "sqlstate", None) != "23505":
+                raise
+        # A unique violation: a writer outside the scan lock raced with us.
+        result = await self.session.execute(_SCAN_ON_CONFLICT, params)
+        return list(result.scalars().all())
+
+    # --- outbox ------------------------------------------------------------------------------
+
+    async def dispatch_outbox(self, limit: int) -> tuple[int, list[uuid.UUID]]:
+        rows = (await self.session.execute(_DISPATCH, {"limit": limit})).all()
+        events = int(rows[0].events) if rows else 0
+        return events, [r.id for r in rows if r.id is not None]
+
+    async def outbox_event(self, outbox_id: int) -> OutboxEvent | None:
+        return await self.session.get(OutboxEvent, outbox_id)
+
+    # --- delivery ------------------------------------------------------------------------
+
+    async def claim(self, reminder_id: uuid.UUID) -> Reminder | None:
+        """pending -> delivering, for one worker only; None when someone else has it,
+        it is done, or its next attempt is not due yet."""
+        result = await self.session.execute(
+            update(Reminder)
+            .where(
+                Reminder.id == reminder_id,
+                Reminder.status == "pending",
+                Reminder.next_attempt_at <= func.now() + dt.timedelta(seconds=1),
+            )
+            .values(status="delivering", claimed_at=func.now(), attempts=Reminder.attempts + 1)
+            .returning(Reminder)
+            .execution_options(synchronize_session=False)
+        )
+        return result.scalar_one_or_none()
+
+    def add_attempt(self, attempt: DeliveryAttempt) -> None:
+        self.session.add(attempt)
+
+    async def finish(self, reminder_id: uuid.UUID, values: dict[str, Any]) -> bool:
+        result = await self.session.execute(
+            update(Reminder)
+            .where(Reminder.id == reminder_id, Reminder.status == "delivering")
+            .values(**values)
+            .returning(Reminder.id)
+            .execution_options(synchronize_session=False)
+        )
+        return result.scalar_one_or_none() is not None
+
+    async def release_stuck(
+        self, stuck_after: dt.timedelta, max_attempts: int
+    ) -> Sequence[Row[Any]]:
+        """Reminders left 'delivering' by a dead worker: pending again (same id, so the
+        same event id) or failed when out of attempts."""
+        result = await self.session.execute(
+            text(
+                """
+                UPDATE reminders SET
+                    status = CASE WHEN attempts >= :max THEN 'failed' ELSE 'pending' END,
+                    failed_at = CASE WHEN attempts >= :max THEN now() END,
+                    next_attempt_at = now(),
+                    last_error = 'the worker stopped during delivery; outcome unknown'
+                WHERE status = 'delivering' AND claimed_at < now() - CAST(:timeout AS interval)
+                RETURNING id, attempts, claimed_at, status
+                """
+            ),
+            {"timeout": stuck_after, "max": max_attempts},
+        )
+        return result.all()
+
+    async def lost_pending(self, grace: dt.timedelta, limit: int) -> list[uuid.UUID]:
+        result = await self.session.execute(
+            text(
+                "SELECT id FROM reminders WHERE status = 'pending'"
+                " AND next_attempt_at < now() - CAST(:grace AS interval)"
+                " ORDER BY next_attempt_at LIMIT :limit"
+            ),
+            {"grace": grace, "limit": limit},
+        )
+        return list(result.scalars().all())
+
+    # --- reads -------------------------------------------------------------------------------
+
+    async def reminder(self, reminder_id: uuid.UUID) -> Reminder | None:
+        return await self.session.get(Reminder, reminder_id)
+
+    async def reminders_page(
+        self,
+        *,
+        owner: uuid.UUID | None,
+        all_owners: bool,
+        subscription_id: uuid.UUID | None,
+        statuses: tuple[str, ...],
+        event_types: tuple[str, ...],
+        deadline_id: uuid.UUID | None,
+        after: tuple[dt.datetime, uuid.UUID] | None,
+        limit: int,
+    ) -> Sequence[Reminder]:
+        query = select(Reminder).order_by(Reminder.created_at.desc(), Reminder.id.desc())
+        if not all_owners:
+            query = query.join(Subscription, Subscription.id == Reminder.subscription_id).where(
+                Subscription.api_key_id == owner
+            )
+        if subscription_id is not None:
+            query = query.where(Reminder.subscription_id == subscription_id)
+        if statuses:
+            query = query.where(Reminder.status.in_(statuses))
+        if event_types:
+            query = query.where(Reminder.event_type.in_(event_types))
+        if deadline_id is not None:
+            query = query.where(Reminder.deadline_id == deadline_id)
+        if after is not None:
+            query = query.where(tuple_(Reminder.created_at, Reminder.id) < tuple_(*after))
+        return (await self.session.execute(query.limit(limit))).scalars().all()
+
+    async def attempts_of(
+        self, reminder_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, list[DeliveryAttempt]]:
+        out: dict[uuid.UUID, list[DeliveryAttempt]] = {i: [] for i in reminder_ids}
+        if not reminder_ids:
+            return out
+        rows = await self.session.execute(
+            select(DeliveryAttempt)
+            .where(DeliveryAttempt.reminder_id.in_(reminder_ids))
+            .order_by(DeliveryAttempt.reminder_id, DeliveryAttempt.id)
+        )
+        for attempt in rows.scalars():
+            out[attempt.reminder_id].append(attempt)
+        return out

@@ -1,0 +1,373 @@
+"""All SQL of programmes, their partners, links, indicators, milestones and evaluations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Row, and_, delete, exists, func, or_, select, text, update
+from sqlalchemy.dialects.postgresql import distinct_on, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.mandates import rules
+from shared.programmes.models import (
+    Evaluation,
+    Indicator,
+    Measurement,
+    Milestone,
+    Partner,
+    Programme,
+    ProgrammePartner,
+    ProgrammeRecommendation,
+)
+from shared.programmes.schemas import ProgrammeFilter
+from shared.recommendations.models import Recommendation
+
+
+class ProgrammeRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # --- programmes ----------------------------------------------------------------------
+
+    async def page(
+        self,
+        f: ProgrammeFilter,
+        *,
+        today: dt.date,
+        after: tuple[dt.date, uuid.UUID] | None,
+        limit: int,
+        recommendation_id: uuid.UUID | None = None,
+    ) -> Sequence[Programme]:
+        p = Programme
+        query = select(p)
+        if recommendation_id is not None:
+            query = query.join(
+                ProgrammeRecommendation,
+                and_(
+                    ProgrammeRecommendation.programme_id == p.id,
+                    ProgrammeRecommendation.recommendation_id == recommendation_id,
+                ),
+            )
+        if f.countries:
+            query = query.where(p.countries.overlap(list(f.countries)))
+        if f.statuses:
+            query = query.where(
+                or_(
+                    *(
+                        rules.status_clause(p.start_date, p.end_date, s, today, None)
+                        for s in f.statuses
+                    )
+                )
+            )
+        if f.active_on is not None:
+            query = query.where(rules.active_on_clause(p.start_date, p.end_date, f.active_on))
+        if f.partners:
+            query = query.where(
+                exists().where(
+                    ProgrammePartner.programme_id == p.id,
+                    ProgrammePartner.partner_code.in_(f.partners),
+                )
+            )
+        if f.mandates:
+            query = query.where(p.mandate_id.in_(f.mandates))
+        if f.themes:
+            query = query.where(p.themes.overlap(list(f.themes)))
+        if f.sdg_goals or f.sdg_targets:
+            query = query.where(
+                or_(
+                    p.sdg_goals.overlap(list(f.sdg_goals)),
+                    p.sdg_targets.overlap(list(f.sdg_targets)),
+                )
+            )
+        if f.q:
+            query = query.where(p.search.op("@@")(func.websearch_to_tsquery("english", f.q)))
+        if after is not None:
+            start, ident = after
+            query = query.where(
+                or_(p.start_date > start, and_(p.start_date == start, p.id > ident))
+            )
+        query = query.order_by(p.start_date, p.id).limit(limit)
+        return (await self.session.execute(query)).scalars().all()
+
+    async def get(self, programme_id: uuid.UUID, *, for_update: bool = False) -> Programme | None:
+        query = (
+            select(Programme)
+            .where(Programme.id == programme_id)
+            .execution_options(populate_existing=True)
+        )
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def add(self, programme: Programme) -> None:
+        self.session.add(programme)
+        await self.session.flush()
+        await self.session.refresh(programme)
+
+    async def update_if_version(
+        self, programme_id: uuid.UUID, version: int, values: dict[str, Any]
+    ) -> int | None:
+        result = await self.session.execute(
+            update(Programme)
+            .where(Programme.id == programme_id, Programme.version == version)
+            .values(**values, version=Programme.version + 1, updated_at=func.clock_timestamp())
+            .returning(Programme.version)
+            .execution_options(synchronize_session=False)
+        )
+        return result.scalar_one_or_none()
+
+    async def delete(self, programme_id: uuid.UUID) -> None:
+        await self.session.execute(delete(Programme).where(Programme.id == programme_id))
+
+    async def mandate_countries(self, mandate_id: uuid.UUID) -> list[str] | None:
+        from shared.mandates.models import Mandate
+
+        result = await self.session.execute(
+            select(Mandate.countries).where(Mandate.id == mandate_id)
+        )
+        row = result.scalar_one_or_none()
+        return list(row) if row is not None else None
+
+    async def measurements_outside(
+        self, programme_id: uuid.UUID, start: dt.date, end: dt.date
+    ) -> int:
+        result = await self.session.execute(
+            select(func.count())
+            .select_from(Measurement)
+            .join(Indicator, Indicator.id == Measurement.indicator_id)
+            .where(
+                Indicator.programme_id == programme_id,
+                or_(Measurement.measured_on < start, Measurement.measured_on > end),
+            )
+        )
+        return int(result.scalar_one())
+
+    # --- partners --------------------------------------------------------------------------
+
+    async def all_partners(self) -> Sequence[Partner]:
+        return (await self.session.execute(select(Partner).order_by(Partner.code))).scalars().all()
+
+    async def partners_of(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Partner]]:
+        out: dict[uuid.UUID, list[Partner]] = {i: [] for i in ids}
+        if not ids:
+            return out
+        result = await self.session.execute(
+            select(ProgrammePartner.programme_id, Partner)
+            .join(Partner, Partner.code == ProgrammePartner.partner_code)
+            .where(ProgrammePartner.programme_id.in_(list(ids)))
+            .order_by(ProgrammePartner.programme_id, Partner.code)
+        )
+        for programme_id, partner in result:
+            out[programme_id].append(partner)
+        return out
+
+    async def set_partners(self, programme_id: uuid.UUID, codes: Sequence[str]) -> None:
+        await self.session.execute(
+            delete(ProgrammePartner).where(ProgrammePartner.programme_id == programme_id)
+        )
+        if codes:
+            await self.session.execute(
+                insert(ProgrammePartner),
+                [{"programme_id": programme_id, "partner_code": c} for c in codes],
+            )
+
+    # --- links -----------------------------------------------------------------------------
+
+    async def recommendation(
+        self, *, rec_id: uuid.UUID | None, ref: str | None
+    ) -> Recommendation | None:
+        query = select(Recommendation).where(Recommendation.deleted_at.is_(None))
+        if rec_id is not None:
+            query = query.where(Recommendation.id == rec_id)
+        else:
+            query = query.where(Recommendation.ref == ref)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def link(self, programme_id: uuid.UUID, rec_id: uuid.UUID, note: str | None) -> bool:
+        """Insert a link, or change its note; True when it is new."""
+        result = await self.session.execute(
+            insert(ProgrammeRecommendation)
+            .values(programme_id=programme_id, recommendation_id=rec_id, note=note)
+            .on_conflict_do_update(
+                index_elements=["programme_id", "recommendation_id"], set_={"note": note}
+            )
+            # xmax is 0 on a row this statement inserted, not on one it updated.
+            .returning(text("xmax = 0"))
+        )
+        return bool(result.scalar_one())
+
+    async def link_exists(self, programme_id: uuid.UUID, rec_id: uuid.UUID) -> bool:
+        result = await self.session.execute(
+            select(
+                exists().where(
+                    ProgrammeRecommendation.programme_id == programme_id,
+                    ProgrammeRecommendation.recommendation_id == rec_id,
+                )
+            )
+        )
+        return bool(result.scalar_one())
+
+    async def unlink(self, programme_id: uuid.UUID, rec_id: uuid.UUID) -> bool:
+        result = await self.session.execute(
+            delete(ProgrammeRecommendation)
+            .where(
+                ProgrammeRecommendation.programme_id == programme_id,
+                ProgrammeRecommendation.recommendation_id == rec_id,
+            )
+            .returning(ProgrammeRecommendation.programme_id)
+        )
+        return result.first() is not None
+
+    async def linked_recommendations(
+        self, programme_id: uuid.UUID, *, after: str | None, limit: int
+    ) -> Sequence[Row[Recommendation, ProgrammeRecommendation]]:
+        query = (
+            select(Recommendation, ProgrammeRecommendation)
+            .join(
+                ProgrammeRecommendation,
+                ProgrammeRecommendation.recommendation_id == Recommendation.id,
+            )
+            .where(
+                ProgrammeRecommendation.programme_id == programme_id,
+                Recommendation.deleted_at.is_(None),
+            )
+        )
+        if after is not None:
+            query = query.where(Recommendation.ref > after)
+        query = query.order_by(Recommendation.ref).limit(limit)
+        return (await self.session.execute(query)).all()
+
+    async def linked_refs_outside(
+        self, programme_id: uuid.UUID, countries: Sequence[str]
+    ) -> list[str]:
+        """Refs of linked recommendations addressed to a State not in ``countries``."""
+        result = await self.session.execute(
+            select(Recommendation.ref)
+            .join(
+                ProgrammeRecommendation,
+                ProgrammeRecommendation.recommendation_id == Recommendation.id,
+            )
+            .where(
+                ProgrammeRecommendation.programme_id == programme_id,
+                Recommendation.state_under_review.not_in(list(countries)),
+            )
+            .order_by(Recommendation.ref)
+            .limit(20)
+        )
+        return list(result.scalars())
+
+    async def links_of(
+        self, rec_id: uuid.UUID, programme_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, ProgrammeRecommendation]:
+        result = await self.session.execute(
+            select(ProgrammeRecommendation).where(
+                ProgrammeRecommendation.recommendation_id == rec_id,
+                ProgrammeRecommendation.programme_id.in_(list(programme_ids)),
+            )
+        )
+        return {link.programme_id: link for link in result.scalars()}
+
+    # --- indicators ------------------------------------------------------------------------
+
+    async def indicators(self, programme_id: uuid.UUID) -> Sequence[Indicator]:
+        result = await self.session.execute(
+            select(Indicator)
+            .where(Indicator.programme_id == programme_id)
+            .order_by(Indicator.created_at, Indicator.id)
+        )
+        return result.scalars().all()
+
+    async def indicator(self, programme_id: uuid.UUID, indicator_id: uuid.UUID) -> Indicator | None:
+        result = await self.session.execute(
+            select(Indicator).where(
+                Indicator.programme_id == programme_id, Indicator.id == indicator_id
+            )
+        )
+        return result.scalar_one_or_none()
+
+    async def latest_measurements(
+        self, indicator_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, Measurement]:
+        if not indicator_ids:
+            return {}
+        result = await self.session.execute(
+            select(Measurement)
+            .where(Measurement.indicator_id.in_(list(indicator_ids)))
+            .ext(distinct_on(Measurement.indicator_id))
+            .order_by(
+                Measurement.indicator_id, Measurement.measured_on.desc(), Measurement.id.desc()
+            )
+        )
+        return {m.indicator_id: m for m in result.scalars()}
+
+    async def measurements(
+        self, indicator_id: uuid.UUID, *, after: tuple[dt.date, int] | None, limit: int
+    ) -> Sequence[Measurement]:
+        query = select(Measurement).where(Measurement.indicator_id == indicator_id)
+        if after is not None:
+            day, ident = after
+            query = query.where(
+                or_(
+                    Measurement.measured_on > day,
+                    and_(Measurement.measured_on == day, Measurement.id > ident),
+                )
+            )
+        query = query.order_by(Measurement.measured_on, Measurement.id).limit(limit)
+        return (await self.session.execute(query)).scalars().all()
+
+    async def add_row(self, row: object) -> None:
+        self.session.add(row)
+        await self.session.flush()
+        await self.session.refresh(row)
+
+    async def remove(self, row: object) -> None:
+        await self.session.delete(row)
+        await self.session.flush()
+
+    # --- milestones and evaluations --------------------------------------------------------
+
+    async def milestones(self, programme_id: uuid.UUID) -> Sequence[Milestone]:
+        result = await self.session.execute(
+            select(Milestone)
+            .where(Milestone.programme_id == programme_id)
+            .order_by(Milestone.due_date, Milestone.id)
+        )
+        return result.scalars().all()
+
+    async def milestone(self, programme_id: uuid.UUID, milestone_id: uuid.UUID) -> Milestone | None:
+        result = await self.session.execute(
+            select(Milestone).where(
+                Milestone.programme_id == programme_id, Milestone.id == milestone_id
+            )
+        )
+        return result.scalar_one_or_none()
+
+    async def evaluations(self, programme_id: uuid.UUID) -> Sequence[Evaluation]:
+        result = await self.session.execute(
+            select(Evaluation)
+            .where(Evaluation.programme_id == programme_id)
+            .order_by(Evaluation.date, Evaluation.id)
+        )
+        return result.scalars().all()
+
+    async def evaluation(
+        self, programme_id: uuid.UUID, evaluation_id: uuid.UUID
+    ) -> Evaluation | None:
+        result = await self.session.execute(
+            select(Evaluation).where(
+                Evaluation.programme_id == programme_id, Evaluation.id == evaluation_id
+            )
+        )
+        return result.scalar_one_or_none()
+
+    async def touch(self, programme_id: uuid.UUID) -> None:
+        """A part changed: the programme's version and updated_at move (ETag, delta sync)."""
+        await self.session.execute(
+            update(Programme)
+            .where(Programme.id == programme_id)
+            .values(version=Programme.version + 1, updated_at=func.clock_timestamp())
+            .execution_options(synchronize_session=False)
+        )
