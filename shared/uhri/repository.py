@@ -91,7 +91,7 @@ CREATE TEMP TABLE IF NOT EXISTS {STAGE} (
     old_position text,
     report_source text,
     document_id uuid
-) ON COMMIT DROP
+) ON COMMIT DELETE ROWS
 """
 
 # One pass: what each annotation is (unchanged, update, merge, new), which recommendation it
@@ -398,9 +398,13 @@ class UhriRepository:
         return {row[0] for row in rows}
 
     async def stage(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Copy one batch into the (transaction-scoped) staging table."""
+        """Copy one batch into the staging table (per connection, emptied by each commit)."""
         driver = await self._driver()
-        await driver.execute(f"{_CREATE_STAGE}; TRUNCATE {STAGE}")
+        # Created once per connection and emptied by every commit (ON COMMIT DELETE ROWS):
+        # creating and dropping it in every batch cost more catalog work than the COPY. The
+        # DELETE (of nothing, after a real commit) covers a caller whose "commits" are only
+        # savepoints of an outer transaction.
+        await driver.execute(f"{_CREATE_STAGE}; DELETE FROM {STAGE}")
         await driver.copy_records_to_table(STAGE, records=rows, columns=STAGE_COLUMNS)
 
     async def upsert_documents(

@@ -32,6 +32,7 @@ import asyncio
 import contextlib
 import dataclasses
 import datetime as dt
+import gc
 import hashlib
 import os
 import re
@@ -463,6 +464,24 @@ def _one_line(message: str, limit: int = 1000) -> str:
     return " ".join(message.split())[:limit]
 
 
+@contextlib.contextmanager
+def _gc_frozen() -> Iterator[None]:
+    """The objects alive before the import left out of the cyclic GC while it runs.
+
+    The reader allocates millions of short-lived containers, so the collector runs its
+    full (oldest-generation) pass again and again, and each pass walks every object of the
+    process (the application's modules, SQLAlchemy, pydantic ...): about a quarter of the
+    reader's CPU time (bench/uhri_import_bench.py). Frozen objects are only skipped, never
+    freed early; ``unfreeze`` hands them back to the collector afterwards, so the worst a
+    concurrent job sees is its cyclic garbage collected after the import, not during.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 async def import_file(
     sessionmaker: async_sessionmaker[AsyncSession],
     path: str | os.PathLike[str],
@@ -504,19 +523,20 @@ async def import_file(
         reader = await asyncio.to_thread(
             _BatchReader, file, source_format, settings.batch_size, started_at.date()
         )
-        pending = asyncio.ensure_future(asyncio.to_thread(reader.next_batch))
-        while True:
-            batch = await pending
-            pending = None
-            if batch is None:
-                break
-            # Read and map the next batch while PostgreSQL writes this one.
+        with _gc_frozen():
             pending = asyncio.ensure_future(asyncio.to_thread(reader.next_batch))
-            async with unit_of_work(sessionmaker, None) as session:
-                actions = await _apply_batch(session, import_id, batch, f"uhri:{import_id}")
-            counts.add(batch, actions)
-            if progress is not None:
-                progress(counts.records, reader.position(), reader.total)
+            while True:
+                batch = await pending
+                pending = None
+                if batch is None:
+                    break
+                # Read and map the next batch while PostgreSQL writes this one.
+                pending = asyncio.ensure_future(asyncio.to_thread(reader.next_batch))
+                async with unit_of_work(sessionmaker, None) as session:
+                    actions = await _apply_batch(session, import_id, batch, f"uhri:{import_id}")
+                counts.add(batch, actions)
+                if progress is not None:
+                    progress(counts.records, reader.position(), reader.total)
         values = counts.values(reader.report)
         warnings: list[str] = []
         async with unit_of_work(sessionmaker, None) as session:

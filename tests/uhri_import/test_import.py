@@ -384,3 +384,34 @@ async def test_unchanged_import_writes_no_recommendation(
         for row in await session.execute(text("SELECT id, xmin::text FROM recommendations"))
     }
     assert after == xmin
+
+
+async def test_unchanged_annotation_whose_recommendation_was_deleted_is_created_again(
+    sessionmaker: Maker, session: AsyncSession, json_export: Path
+) -> None:
+    # Same content hash, but its recommendation is gone (uhri_records.recommendation_id was
+    # set NULL): not "unchanged", so the batch's fast path must leave it to staging.
+    await service.import_file(sessionmaker, json_export)
+    await session.execute(
+        text(
+            "DELETE FROM position_changes WHERE recommendation_id = "
+            "(SELECT recommendation_id FROM uhri_records WHERE uhri_id = :id)"
+        ),
+        {"id": PERU_ID},
+    )
+    await session.execute(
+        text(
+            "DELETE FROM recommendations WHERE id = "
+            "(SELECT recommendation_id FROM uhri_records WHERE uhri_id = :id)"
+        ),
+        {"id": PERU_ID},
+    )
+    await session.commit()
+
+    result = await service.import_file(sessionmaker, json_export)
+
+    assert (result.created, result.updated, result.unchanged) == (1, 0, 21)
+    state = await session.get(UhriRecordState, PERU_ID, populate_existing=True)
+    assert state is not None
+    assert state.recommendation_id is not None
+    assert await count(session, "SELECT count(*) FROM recommendations") == 22
