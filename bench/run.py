@@ -495,9 +495,6 @@ def main() -> None:
 
     print(f"[bench] data: {rows} recommendations in {database}", file=sys.stderr)
     loaded = asyncio.run(generate.prepare(url, rows, force=os.environ.get("BENCH_RELOAD") == "1"))
-    previous: dict[str, Any] = json.loads(OUT.read_text()) if OUT.exists() else {}
-    if loaded.get("reused"):
-        loaded = {**previous.get("load", {}), "reused": True}
     inputs = asyncio.run(scenario_inputs(url))
     plan_results = asyncio.run(plans(url, inputs))
 
