@@ -171,7 +171,7 @@ async def main() -> None:
         "target_s": 2.0,
         "scenarios": scenarios,
         "note": "daily scan: windows opened since yesterday's watermark, one transaction"
-        " (INSERT ... SELECT ... WHERE NOT EXISTS ... RETURNING id::text, UUIDv7 ids),"
+        " (INSERT ... SELECT ... WHERE NOT EXISTS ... RETURNING id::text),"
         " commit included; enqueue_s = pushing the delivery jobs to Redis after the commit"
         " (one batch job per 1,000 reminders, fanned out by the worker); rescan = the same"
         " scan again (nothing new)",

@@ -85,8 +85,8 @@ class Subscription(UUIDPrimaryKey, Timestamps, Base):
 class Reminder(UUIDPrimaryKey, Base):
     """One notification to one subscription; its id is the event id receivers see.
 
-    Ids made in SQL (the scan, the outbox dispatch) are UUIDv7: time-ordered, so bulk
-    inserts append to the primary key index instead of splitting pages all over it.
+    Ids made in SQL (the scan, the outbox dispatch) come from gen_random_uuid(), which
+    every supported PostgreSQL has (uuidv7() would append to the index, but needs 18).
 
     Created once (unique per deadline, subscription and window, or per outbox event and
     subscription), then pending -> delivering -> delivered | failed.

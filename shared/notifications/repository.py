@@ -28,9 +28,9 @@ SCAN_ID = 1
 # reminder at once, not never).
 #
 # The insert is lean because a global subscription makes it large (150k rows a day on
-# a million deadlines): UUIDv7 ids (appended to the primary key index), ids returned as
-# text only, and a plain INSERT guarded by an anti-join instead of ON CONFLICT, whose
-# speculative insertion costs about a tenth of the statement. The anti-join is exact
+# a million deadlines): ids returned as text only, and a plain INSERT guarded by an
+# anti-join instead of ON CONFLICT, whose speculative insertion costs about a tenth of
+# the statement. The anti-join is exact
 # because scans run one at a time (lock_scan_state) and each statement sees the rows of
 # the scans that committed before; the unique constraint still guarantees one reminder
 # per (deadline, subscription, window), and should anything else ever race with a scan,
