@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
+import orjson
 import structlog
+
+
+def _dumps(value: Any, **_: Any) -> str:
+    # orjson: a log line per request is on the hot path.
+    return orjson.dumps(value, default=str).decode()
 
 
 def configure_logging(level: str = "INFO", json: bool = True) -> None:

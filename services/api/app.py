@@ -90,6 +90,7 @@ def _domain_routers() -> list[APIRouter]:
     from services.api.mandates.router import router as mandates
     from services.api.programmes.router import router as programmes
     from services.api.progress.router import router as progress
+    from services.api.recommendations.router import detail_router
     from services.api.recommendations.router import router as recommendations
     from services.api.stats.router import router as stats
     from services.api.subscriptions.router import reminders_router
@@ -97,23 +98,23 @@ def _domain_routers() -> list[APIRouter]:
     from services.api.uhri.router import router as uhri
 
     return [
+        recommendations,
         catalog,
         documents,
         progress,
-        # Before recommendations: its catch-all GET /v1/recommendations/{ident:path}
-        # would shadow GET /v1/recommendations/{id}/programmes.
         mandates,
         programmes,
         stats,
-        # Also before recommendations: /v1/recommendations/{id}/actions and /institutions.
         institutions,
         action_plans,
         cooperation,
         uhri,
-        recommendations,
         deadlines,
         calendar,
         ingestion,
         subscriptions,
         reminders_router,
+        # Last: GET /v1/recommendations/{ident:path} would shadow the routes of the other
+        # routers under /v1/recommendations/{id}/ (programmes, actions, institutions).
+        detail_router,
     ]

@@ -45,6 +45,12 @@ from shared.recommendations.schemas import (
 router = APIRouter(
     prefix="/v1/recommendations", tags=["recommendations"], responses=PROBLEM_RESPONSES
 )
+# The detail route, apart: a ref contains slashes, so its path parameter would shadow every
+# other /v1/recommendations/{id}/... route. The app includes it after all other routers,
+# and this router first (lists are the hot path: fewer routes to try before a match).
+detail_router = APIRouter(
+    prefix="/v1/recommendations", tags=["recommendations"], responses=PROBLEM_RESPONSES
+)
 
 JSON = "application/json"
 T = TypeVar("T")
@@ -289,8 +295,7 @@ async def position_history(
     return await service.position_history(session, rec_id)
 
 
-# Declared last: a ref contains slashes, so this path parameter would shadow the routes above.
-@router.get(
+@detail_router.get(
     "/{ident:path}",
     response_model=RecommendationOut,
     responses={304: {"description": "Not modified"}},
