@@ -5,6 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 
+def one_line(message: object, limit: int = 500) -> str:
+    """A message on one line, at most ``limit`` characters (for run and import records)."""
+    text = " ".join(str(message).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class DomainError(Exception):
     status: int = 400
     code: str = "bad_request"

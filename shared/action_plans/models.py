@@ -20,20 +20,16 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base, UUIDPrimaryKey
+from shared.db import Base, UUIDPrimaryKey, sql_in
 
 PLAN_STATUSES = ("draft", "adopted", "ended")
 ACTION_STATUSES = ("planned", "ongoing", "completed", "delayed", "cancelled")
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
 class ActionPlan(UUIDPrimaryKey, Base):
     __tablename__ = "action_plans"
     __table_args__ = (
-        CheckConstraint(_in("status", PLAN_STATUSES), name="status"),
+        CheckConstraint(sql_in("status", PLAN_STATUSES), name="status"),
         CheckConstraint(
             "period_end IS NULL OR period_start IS NULL OR period_end >= period_start",
             name="period",
@@ -59,7 +55,7 @@ class Action(UUIDPrimaryKey, Base):
 
     __tablename__ = "actions"
     __table_args__ = (
-        CheckConstraint(_in("status", ACTION_STATUSES), name="status"),
+        CheckConstraint(sql_in("status", ACTION_STATUSES), name="status"),
         CheckConstraint(
             "due_date IS NULL OR start_date IS NULL OR due_date >= start_date", name="dates"
         ),
@@ -112,7 +108,7 @@ class ActionUpdate(UUIDPrimaryKey, Base):
 
     __tablename__ = "action_updates"
     __table_args__ = (
-        CheckConstraint(_in("status", ACTION_STATUSES), name="status"),
+        CheckConstraint(sql_in("status", ACTION_STATUSES), name="status"),
         Index("ix_action_updates_action", "action_id", "created_at"),
     )
 

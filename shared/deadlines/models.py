@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base, Timestamps, UUIDPrimaryKey
+from shared.db import Base, Timestamps, UUIDPrimaryKey, sql_in
 
 DEADLINE_KINDS = (
     "hrc_response",  # responses to pending UPR recommendations, by an HRC session
@@ -25,10 +25,6 @@ DEADLINE_STATUSES = ("open", "met", "missed")
 ORIGINS = ("derived", "manual")
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
 class Deadline(UUIDPrimaryKey, Timestamps, Base):
     """A dated follow-up obligation about one subject (recommendation, document, ...).
 
@@ -39,10 +35,10 @@ class Deadline(UUIDPrimaryKey, Timestamps, Base):
 
     __tablename__ = "deadlines"
     __table_args__ = (
-        CheckConstraint(_in("kind", DEADLINE_KINDS), name="kind"),
-        CheckConstraint(_in("subject_type", SUBJECT_TYPES), name="subject_type"),
-        CheckConstraint(_in("status", DEADLINE_STATUSES), name="status"),
-        CheckConstraint(_in("origin", ORIGINS), name="origin"),
+        CheckConstraint(sql_in("kind", DEADLINE_KINDS), name="kind"),
+        CheckConstraint(sql_in("subject_type", SUBJECT_TYPES), name="subject_type"),
+        CheckConstraint(sql_in("status", DEADLINE_STATUSES), name="status"),
+        CheckConstraint(sql_in("origin", ORIGINS), name="origin"),
         CheckConstraint("(origin = 'derived') = (rule IS NOT NULL)", name="rule_iff_derived"),
         Index("uq_deadlines_rule_subject", "rule", "subject_type", "subject_id", unique=True),
         Index("ix_deadlines_due", "due_date", "id"),

@@ -10,7 +10,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base, Timestamps, UUIDPrimaryKey
+from shared.db import Base, Timestamps, UUIDPrimaryKey, sql_in
 
 RUN_STATUSES = ("listing", "running", "finished")
 RUN_TRIGGERS = ("api", "cron", "cli", "startup")
@@ -20,17 +20,13 @@ FINAL_ITEM_STATUSES = ("new", "updated", "unchanged", "skipped", "failed")
 SOURCE_TYPES = ("file", "url")
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
 class IngestionRun(UUIDPrimaryKey, Timestamps, Base):
     """One pass over a set of sources: who started it, what it listed, how it ended."""
 
     __tablename__ = "ingestion_runs"
     __table_args__ = (
-        CheckConstraint(_in("status", RUN_STATUSES), name="status"),
-        CheckConstraint(_in("trigger", RUN_TRIGGERS), name="trigger"),
+        CheckConstraint(sql_in("status", RUN_STATUSES), name="status"),
+        CheckConstraint(sql_in("trigger", RUN_TRIGGERS), name="trigger"),
         Index("ix_ingestion_runs_order", "created_at", "id"),
         Index("ix_ingestion_runs_status", "status"),
     )
@@ -50,8 +46,8 @@ class IngestionItem(UUIDPrimaryKey, Timestamps, Base):
 
     __tablename__ = "ingestion_items"
     __table_args__ = (
-        CheckConstraint(_in("status", ITEM_STATUSES), name="status"),
-        CheckConstraint(_in("source_type", SOURCE_TYPES), name="source_type"),
+        CheckConstraint(sql_in("status", ITEM_STATUSES), name="status"),
+        CheckConstraint(sql_in("source_type", SOURCE_TYPES), name="source_type"),
         UniqueConstraint("run_id", "source_key"),
         # The sweeper looks for items left queued or running.
         Index("ix_ingestion_items_pending", "status", "updated_at"),

@@ -26,10 +26,11 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 import shared.models  # noqa: F401  (every mapped table, so foreign keys resolve in any process)
 from shared import jobs
 from shared.db import Database, unit_of_work
+from shared.errors import one_line
 from shared.ingestion import runs
 from shared.ingestion.models import FINAL_ITEM_STATUSES
 from shared.ingestion.repository import DocumentStore, IngestionRepository
-from shared.ingestion.service import IngestError, IngestResult, ingest_document, one_line
+from shared.ingestion.service import IngestError, IngestResult, ingest_document
 from shared.ingestion.sources import (
     Fetched,
     FetchError,

@@ -35,6 +35,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.documents.models import Document
+from shared.errors import one_line
 from shared.ingestion import ParsedDocument, ParsedRecommendation, PositionChange, parse_extracted
 from shared.ingestion.classify import _OUTCOME_OF, _REVIEW_OF, _STATE_AFTER_TITLE
 from shared.ingestion.extract import detect_format, extract
@@ -128,11 +129,6 @@ class _Changes:
 
 def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def one_line(message: str, limit: int = 500) -> str:
-    text = " ".join(str(message).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def parse(

@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base, Timestamps, UUIDPrimaryKey
+from shared.db import Base, Timestamps, UUIDPrimaryKey, sql_in
 
 INSTITUTION_KINDS = (
     "ministry",
@@ -33,16 +33,12 @@ INSTITUTION_KINDS = (
 )
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
 class Institution(UUIDPrimaryKey, Timestamps, Base):
     """A body of a State that may own recommendations and actions."""
 
     __tablename__ = "institutions"
     __table_args__ = (
-        CheckConstraint(_in("kind", INSTITUTION_KINDS), name="kind"),
+        CheckConstraint(sql_in("kind", INSTITUTION_KINDS), name="kind"),
         # Also the list order (country, name, id) and the CSV import's upsert key.
         UniqueConstraint("country", "name"),
         Index("ix_institutions_kind", "kind", "country"),

@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base, Timestamps, UUIDPrimaryKey
+from shared.db import Base, Timestamps, UUIDPrimaryKey, sql_in
 
 MANDATE_TYPES = (
     "country_office",
@@ -41,10 +41,6 @@ LEGAL_BASIS_KINDS = (
 )
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
 class Mandate(UUIDPrimaryKey, Timestamps, Base):
     """A field presence in one country, or in a region covering ``countries``.
 
@@ -54,8 +50,8 @@ class Mandate(UUIDPrimaryKey, Timestamps, Base):
 
     __tablename__ = "mandates"
     __table_args__ = (
-        CheckConstraint(_in("type", MANDATE_TYPES), name="type"),
-        CheckConstraint(_in("legal_basis_kind", LEGAL_BASIS_KINDS), name="legal_basis_kind"),
+        CheckConstraint(sql_in("type", MANDATE_TYPES), name="type"),
+        CheckConstraint(sql_in("legal_basis_kind", LEGAL_BASIS_KINDS), name="legal_basis_kind"),
         CheckConstraint("(country IS NULL) <> (region IS NULL)", name="country_xor_region"),
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="period"),
         CheckConstraint("funding_secured IS NULL OR funding_secured >= 0", name="secured"),

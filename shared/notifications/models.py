@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base, Timestamps, UUIDPrimaryKey
+from shared.db import Base, Timestamps, UUIDPrimaryKey, sql_in
 
 CHANNELS = ("email", "webhook")
 CHANGE_EVENTS = (
@@ -44,16 +44,12 @@ OVERDUE_WINDOW = -1
 DEFAULT_LEAD_DAYS = (90, 30, 7, 1)
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
 class Subscription(UUIDPrimaryKey, Timestamps, Base):
     """Who is told (an e-mail address or a webhook URL), of what, and how early."""
 
     __tablename__ = "subscriptions"
     __table_args__ = (
-        CheckConstraint(_in("channel", CHANNELS), name="channel"),
+        CheckConstraint(sql_in("channel", CHANNELS), name="channel"),
         CheckConstraint(
             "(channel = 'email' AND address IS NOT NULL AND url IS NULL)"
             " OR (channel = 'webhook' AND url IS NOT NULL AND secret IS NOT NULL)",
@@ -94,8 +90,8 @@ class Reminder(UUIDPrimaryKey, Base):
 
     __tablename__ = "reminders"
     __table_args__ = (
-        CheckConstraint(_in("status", REMINDER_STATUSES), name="status"),
-        CheckConstraint(_in("event_type", EVENT_TYPES), name="event_type"),
+        CheckConstraint(sql_in("status", REMINDER_STATUSES), name="status"),
+        CheckConstraint(sql_in("event_type", EVENT_TYPES), name="event_type"),
         CheckConstraint(
             "(deadline_id IS NOT NULL AND window_days IS NOT NULL AND outbox_id IS NULL)"
             " OR (deadline_id IS NULL AND window_days IS NULL AND outbox_id IS NOT NULL)",
@@ -168,7 +164,7 @@ class OutboxEvent(Base):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        CheckConstraint(_in("event_type", CHANGE_EVENTS), name="event_type"),
+        CheckConstraint(sql_in("event_type", CHANGE_EVENTS), name="event_type"),
         Index("ix_outbox_undispatched", "id", postgresql_where=text("dispatched_at IS NULL")),
     )
 

@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base, Timestamps, UUIDPrimaryKey
+from shared.db import Base, Timestamps, UUIDPrimaryKey, sql_in
 
 TARGET_GROUPS = (
     "police_academies",
@@ -42,10 +42,6 @@ TARGET_GROUPS = (
 )
 FREQUENCIES = ("monthly", "quarterly", "semiannual", "annual", "biennial", "once")
 EVALUATION_KINDS = ("baseline", "mid_term", "final", "ex_post", "thematic", "other")
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class Partner(Base):
@@ -137,7 +133,7 @@ class Indicator(UUIDPrimaryKey, Base):
 
     __tablename__ = "programme_indicators"
     __table_args__ = (
-        CheckConstraint(_in("frequency", FREQUENCIES), name="frequency"),
+        CheckConstraint(sql_in("frequency", FREQUENCIES), name="frequency"),
         Index(None, "programme_id", "created_at"),
     )
 
@@ -182,7 +178,7 @@ class Evaluation(UUIDPrimaryKey, Base):
 
     __tablename__ = "programme_evaluations"
     __table_args__ = (
-        CheckConstraint(_in("kind", EVALUATION_KINDS), name="kind"),
+        CheckConstraint(sql_in("kind", EVALUATION_KINDS), name="kind"),
         Index(None, "programme_id", "date"),
     )
 

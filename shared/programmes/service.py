@@ -305,6 +305,22 @@ async def _emit(session: AsyncSession, p: Programme, action: str) -> None:
         )
 
 
+async def _record_change(
+    session: AsyncSession,
+    actor: Actor,
+    p: Programme,
+    action: str,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """What every change to a programme's parts does in the caller's transaction: bump
+    the programme's version (its ETag), emit the change event, write the audit entry."""
+    await ProgrammeRepository(session).touch(p.id)
+    await _emit(session, p, action)
+    audit.record(session, actor, action, "programme", str(p.id), before=before, after=after)
+
+
 async def _remove_deadline(session: AsyncSession, programme_id: uuid.UUID, rule: str) -> None:
     await deadlines.remove_derived(
         session, rule=rule, subject_type="programme", subject_id=str(programme_id)
@@ -536,14 +552,11 @@ async def unlink(
     p = await _writable(session, actor, programme_id)
     if not await repo.unlink(p.id, rec_id):
         raise NotFound(f"the programme is not linked to recommendation {rec_id}")
-    await repo.touch(p.id)
-    await _emit(session, p, "programme.unlink")
-    audit.record(
+    await _record_change(
         session,
         actor,
+        p,
         "programme.unlink",
-        "programme",
-        str(p.id),
         before={"recommendation_id": str(rec_id)},
     )
 
@@ -645,14 +658,11 @@ async def add_indicator(
         frequency=data.frequency,
     )
     await repo.add_row(row)
-    await repo.touch(p.id)
-    await _emit(session, p, "programme.indicator_add")
-    audit.record(
+    await _record_change(
         session,
         actor,
+        p,
         "programme.indicator_add",
-        "programme",
-        str(p.id),
         after={"indicator_id": str(row.id), **_json(data.model_dump())},
     )
     return _indicator_out(row, None)
@@ -691,14 +701,11 @@ async def delete_indicator(
     p = await _writable(session, actor, programme_id)
     row = await _indicator(repo, p.id, indicator_id)
     await repo.remove(row)
-    await repo.touch(p.id)
-    await _emit(session, p, "programme.indicator_delete")
-    audit.record(
+    await _record_change(
         session,
         actor,
+        p,
         "programme.indicator_delete",
-        "programme",
-        str(p.id),
         before={"indicator_id": str(indicator_id), "name": row.name},
     )
 
@@ -728,14 +735,11 @@ async def add_measurement(
         note=data.note.strip() if data.note else None,
     )
     await repo.add_row(row)
-    await repo.touch(p.id)
-    await _emit(session, p, "programme.measurement_add")
-    audit.record(
+    await _record_change(
         session,
         actor,
+        p,
         "programme.measurement_add",
-        "programme",
-        str(p.id),
         after={
             "indicator_id": str(indicator.id),
             "measurement_id": row.id,
@@ -825,15 +829,12 @@ async def add_milestone(
         achieved_on=data.achieved_on,
     )
     await repo.add_row(row)
-    await repo.touch(p.id)
     await _sync_deadlines(session, p, [row], [])
-    await _emit(session, p, "programme.milestone_add")
-    audit.record(
+    await _record_change(
         session,
         actor,
+        p,
         "programme.milestone_add",
-        "programme",
-        str(p.id),
         after={"milestone_id": str(row.id), **_json(data.model_dump())},
     )
     return _milestone_out(row)
@@ -864,15 +865,12 @@ async def patch_milestone(
     row.due_date = data.due_date
     row.achieved_on = data.achieved_on
     await session.flush()
-    await repo.touch(p.id)
     await _sync_deadlines(session, p, [row], [])
-    await _emit(session, p, "programme.milestone_update")
-    audit.record(
+    await _record_change(
         session,
         actor,
+        p,
         "programme.milestone_update",
-        "programme",
-        str(p.id),
         before={"milestone_id": str(row.id), **_json(before.model_dump())},
         after={"milestone_id": str(row.id), **_json(data.model_dump())},
     )
@@ -889,14 +887,11 @@ async def delete_milestone(
         raise NotFound(f"no milestone {milestone_id} in programme {programme_id}")
     await _remove_deadline(session, p.id, f"{MILESTONE_RULE}{row.id}")
     await repo.remove(row)
-    await repo.touch(p.id)
-    await _emit(session, p, "programme.milestone_delete")
-    audit.record(
+    await _record_change(
         session,
         actor,
+        p,
         "programme.milestone_delete",
-        "programme",
-        str(p.id),
         before={"milestone_id": str(milestone_id), "title": row.title},
     )
 
@@ -915,15 +910,12 @@ async def add_evaluation(
         findings=data.findings.strip() if data.findings and data.findings.strip() else None,
     )
     await repo.add_row(row)
-    await repo.touch(p.id)
     await _sync_deadlines(session, p, [], [row])
-    await _emit(session, p, "programme.evaluation_add")
-    audit.record(
+    await _record_change(
         session,
         actor,
+        p,
         "programme.evaluation_add",
-        "programme",
-        str(p.id),
         after={"evaluation_id": str(row.id), **_json(data.model_dump())},
     )
     return _evaluation_out(row)
@@ -947,15 +939,12 @@ async def patch_evaluation(
     row.kind = data.kind
     row.findings = data.findings.strip() if data.findings and data.findings.strip() else None
     await session.flush()
-    await repo.touch(p.id)
     await _sync_deadlines(session, p, [], [row])
-    await _emit(session, p, "programme.evaluation_update")
-    audit.record(
+    await _record_change(
         session,
         actor,
+        p,
         "programme.evaluation_update",
-        "programme",
-        str(p.id),
         before={"evaluation_id": str(row.id), **_json(before.model_dump())},
         after={"evaluation_id": str(row.id), **_json(data.model_dump())},
     )
@@ -972,14 +961,11 @@ async def delete_evaluation(
         raise NotFound(f"no evaluation {evaluation_id} in programme {programme_id}")
     await _remove_deadline(session, p.id, f"{EVALUATION_RULE}{row.id}")
     await repo.remove(row)
-    await repo.touch(p.id)
-    await _emit(session, p, "programme.evaluation_delete")
-    audit.record(
+    await _record_change(
         session,
         actor,
+        p,
         "programme.evaluation_delete",
-        "programme",
-        str(p.id),
         before={"evaluation_id": str(evaluation_id), "kind": row.kind},
     )
 

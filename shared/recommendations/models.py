@@ -23,7 +23,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base, Timestamps, UUIDPrimaryKey
+from shared.db import Base, Timestamps, UUIDPrimaryKey, sql_in
 
 POSITIONS = ("supported", "noted", "partially_supported", "pending", "no_position")
 STATUSES = (
@@ -37,18 +37,14 @@ UPDATE_SOURCES = ("government", "nhri", "civil_society", "un")
 KINDS = ("recommendation", "observation")
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
 class Recommendation(UUIDPrimaryKey, Timestamps, Base):
     """A recommendation addressed to a State, identified by ``ref`` = symbol#paragraph."""
 
     __tablename__ = "recommendations"
     __table_args__ = (
-        CheckConstraint(_in("position", POSITIONS), name="position"),
-        CheckConstraint(_in("status", STATUSES), name="status"),
-        CheckConstraint(_in("kind", KINDS), name="kind"),
+        CheckConstraint(sql_in("position", POSITIONS), name="position"),
+        CheckConstraint(sql_in("status", STATUSES), name="status"),
+        CheckConstraint(sql_in("kind", KINDS), name="kind"),
         # The default order of lists: State, document date, paragraph in natural order.
         Index(
             "ix_recommendations_order",
@@ -135,8 +131,8 @@ class ImplementationUpdate(UUIDPrimaryKey, Base):
 
     __tablename__ = "implementation_updates"
     __table_args__ = (
-        CheckConstraint(_in("status", STATUSES), name="status"),
-        CheckConstraint(_in("source", UPDATE_SOURCES), name="source"),
+        CheckConstraint(sql_in("status", STATUSES), name="status"),
+        CheckConstraint(sql_in("source", UPDATE_SOURCES), name="source"),
         Index(None, "recommendation_id", "created_at"),
     )
 
@@ -161,7 +157,7 @@ class PositionChange(Base):
 
     __tablename__ = "position_changes"
     __table_args__ = (
-        CheckConstraint(_in("position", POSITIONS), name="position"),
+        CheckConstraint(sql_in("position", POSITIONS), name="position"),
         Index(None, "recommendation_id", "id"),
     )
 

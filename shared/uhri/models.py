@@ -27,14 +27,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base, Timestamps, UUIDPrimaryKey
+from shared.db import Base, Timestamps, UUIDPrimaryKey, sql_in
 
 IMPORT_STATUSES = ("running", "succeeded", "failed", "not_modified")
 TRIGGERS = ("cli", "cron", "api")
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class UhriImport(UUIDPrimaryKey, Base):
@@ -42,8 +38,8 @@ class UhriImport(UUIDPrimaryKey, Base):
 
     __tablename__ = "uhri_imports"
     __table_args__ = (
-        CheckConstraint(_in("status", IMPORT_STATUSES), name="status"),
-        CheckConstraint(_in("trigger", TRIGGERS), name="trigger"),
+        CheckConstraint(sql_in("status", IMPORT_STATUSES), name="status"),
+        CheckConstraint(sql_in("trigger", TRIGGERS), name="trigger"),
         Index("ix_uhri_imports_started", "started_at", "id"),
         Index("ix_uhri_imports_source_status", "source", "status", "started_at"),
     )

@@ -50,7 +50,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.db import unit_of_work
 from shared.deadlines import service as deadlines
-from shared.errors import DomainError, NotFound
+from shared.errors import DomainError, NotFound, one_line
 from shared.ingestion.sources import FetchError, make_client
 from shared.pagination import decode_cursor, encode_cursor
 from shared.recommendations.repository import natural_key, sdg_goals_of
@@ -460,10 +460,6 @@ def _detect(file: Path) -> tuple[SourceFormat, str]:
         return detect_format(handle.read(8), file.name), str(file.absolute())
 
 
-def _one_line(message: str, limit: int = 1000) -> str:
-    return " ".join(message.split())[:limit]
-
-
 @contextlib.contextmanager
 def _gc_frozen() -> Iterator[None]:
     """The objects alive before the import left out of the cyclic GC while it runs.
@@ -558,7 +554,7 @@ async def import_file(
         if isinstance(exc, asyncio.CancelledError):
             message = "cancelled (worker shutdown or job timeout)"
         else:
-            message = _one_line(str(exc) or type(exc).__name__)
+            message = one_line(str(exc) or type(exc).__name__, 1000)
         values = counts.values(reader.report) if reader is not None else {}
         # Shielded: a cancelled job still records why it stopped.
         await asyncio.shield(
