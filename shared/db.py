@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, MetaData, func
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -90,10 +91,10 @@ class Database:
         # Reads run in AUTOCOMMIT (same pool): no BEGIN/ROLLBACK round trips around a
         # request's SELECTs (bench/BENCHMARKS.md measured them at ~15% of a list request).
         # Each statement still sees a consistent snapshot, as under READ COMMITTED.
-        self.read_sessionmaker = async_sessionmaker(
-            self.read_engine.execution_options(isolation_level="AUTOCOMMIT"),
-            expire_on_commit=False,
+        self._autocommit_reads: AsyncEngine | None = self.read_engine.execution_options(
+            isolation_level="AUTOCOMMIT"
         )
+        self.read_sessionmaker = async_sessionmaker(self._autocommit_reads, expire_on_commit=False)
 
     @classmethod
     def bound(
@@ -107,7 +108,20 @@ class Database:
         db.engine = db.read_engine = engine
         db.sessionmaker = sessionmaker
         db.read_sessionmaker = read_sessionmaker or sessionmaker
+        db._autocommit_reads = None
         return db
+
+    @asynccontextmanager
+    async def read_connection(self) -> AsyncIterator[AsyncConnection]:
+        """A pooled connection for reads that need no session (AUTOCOMMIT, the replica
+        when one is set): the hottest routes, where an ``AsyncSession`` costs more CPU
+        than their query. A bound Database hands out its session's connection instead."""
+        if self._autocommit_reads is None:
+            async with self.read_sessionmaker() as session:
+                yield await session.connection()
+            return
+        async with self._autocommit_reads.connect() as connection:
+            yield connection
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,6 +14,7 @@ from services.api.middleware import RequestContextMiddleware
 from services.api.platform.router import router as platform_router
 from services.api.problems import install_problem_handlers
 from services.api.ratelimit import RateLimiter
+from services.api.recommendations import fast as fast_reads
 from shared.db import Database
 from shared.logs import configure_logging
 from shared.queue import JobQueue, connect_queue
@@ -42,6 +44,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # What exists now (modules, routes, reference data) lives as long as the process:
+        # keep it out of full collections, whose pauses under load reached ~120 ms and
+        # stalled every request in flight (BENCHMARKS.md).
+        gc.collect()
+        gc.freeze()
         yield
         if owns_db:
             await app.state.db.dispose()
@@ -64,6 +71,8 @@ def create_app(
     app.include_router(audit_router)
     for router in _domain_routers():
         app.include_router(router)
+    # First: the anonymous hot reads, answered without FastAPI's per-request machinery.
+    app.router.routes[:0] = fast_reads.routes(settings.api_public_read)
 
     if settings.cors_origins:
         app.add_middleware(

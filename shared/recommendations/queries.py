@@ -60,6 +60,15 @@ class Where:
         self.clauses.append(clause)
         self.params.update(params)
 
+    def equals_any(self, column: str, name: str, values: tuple[Any, ...]) -> None:
+        """``column`` is one of ``values``. One value is written ``=``, not ``= ANY``: then
+        PostgreSQL knows the column is constant and reads a composite index already in
+        list order (the common country + cycle + position filter stops after a page)."""
+        if len(values) == 1:
+            self.add(f"{column} = :{name}", **{name: values[0]})
+        else:
+            self.add(f"{column} = ANY(:{name})", **{name: list(values)})
+
     def sql(self) -> str:
         return " AND ".join(self.clauses) if self.clauses else "TRUE"
 
@@ -69,7 +78,7 @@ def where(f: RecommendationFilter, *, include_deleted: bool = False) -> Where:
     if not include_deleted:
         w.add("r.deleted_at IS NULL")
     if f.countries:
-        w.add("r.state_under_review = ANY(:countries)", countries=list(f.countries))
+        w.equals_any("r.state_under_review", "countries", f.countries)
     if f.recommending_states:
         w.add(
             "EXISTS (SELECT 1 FROM recommending_states rs"
@@ -77,19 +86,19 @@ def where(f: RecommendationFilter, *, include_deleted: bool = False) -> Where:
             recommending_states=list(f.recommending_states),
         )
     if f.mechanisms:
-        w.add("r.mechanism = ANY(:mechanisms)", mechanisms=list(f.mechanisms))
+        w.equals_any("r.mechanism", "mechanisms", f.mechanisms)
     if f.cycles:
-        w.add("r.cycle = ANY(:cycles)", cycles=list(f.cycles))
+        w.equals_any("r.cycle", "cycles", f.cycles)
     if f.sessions:
-        w.add("r.session = ANY(:sessions)", sessions=list(f.sessions))
+        w.equals_any("r.session", "sessions", f.sessions)
     if f.documents:
-        w.add("r.document_symbol = ANY(:documents)", documents=list(f.documents))
+        w.equals_any("r.document_symbol", "documents", f.documents)
     if f.positions:
-        w.add("r.position = ANY(:positions)", positions=list(f.positions))
+        w.equals_any("r.position", "positions", f.positions)
     if f.statuses:
-        w.add("r.status = ANY(:statuses)", statuses=list(f.statuses))
+        w.equals_any("r.status", "statuses", f.statuses)
     if f.kinds:
-        w.add("r.kind = ANY(:kinds)", kinds=list(f.kinds))
+        w.equals_any("r.kind", "kinds", f.kinds)
     if f.themes:
         w.add("r.themes && CAST(:themes AS varchar[])", themes=list(f.themes))
     if f.affected_persons:

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from sqlalchemy import Row, func, select, text, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from shared.recommendations import queries
 from shared.recommendations.models import (
@@ -21,12 +21,18 @@ from shared.recommendations.schemas import RecommendationFilter
 EXPORT_BATCH = 1000
 
 
-class RecommendationRepository:
-    """Writes stamp clock_timestamp(), not now(): several changes in one transaction then
-    keep their order for delta-sync clients."""
+async def driver_of(connection: AsyncConnection) -> Any:
+    """The asyncpg connection under a SQLAlchemy one (same transaction, if any)."""
+    return (await connection.get_raw_connection()).driver_connection
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+
+class RecommendationReads:
+    """The list page and the item, on one connection, straight through asyncpg: no
+    statement compilation, bind processing or result wrapping per request; asyncpg keeps
+    each statement text prepared (the texts vary only with the filters present)."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
 
     async def page(
         self,
@@ -38,33 +44,37 @@ class RecommendationRepository:
         limit: int,
     ) -> Sequence[Any]:
         w = queries.where(f, include_deleted=f.include_deleted)
-        tombstones = f.include_deleted
         order_sql = {
             "natural": queries.ORDER_NATURAL,
             "updated": queries.ORDER_UPDATED,
             "rank": queries.ORDER_RANK,
         }[order]
-        sql = queries.list_sql(w, order_sql, keyset=keyset, limit=limit, tombstones=tombstones)
-        # The statement text goes to the driver as it is (``$n`` parameters): no
-        # compilation or bind processing per request; asyncpg keeps it prepared.
+        sql = queries.list_sql(
+            w, order_sql, keyset=keyset, limit=limit, tombstones=f.include_deleted
+        )
         statement, args = queries.positional(sql, {**w.params, **keyset_params})
-        connection = await self.session.connection()
-        result = await connection.exec_driver_sql(statement, tuple(args))
-        return result.mappings().all()
+        rows: Sequence[Any] = await (await driver_of(self.connection)).fetch(statement, *args)
+        return rows
+
+    async def item_json(self, ident: uuid.UUID | str) -> Any | None:
+        """The item's JSON (PostgreSQL builds it), id, version and State; by id or ref."""
+        sql = _ITEM_BY_ID if isinstance(ident, uuid.UUID) else _ITEM_BY_REF
+        row: Any | None = await (await driver_of(self.connection)).fetchrow(sql, ident)
+        return row
+
+
+class RecommendationRepository:
+    """Writes stamp clock_timestamp(), not now(): several changes in one transaction then
+    keep their order for delta-sync clients."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
 
     async def _driver(self) -> Any:
         """The session's asyncpg connection, for the hot reads (a detail, an export): the
         SQLAlchemy execution layer costs more than the query itself there (BENCHMARKS.md).
         It is the session's own connection, so it sees the session's transaction, if any."""
-        connection = await (await self.session.connection()).get_raw_connection()
-        driver = connection.driver_connection
-        return driver
-
-    async def item_json(self, ident: uuid.UUID | str) -> Any | None:
-        """The item's JSON (PostgreSQL builds it), id, version and State; by id or ref."""
-        sql = _ITEM_BY_ID if isinstance(ident, uuid.UUID) else _ITEM_BY_REF
-        row: Any | None = await (await self._driver()).fetchrow(sql, ident)
-        return row
+        return await driver_of(await self.session.connection())
 
     async def get(self, rec_id: uuid.UUID, *, for_update: bool = False) -> Recommendation | None:
         query = select(Recommendation).where(

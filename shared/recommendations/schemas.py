@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
+
+from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 Position = Literal["supported", "noted", "partially_supported", "pending", "no_position"]
 Status = Literal[
@@ -121,6 +123,50 @@ class Facets(BaseModel):
     sdg_goal: list[FacetValue]
     recommending_state: list[FacetValue]
     cycle: list[FacetValue]
+
+
+Cycle = Annotated[int, Field(ge=1, le=20)]
+SessionNumber = Annotated[int, Field(ge=1, le=500)]
+
+
+class RecommendationQuery(BaseModel):
+    """The filters of lists, facets and exports as query parameters (repeat a parameter
+    for alternatives: ``?country=FRA&country=DEU``)."""
+
+    country: list[str] = Field(default=[], description="State under review, ISO3")
+    recommending_state: list[str] = Field(default=[], description="recommending State, ISO3")
+    mechanism: list[str] = Field(default=[], description="UPR, CCPR, CRC, ... or SP")
+    cycle: list[Cycle] = []
+    session: list[SessionNumber] = []
+    document: list[str] = Field(default=[], description="document symbol")
+    position: list[Position] = []
+    status: list[Status] = []
+    kind: list[Kind] = Field(default=[], description="recommendation or observation")
+    theme: list[str] = Field(default=[], description="UHRI theme code or name")
+    affected_person: list[str] = []
+    sdg: list[str] = Field(default=[], description="SDG goal (16) or target (16.3)")
+    institution: list[str] = []
+    q: str | None = Field(
+        default=None, min_length=1, max_length=500, description="full text, web-search syntax"
+    )
+    updated_since: dt.datetime | None = Field(
+        default=None, description="ISO 8601; changes after this instant"
+    )
+    include_deleted: bool = Field(
+        default=False, description="with updated_since: deletions come back as tombstones"
+    )
+
+
+class RecommendationListQuery(RecommendationQuery):
+    """The list's query: the filters, the page size and the cursor of the page."""
+
+    limit: int = Field(
+        default=DEFAULT_LIMIT,
+        ge=1,
+        le=MAX_LIMIT,
+        description=f"page size (default {DEFAULT_LIMIT})",
+    )
+    cursor: str | None = Field(default=None, max_length=2000)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from shared.audit import service as audit
 from shared.auth.schemas import Actor
@@ -17,7 +17,11 @@ from shared.notifications import service as notifications
 from shared.pagination import decode_cursor, encode_cursor
 from shared.recommendations import validation
 from shared.recommendations.models import ImplementationUpdate, Recommendation
-from shared.recommendations.repository import RecommendationRepository, sdg_goals_of
+from shared.recommendations.repository import (
+    RecommendationReads,
+    RecommendationRepository,
+    sdg_goals_of,
+)
 from shared.recommendations.schemas import (
     Facets,
     FacetValue,
@@ -98,11 +102,11 @@ def _cursor(order: str, row: Mapping[str, Any]) -> str:
 
 
 async def list_page(
-    session: AsyncSession, f: RecommendationFilter, *, cursor: str | None, limit: int
+    connection: AsyncConnection, f: RecommendationFilter, *, cursor: str | None, limit: int
 ) -> RawPage:
     order = _order(f)
     keyset, params = _keyset(order, cursor) if cursor else (None, {})
-    rows = await RecommendationRepository(session).page(
+    rows = await RecommendationReads(connection).page(
         f, order=order, keyset=keyset, keyset_params=params, limit=limit + 1
     )
     next_cursor = _cursor(order, rows[limit - 1]) if len(rows) > limit else None
@@ -116,8 +120,8 @@ def parse_ident(ident: str) -> uuid.UUID | str:
         return ident
 
 
-async def get_item(session: AsyncSession, ident: str) -> RawItem:
-    row = await RecommendationRepository(session).item_json(parse_ident(ident))
+async def get_item(connection: AsyncConnection, ident: str) -> RawItem:
+    row = await RecommendationReads(connection).item_json(parse_ident(ident))
     if row is None:
         raise NotFound(f"no recommendation {ident!r}")
     return RawItem(

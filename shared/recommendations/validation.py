@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 
 from shared.errors import InvalidInput
+from shared.recommendations.schemas import RecommendationFilter, RecommendationQuery
 from shared.reference import taxonomies
 from shared.reference.countries import by_iso3
 from shared.reference.mechanisms import mechanisms
@@ -123,3 +125,35 @@ def institutions(values: Iterable[str], field: str, problems: Problems) -> tuple
         else:
             out.append(name)
     return tuple(dict.fromkeys(out))
+
+
+def to_filter(query: RecommendationQuery) -> RecommendationFilter:
+    """The filter a query names; one 422 listing every unknown value."""
+    problems = Problems("query")
+    goals, targets = sdg(query.sdg, "sdg", problems)
+    since = query.updated_since
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=dt.UTC)
+    f = RecommendationFilter(
+        countries=countries(query.country, "country", problems),
+        recommending_states=countries(query.recommending_state, "recommending_state", problems),
+        mechanisms=mechanism_codes(query.mechanism, "mechanism", problems),
+        cycles=tuple(dict.fromkeys(query.cycle)),
+        sessions=tuple(dict.fromkeys(query.session)),
+        documents=tuple(d.strip() for d in query.document if d.strip()),
+        positions=tuple(dict.fromkeys(query.position)),
+        statuses=tuple(dict.fromkeys(query.status)),
+        kinds=tuple(dict.fromkeys(query.kind)),
+        themes=themes(query.theme, "theme", problems),
+        affected_persons=affected_persons(query.affected_person, "affected_person", problems),
+        sdg_goals=goals,
+        sdg_targets=targets,
+        institutions=institutions(query.institution, "institution", problems),
+        q=query.q.strip() if query.q and query.q.strip() else None,
+        updated_since=since,
+        include_deleted=query.include_deleted and since is not None,
+    )
+    if query.include_deleted and since is None:
+        problems.add("include_deleted", "include_deleted needs updated_since")
+    problems.raise_if_any()
+    return f

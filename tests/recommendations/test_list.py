@@ -7,7 +7,6 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from tests.recommendations import factory
@@ -252,10 +251,13 @@ async def test_fixed_number_of_statements_whatever_the_page_size(
     await session.commit()
     statements: list[str] = []
 
-    def count(*args: Any) -> None:
-        statements.append(args[2])
+    def count(record: Any) -> None:
+        statements.append(record.query)
 
-    event.listen(connection.sync_connection, "before_cursor_execute", count)
+    # The list runs on the asyncpg connection under the test's transaction.
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None
+    driver.add_query_logger(count)
     try:
         counts = []
         for limit in (1, 5, 41):
@@ -266,5 +268,5 @@ async def test_fixed_number_of_statements_whatever_the_page_size(
             assert len(response.json()["items"]) == limit
             counts.append(len([s for s in statements if "SAVEPOINT" not in s]))
     finally:
-        event.remove(connection.sync_connection, "before_cursor_execute", count)
+        driver.remove_query_logger(count)
     assert counts[0] == counts[1] == counts[2] == 1

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import uuid
 from collections.abc import AsyncIterator
@@ -12,7 +11,6 @@ from typing import Annotated, TypeVar
 import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
-from pydantic import Field
 
 from services.api.deps import (
     AdminWriter,
@@ -23,21 +21,19 @@ from services.api.deps import (
     WriteSession,
 )
 from services.api.etag import etag_for, not_modified, required_version
-from services.api.pagination import LimitParam, link_header
+from services.api.pagination import link_header
 from services.api.problems import PROBLEM_RESPONSES
-from shared.pagination import DEFAULT_LIMIT
 from shared.recommendations import service, validation
 from shared.recommendations.queries import CSV_COLUMNS
 from shared.recommendations.schemas import (
     Facets,
-    Kind,
-    Position,
     PositionChangeOut,
     RecommendationFilter,
+    RecommendationListQuery,
     RecommendationOut,
     RecommendationPage,
     RecommendationPatch,
-    Status,
+    RecommendationQuery,
     UpdateIn,
     UpdateOut,
 )
@@ -56,82 +52,18 @@ JSON = "application/json"
 T = TypeVar("T")
 
 
-# async: a plain def would run in the thread pool, a thread hop on every list request.
+# async: a plain def would run in the thread pool, a thread hop on every request.
 async def recommendation_filter(
-    country: Annotated[list[str], Query(description="State under review, ISO3")] = [],  # noqa: B006
-    recommending_state: Annotated[list[str], Query(description="recommending State, ISO3")] = [],  # noqa: B006
-    mechanism: Annotated[list[str], Query(description="UPR, CCPR, CRC, ... or SP")] = [],  # noqa: B006
-    cycle: Annotated[list[Annotated[int, Field(ge=1, le=20)]], Query()] = [],  # noqa: B006
-    session: Annotated[list[Annotated[int, Field(ge=1, le=500)]], Query()] = [],  # noqa: B006
-    document: Annotated[list[str], Query(description="document symbol")] = [],  # noqa: B006
-    position: Annotated[list[Position], Query()] = [],  # noqa: B006
-    status: Annotated[list[Status], Query()] = [],  # noqa: B006
-    kind: Annotated[list[Kind], Query(description="recommendation or observation")] = [],  # noqa: B006
-    theme: Annotated[list[str], Query(description="UHRI theme code or name")] = [],  # noqa: B006
-    affected_person: Annotated[list[str], Query()] = [],  # noqa: B006
-    sdg: Annotated[list[str], Query(description="SDG goal (16) or target (16.3)")] = [],  # noqa: B006
-    institution: Annotated[list[str], Query()] = [],  # noqa: B006
-    q: Annotated[
-        str | None, Query(min_length=1, max_length=500, description="full text, web-search syntax")
-    ] = None,
-    updated_since: Annotated[
-        dt.datetime | None, Query(description="ISO 8601; changes after this instant")
-    ] = None,
-    include_deleted: Annotated[
-        bool, Query(description="with updated_since: deletions come back as tombstones")
-    ] = False,
+    query: Annotated[RecommendationQuery, Query()],
 ) -> RecommendationFilter:
-    problems = validation.Problems("query")
-    goals, targets = validation.sdg(sdg, "sdg", problems)
-    if updated_since is not None and updated_since.tzinfo is None:
-        updated_since = updated_since.replace(tzinfo=dt.UTC)
-    f = RecommendationFilter(
-        countries=validation.countries(country, "country", problems),
-        recommending_states=validation.countries(
-            recommending_state, "recommending_state", problems
-        ),
-        mechanisms=validation.mechanism_codes(mechanism, "mechanism", problems),
-        cycles=tuple(dict.fromkeys(cycle)),
-        sessions=tuple(dict.fromkeys(session)),
-        documents=tuple(d.strip() for d in document if d.strip()),
-        positions=tuple(dict.fromkeys(position)),
-        statuses=tuple(dict.fromkeys(status)),
-        kinds=tuple(dict.fromkeys(kind)),
-        themes=validation.themes(theme, "theme", problems),
-        affected_persons=validation.affected_persons(affected_person, "affected_person", problems),
-        sdg_goals=goals,
-        sdg_targets=targets,
-        institutions=validation.institutions(institution, "institution", problems),
-        q=q.strip() if q and q.strip() else None,
-        updated_since=updated_since,
-        include_deleted=include_deleted and updated_since is not None,
-    )
-    if include_deleted and updated_since is None:
-        problems.add("include_deleted", "include_deleted needs updated_since")
-    problems.raise_if_any()
-    return f
+    return validation.to_filter(query)
 
 
 Filter = Annotated[RecommendationFilter, Depends(recommendation_filter)]
 
 
-@router.get("", response_model=RecommendationPage, summary="List recommendations")
-async def list_recommendations(
-    request: Request,
-    session: ReadSession,
-    _reader: Reader,
-    f: Filter,
-    limit: LimitParam = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query(max_length=2000)] = None,
-) -> Response:
-    """Recommendations matching every filter given (values of one filter are alternatives).
-
-    Order: State under review, document date, then paragraph in natural order (115.2
-    before 115.10); with `q`, relevance; with `updated_since`, the time of the change
-    (for delta sync: keep the last page's `next_cursor`, or the newest `updated_at` seen).
-    Pages are keyset-based: follow `next_cursor` or the `Link` header.
-    """
-    page = await service.list_page(session, f, cursor=cursor, limit=limit)
+def page_response(request: Request, page: service.RawPage) -> Response:
+    """The page as JSON (its items are already JSON texts), with the next page's Link."""
     body = (
         '{"items":['
         + ",".join(page.items)
@@ -142,6 +74,35 @@ async def list_recommendations(
     response = Response(content=body.encode(), media_type=JSON)
     link_header(request, response, page.next_cursor)
     return response
+
+
+def item_response(request: Request, item: service.RawItem) -> Response:
+    """The item with its ETag, or 304 when the client's If-None-Match names it."""
+    etag = etag_for(item.version)
+    if not_modified(request, etag):
+        return Response(status_code=304, headers={"ETag": etag})
+    return Response(content=item.json.encode(), media_type=JSON, headers={"ETag": etag})
+
+
+@router.get("", response_model=RecommendationPage, summary="List recommendations")
+async def list_recommendations(
+    request: Request,
+    session: ReadSession,
+    _reader: Reader,
+    query: Annotated[RecommendationListQuery, Query()],
+) -> Response:
+    """Recommendations matching every filter given (values of one filter are alternatives).
+
+    Order: State under review, document date, then paragraph in natural order (115.2
+    before 115.10); with `q`, relevance; with `updated_since`, the time of the change
+    (for delta sync: keep the last page's `next_cursor`, or the newest `updated_at` seen).
+    Pages are keyset-based: follow `next_cursor` or the `Link` header.
+    """
+    f = validation.to_filter(query)
+    page = await service.list_page(
+        await session.connection(), f, cursor=query.cursor, limit=query.limit
+    )
+    return page_response(request, page)
 
 
 @router.get("/facets", response_model=Facets, summary="Counts by facet")
@@ -232,7 +193,7 @@ async def patch_recommendation(
     editor changed it first)."""
     version = required_version(request)
     await service.patch(session, actor, rec_id, version, changes)
-    item = await service.get_item(session, str(rec_id))
+    item = await service.get_item(await session.connection(), str(rec_id))
     return Response(
         content=item.json.encode(), media_type=JSON, headers={"ETag": etag_for(item.version)}
     )
@@ -309,8 +270,4 @@ async def get_recommendation(
     Carries an `ETag`; send it back in `If-None-Match` to get 304 when unchanged, and in
     `If-Match` when you change the recommendation.
     """
-    item = await service.get_item(session, ident)
-    etag = etag_for(item.version)
-    if not_modified(request, etag):
-        return Response(status_code=304, headers={"ETag": etag})
-    return Response(content=item.json.encode(), media_type=JSON, headers={"ETag": etag})
+    return item_response(request, await service.get_item(await session.connection(), ident))
