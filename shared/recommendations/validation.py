@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
+from functools import cache
 
 from shared.errors import InvalidInput
 from shared.recommendations.schemas import RecommendationFilter, RecommendationQuery
@@ -95,13 +96,18 @@ def affected_persons(values: Iterable[str], field: str, problems: Problems) -> t
     return tuple(dict.fromkeys(out))
 
 
+@cache
+def _sdg_target_codes() -> frozenset[str]:
+    return frozenset(t.target for t in taxonomies.sdg_targets())
+
+
 def sdg(
     values: Iterable[str], field: str, problems: Problems, *, goals_allowed: bool = True
 ) -> tuple[tuple[int, ...], tuple[str, ...]]:
     """SDG goals ("16") and targets ("16.3") named by ``values``."""
     goals: list[int] = []
     targets: list[str] = []
-    known_targets = {t.target for t in taxonomies.sdg_targets()}
+    known_targets = _sdg_target_codes()
     for value in values:
         code = value.strip().lower()
         if goals_allowed and code.isdigit() and 1 <= int(code) <= 17:
