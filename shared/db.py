@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, func
+from sqlalchemy import DateTime, MetaData, event, func
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -63,7 +64,7 @@ def make_engine(url: str, settings: Settings, **kwargs: Any) -> AsyncEngine:
             "statement_timeout": str(settings.db_statement_timeout_ms),
         },
     }
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
@@ -71,6 +72,19 @@ def make_engine(url: str, settings: Settings, **kwargs: Any) -> AsyncEngine:
         connect_args=connect_args,
         **kwargs,
     )
+    event.listen(engine.sync_engine, "checkout", _discard_closed)
+    return engine
+
+
+def _discard_closed(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """Never hand out a connection the server has closed (a restart, a failover, an idle
+    timeout). asyncpg notices the closed socket on its own, so the check costs no round
+    trip, unlike ``pool_pre_ping``; the pool replaces the connection and checks out again.
+    The hot reads run on the asyncpg connection directly, where SQLAlchemy's own
+    disconnect detection does not see their errors: without this, a dead connection went
+    back to the pool and failed every request that drew it."""
+    if dbapi_connection.driver_connection.is_closed():
+        raise DisconnectionError("the server closed this connection")
 
 
 class Database:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import uuid
+
 from tests.fault.conftest import Stack
 
 
@@ -26,6 +29,26 @@ async def test_database_down_gives_503_and_recovers(
     assert statuses[-1] == 200
     assert set(statuses) <= {200, 503}
     assert (await client.get("/readyz")).status_code == 200
+
+
+async def test_database_restart_between_requests_fails_none(stack: Stack) -> None:
+    """Connections pooled before a restart are dead after it. No request may draw one:
+    the anonymous list and detail run on the asyncpg connection directly, where
+    SQLAlchemy's own disconnect handling never sees the error."""
+    pg, client = stack.pg, stack.client
+    missing = f"/v1/recommendations/{uuid.uuid4()}"
+    warm = await asyncio.gather(*(client.get("/v1/recommendations") for _ in range(4)))
+    assert [r.status_code for r in warm] == [200] * 4
+    pg.stop()
+    # A serving process's event loop runs all along and sees each connection close; the
+    # blocking stop() above kept this one from running until now.
+    await asyncio.sleep(0.2)
+    pg.start()
+    for _ in range(3):
+        assert (await client.get("/v1/recommendations")).status_code == 200
+        assert (await client.get(missing)).status_code == 404
+    after = await asyncio.gather(*(client.get("/v1/recommendations") for _ in range(4)))
+    assert [r.status_code for r in after] == [200] * 4
 
 
 async def test_redis_down_keeps_reads_working(
