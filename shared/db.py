@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.util import greenlet_spawn
 
 from shared.queue import JobQueue, discard_pending_jobs, flush_pending_jobs
 from shared.settings import Settings
@@ -76,6 +77,13 @@ def make_engine(url: str, settings: Settings, **kwargs: Any) -> AsyncEngine:
     return engine
 
 
+async def driver_of(connection: AsyncConnection) -> Any:
+    """The asyncpg connection under a SQLAlchemy one (its transaction, if any)."""
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None
+    return driver
+
+
 def _discard_closed(dbapi_connection: Any, record: Any, proxy: Any) -> None:
     """Never hand out a connection the server has closed (a restart, a failover, an idle
     timeout). asyncpg notices the closed socket on its own, so the check costs no round
@@ -126,16 +134,21 @@ class Database:
         return db
 
     @asynccontextmanager
-    async def read_connection(self) -> AsyncIterator[AsyncConnection]:
-        """A pooled connection for reads that need no session (AUTOCOMMIT, the replica
-        when one is set): the hottest routes, where an ``AsyncSession`` costs more CPU
-        than their query. A bound Database hands out its session's connection instead."""
+    async def read_driver(self) -> AsyncIterator[Any]:
+        """An asyncpg connection from the read pool (the replica when one is set), outside
+        any transaction, for the hottest reads: an ``AsyncSession``, or even an
+        ``AsyncConnection``, costs more CPU than their query (BENCHMARKS.md). A bound
+        Database hands out its session's connection instead."""
         if self._autocommit_reads is None:
             async with self.read_sessionmaker() as session:
-                yield await session.connection()
+                yield await driver_of(await session.connection())
             return
-        async with self._autocommit_reads.connect() as connection:
-            yield connection
+        pooled = await self._autocommit_reads.raw_connection()
+        try:
+            yield pooled.driver_connection
+        finally:
+            # The pool's return path may await the driver: it runs under a greenlet.
+            await greenlet_spawn(pooled.close)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -8,8 +8,9 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from sqlalchemy import Row, func, select, text, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.db import driver_of
 from shared.recommendations import queries
 from shared.recommendations.models import (
     ImplementationUpdate,
@@ -21,18 +22,14 @@ from shared.recommendations.schemas import RecommendationFilter
 EXPORT_BATCH = 1000
 
 
-async def driver_of(connection: AsyncConnection) -> Any:
-    """The asyncpg connection under a SQLAlchemy one (same transaction, if any)."""
-    return (await connection.get_raw_connection()).driver_connection
-
-
 class RecommendationReads:
-    """The list page and the item, on one connection, straight through asyncpg: no
-    statement compilation, bind processing or result wrapping per request; asyncpg keeps
-    each statement text prepared (the texts vary only with the filters present)."""
+    """The list page and the item on an asyncpg connection (``Database.read_driver``, or
+    ``driver_of`` a session's connection): no statement compilation, bind processing or
+    result wrapping per request; asyncpg keeps each statement text prepared (the texts
+    vary only with the filters present)."""
 
-    def __init__(self, connection: AsyncConnection) -> None:
-        self.connection = connection
+    def __init__(self, driver: Any) -> None:
+        self.driver = driver
 
     async def page(
         self,
@@ -53,13 +50,13 @@ class RecommendationReads:
             w, order_sql, keyset=keyset, limit=limit, tombstones=f.include_deleted
         )
         statement, args = queries.positional(sql, {**w.params, **keyset_params})
-        rows: Sequence[Any] = await (await driver_of(self.connection)).fetch(statement, *args)
+        rows: Sequence[Any] = await self.driver.fetch(statement, *args)
         return rows
 
     async def item_json(self, ident: uuid.UUID | str) -> Any | None:
         """The item's JSON (PostgreSQL builds it), id, version and State; by id or ref."""
         sql = _ITEM_BY_ID if isinstance(ident, uuid.UUID) else _ITEM_BY_REF
-        row: Any | None = await (await driver_of(self.connection)).fetchrow(sql, ident)
+        row: Any | None = await self.driver.fetchrow(sql, ident)
         return row
 
 

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.audit import service as audit
 from shared.auth.schemas import Actor
@@ -102,11 +102,12 @@ def _cursor(order: str, row: Mapping[str, Any]) -> str:
 
 
 async def list_page(
-    connection: AsyncConnection, f: RecommendationFilter, *, cursor: str | None, limit: int
+    driver: Any, f: RecommendationFilter, *, cursor: str | None, limit: int
 ) -> RawPage:
+    """A page on an asyncpg connection (``Database.read_driver``, ``db.driver_of``)."""
     order = _order(f)
     keyset, params = _keyset(order, cursor) if cursor else (None, {})
-    rows = await RecommendationReads(connection).page(
+    rows = await RecommendationReads(driver).page(
         f, order=order, keyset=keyset, keyset_params=params, limit=limit + 1
     )
     next_cursor = _cursor(order, rows[limit - 1]) if len(rows) > limit else None
@@ -120,8 +121,8 @@ def parse_ident(ident: str) -> uuid.UUID | str:
         return ident
 
 
-async def get_item(connection: AsyncConnection, ident: str) -> RawItem:
-    row = await RecommendationReads(connection).item_json(parse_ident(ident))
+async def get_item(driver: Any, ident: str) -> RawItem:
+    row = await RecommendationReads(driver).item_json(parse_ident(ident))
     if row is None:
         raise NotFound(f"no recommendation {ident!r}")
     return RawItem(

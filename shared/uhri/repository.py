@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.db import driver_of
 from shared.uhri.models import UhriImport
 
 # One key for every import: batches of two concurrent imports never interleave.
@@ -384,10 +385,7 @@ class UhriRepository:
 
     async def _driver(self) -> Any:
         """The asyncpg connection under the session's transaction (COPY, SQL scripts)."""
-        raw = await (await self.session.connection()).get_raw_connection()
-        driver = raw.driver_connection
-        assert driver is not None
-        return driver
+        return await driver_of(await self.session.connection())
 
     async def mark_unchanged(
         self, import_id: uuid.UUID, uhri_ids: Sequence[str], hashes: Sequence[bytes]

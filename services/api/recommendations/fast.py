@@ -80,15 +80,15 @@ async def list_recommendations(request: Request) -> Response:
     query = list_query(request)
     f = validation.to_filter(query)
     db: Database = request.app.state.db
-    async with db.read_connection() as connection:
-        page = await service.list_page(connection, f, cursor=query.cursor, limit=query.limit)
+    async with db.read_driver() as driver:
+        page = await service.list_page(driver, f, cursor=query.cursor, limit=query.limit)
     return page_response(request, page)
 
 
 async def get_recommendation(request: Request) -> Response:
     db: Database = request.app.state.db
-    async with db.read_connection() as connection:
-        item = await service.get_item(connection, str(request.path_params["ident"]))
+    async with db.read_driver() as driver:
+        item = await service.get_item(driver, str(request.path_params["ident"]))
     return item_response(request, item)
 
 

@@ -23,6 +23,7 @@ from services.api.deps import (
 from services.api.etag import etag_for, not_modified, required_version
 from services.api.pagination import link_header
 from services.api.problems import PROBLEM_RESPONSES
+from shared.db import driver_of
 from shared.recommendations import service, validation
 from shared.recommendations.queries import CSV_COLUMNS
 from shared.recommendations.schemas import (
@@ -100,7 +101,7 @@ async def list_recommendations(
     """
     f = validation.to_filter(query)
     page = await service.list_page(
-        await session.connection(), f, cursor=query.cursor, limit=query.limit
+        await driver_of(await session.connection()), f, cursor=query.cursor, limit=query.limit
     )
     return page_response(request, page)
 
@@ -193,7 +194,7 @@ async def patch_recommendation(
     editor changed it first)."""
     version = required_version(request)
     await service.patch(session, actor, rec_id, version, changes)
-    item = await service.get_item(await session.connection(), str(rec_id))
+    item = await service.get_item(await driver_of(await session.connection()), str(rec_id))
     return Response(
         content=item.json.encode(), media_type=JSON, headers={"ETag": etag_for(item.version)}
     )
@@ -270,4 +271,6 @@ async def get_recommendation(
     Carries an `ETag`; send it back in `If-None-Match` to get 304 when unchanged, and in
     `If-Match` when you change the recommendation.
     """
-    return item_response(request, await service.get_item(await session.connection(), ident))
+    return item_response(
+        request, await service.get_item(await driver_of(await session.connection()), ident)
+    )
