@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+import datetime as dt
+import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -46,6 +48,29 @@ def decode_cursor(token: str, kind: str, types: Sequence[type | tuple[type, ...]
     ):
         raise InvalidCursor("the cursor does not belong to this list or ordering")
     return list(data[1])
+
+
+Instant = TypeVar("Instant", dt.date, dt.datetime)
+
+
+def encode_time_key(kind: str, at: dt.date, ident: uuid.UUID) -> str:
+    """A cursor after the row at (``at``, ``ident``): the key of most lists here, a date
+    or a timestamp made unique by the row's id."""
+    return encode_cursor(kind, [at.isoformat(), str(ident)])
+
+
+def decode_time_key(
+    token: str | None, kind: str, parse: Callable[[str], Instant]
+) -> tuple[Instant, uuid.UUID] | None:
+    """The (date or timestamp, id) a cursor from ``encode_time_key`` carries; None without
+    a cursor. ``parse`` is ``dt.date.fromisoformat`` or ``dt.datetime.fromisoformat``."""
+    if not token:
+        return None
+    at, ident = decode_cursor(token, kind, [str, str])
+    try:
+        return parse(at), uuid.UUID(ident)
+    except ValueError:
+        raise InvalidCursor("the cursor is malformed; use next_cursor as given") from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -71,35 +72,19 @@ class Settings(BaseSettings):
 
     @model_validator(mode="before")
     @classmethod
-    def _split_origins(cls, data: object) -> object:
-        # CORS_ORIGINS may be a JSON list or a comma-separated string.
+    def _split_lists(cls, data: object) -> object:
+        # CORS_ORIGINS and WEBHOOK_ALLOWED_HOSTS may be a JSON list or a comma-separated
+        # string (the list fields are NoDecode: pydantic-settings leaves the text to us).
         if isinstance(data, dict):
-            raw = data.get("cors_origins")
-            if isinstance(raw, str):
-                raw = raw.strip()
-                if raw.startswith("["):
-                    import json
-
-                    data["cors_origins"] = json.loads(raw)
-                else:
-                    data["cors_origins"] = [o.strip() for o in raw.split(",") if o.strip()]
-        return data
-
-    @model_validator(mode="before")
-    @classmethod
-    def _split_webhook_hosts(cls, data: object) -> object:
-        # WEBHOOK_ALLOWED_HOSTS may be a JSON list or a comma-separated string.
-        if isinstance(data, dict):
-            raw = data.get("webhook_allowed_hosts")
-            if isinstance(raw, str):
-                import json
-
-                raw = raw.strip()
-                data["webhook_allowed_hosts"] = (
-                    json.loads(raw)
-                    if raw.startswith("[")
-                    else [h.strip() for h in raw.split(",") if h.strip()]
-                )
+            for name in ("cors_origins", "webhook_allowed_hosts"):
+                raw = data.get(name)
+                if isinstance(raw, str):
+                    raw = raw.strip()
+                    data[name] = (
+                        json.loads(raw)
+                        if raw.startswith("[")
+                        else [v.strip() for v in raw.split(",") if v.strip()]
+                    )
         return data
 
     @model_validator(mode="after")

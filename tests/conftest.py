@@ -8,6 +8,7 @@ releases a savepoint inside it.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -17,6 +18,7 @@ from alembic.config import Config
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
+from sqlalchemy.engine.url import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -48,6 +50,25 @@ def upgrade(connection: Connection, revision: str = "head") -> None:
 
 def downgrade(connection: Connection, revision: str) -> None:
     command.downgrade(alembic_config(connection), revision)
+
+
+@asynccontextmanager
+async def scratch_database(settings: Settings, name: str) -> AsyncIterator[AsyncEngine]:
+    """An empty database of its own on the test server, dropped afterwards (for tests
+    that run migrations from the start)."""
+    url = make_url(settings.database_url)
+    admin = create_async_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = create_async_engine(url.set(database=name))
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -180,6 +180,9 @@ def install_problem_handlers(app: FastAPI) -> None:
             exc, OperationalError | InterfaceError
         ):
             return await unexpected(request, exc)
+        return database_down(exc, request)
+
+    def database_down(exc: Exception, request: Request) -> Response:
         log.warning("database_unavailable", error=str(exc)[:300])
         return problem_response(
             request,
@@ -190,12 +193,13 @@ def install_problem_handlers(app: FastAPI) -> None:
         )
 
     async def driver_error(request: Request, exc: Exception) -> Response:
-        # Raised unwrapped by asyncpg on some paths (server-side cursors of exports).
+        # Raised unwrapped by the reads that run on the asyncpg connection itself (lists,
+        # details, exports): the same answers as the same errors wrapped by SQLAlchemy.
         answer = data_problem(request, str(getattr(exc, "sqlstate", None) or ""))
         if answer is not None:
             return answer
         if isinstance(exc, asyncpg.PostgresConnectionError | asyncpg.InterfaceError):
-            return await os_error(request, exc)
+            return database_down(exc, request)
         return await unexpected(request, exc)
 
     async def os_error(request: Request, exc: Exception) -> Response:

@@ -140,6 +140,7 @@ def search_from(w: Where) -> str:
 ORDER_NATURAL = "r.state_under_review, r.document_date, r.paragraph_key, r.id"
 ORDER_UPDATED = "r.updated_at, r.id"
 ORDER_RANK = "rank DESC, r.id"
+ORDERS = {"natural": ORDER_NATURAL, "updated": ORDER_UPDATED, "rank": ORDER_RANK}
 
 
 def list_sql(w: Where, order: str, *, keyset: str | None, limit: int, tombstones: bool) -> str:
@@ -152,6 +153,20 @@ def list_sql(w: Where, order: str, *, keyset: str | None, limit: int, tombstones
         f" r.paragraph_key, r.updated_at{rank}"
         f" FROM {search_from(w)} WHERE {clauses} ORDER BY {order} LIMIT {int(limit)}"
     )
+
+
+def page_statement(
+    f: RecommendationFilter,
+    order: str,
+    *,
+    limit: int,
+    keyset: str | None = None,
+    keyset_params: dict[str, Any] | None = None,
+) -> tuple[str, list[Any]]:
+    """One page's statement in ``order`` (a key of ``ORDERS``), ready for the driver."""
+    w = where(f, include_deleted=f.include_deleted)
+    sql = list_sql(w, ORDERS[order], keyset=keyset, limit=limit, tombstones=f.include_deleted)
+    return positional(sql, {**w.params, **(keyset_params or {})})
 
 
 KEYSET_NATURAL = (

@@ -40,16 +40,9 @@ class RecommendationReads:
         keyset_params: dict[str, Any],
         limit: int,
     ) -> Sequence[Any]:
-        w = queries.where(f, include_deleted=f.include_deleted)
-        order_sql = {
-            "natural": queries.ORDER_NATURAL,
-            "updated": queries.ORDER_UPDATED,
-            "rank": queries.ORDER_RANK,
-        }[order]
-        sql = queries.list_sql(
-            w, order_sql, keyset=keyset, limit=limit, tombstones=f.include_deleted
+        statement, args = queries.page_statement(
+            f, order, limit=limit, keyset=keyset, keyset_params=keyset_params
         )
-        statement, args = queries.positional(sql, {**w.params, **keyset_params})
         rows: Sequence[Any] = await self.driver.fetch(statement, *args)
         return rows
 
@@ -66,12 +59,6 @@ class RecommendationRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    async def _driver(self) -> Any:
-        """The session's asyncpg connection, for the hot reads (a detail, an export): the
-        SQLAlchemy execution layer costs more than the query itself there (BENCHMARKS.md).
-        It is the session's own connection, so it sees the session's transaction, if any."""
-        return await driver_of(await self.session.connection())
 
     async def get(self, rec_id: uuid.UUID, *, for_update: bool = False) -> Recommendation | None:
         query = select(Recommendation).where(
@@ -153,7 +140,8 @@ class RecommendationRepository:
         """
         w = queries.where(f)
         statement, args = queries.positional(queries.export_sql(w, json_rows=json_rows), w.params)
-        driver = await self._driver()
+        # Straight on asyncpg: SQLAlchemy's result layer would cost more than the rows.
+        driver = await driver_of(await self.session.connection())
         if driver.is_in_transaction():
             async for batch in _batches(driver, statement, args):
                 yield batch

@@ -56,6 +56,12 @@ INVALID_QUERIES: list[dict[str, Any]] = [
 ]
 
 
+@pytest.fixture
+async def key(api_keys: KeyFactory) -> dict[str, str]:
+    """Headers of a valid key: its requests go through the documented FastAPI routes."""
+    return await api_keys.headers("recommendations:write")
+
+
 async def both(
     client: httpx.AsyncClient, key: dict[str, str], url: str, **kwargs: Any
 ) -> tuple[httpx.Response, httpx.Response]:
@@ -74,9 +80,8 @@ def same_answer(anonymous: httpx.Response, keyed: httpx.Response) -> None:
 
 @pytest.mark.parametrize("params", VALID_QUERIES)
 async def test_list_answers_match(
-    client: httpx.AsyncClient, api_keys: KeyFactory, corpus: Corpus, params: dict[str, Any]
+    client: httpx.AsyncClient, key: dict[str, str], corpus: Corpus, params: dict[str, Any]
 ) -> None:
-    key = await api_keys.headers("recommendations:write")
     anonymous, keyed = await both(client, key, "/v1/recommendations", params=params)
     assert anonymous.status_code == 200, anonymous.text
     same_answer(anonymous, keyed)
@@ -84,9 +89,8 @@ async def test_list_answers_match(
 
 @pytest.mark.parametrize("params", INVALID_QUERIES)
 async def test_list_problems_match(
-    client: httpx.AsyncClient, api_keys: KeyFactory, corpus: Corpus, params: dict[str, Any]
+    client: httpx.AsyncClient, key: dict[str, str], corpus: Corpus, params: dict[str, Any]
 ) -> None:
-    key = await api_keys.headers("recommendations:write")
     anonymous, keyed = await both(client, key, "/v1/recommendations", params=params)
     same_answer(anonymous, keyed)
     assert anonymous.headers["content-type"] == "application/problem+json"
@@ -99,9 +103,8 @@ async def test_list_problems_match(
 
 
 async def test_following_pages_match(
-    client: httpx.AsyncClient, api_keys: KeyFactory, corpus: Corpus
+    client: httpx.AsyncClient, key: dict[str, str], corpus: Corpus
 ) -> None:
-    key = await api_keys.headers("recommendations:write")
     params: dict[str, Any] = {"limit": 2}
     seen = []
     while True:
@@ -116,9 +119,8 @@ async def test_following_pages_match(
 
 
 async def test_detail_answers_match(
-    client: httpx.AsyncClient, api_keys: KeyFactory, corpus: Corpus
+    client: httpx.AsyncClient, key: dict[str, str], corpus: Corpus
 ) -> None:
-    key = await api_keys.headers("recommendations:write")
     rec = corpus.recs["p1"]
     url = f"/v1/recommendations/{rec.id}"
     anonymous, keyed = await both(client, key, url)
@@ -182,13 +184,12 @@ def test_which_requests_take_the_lean_route(public_read: bool, app: FastAPI) -> 
 
 
 async def test_private_reads_still_need_a_key(
-    settings: Settings, db: Database, clean_redis: JobQueue, corpus: Corpus, api_keys: KeyFactory
+    settings: Settings, db: Database, clean_redis: JobQueue, corpus: Corpus, key: dict[str, str]
 ) -> None:
     private = create_app(
         settings.model_copy(update={"api_public_read": False}), db=db, queue=clean_redis
     )
     transport = httpx.ASGITransport(app=private)
-    key = await api_keys.headers("recommendations:write")
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         for url in ("/v1/recommendations", f"/v1/recommendations/{corpus.recs['p1'].id}"):
             response = await client.get(url)
