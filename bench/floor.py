@@ -54,20 +54,11 @@ def _pool(request: Request) -> asyncpg.Pool:
     return pool
 
 
-_ORDERS = {
-    "natural": queries.ORDER_NATURAL,
-    "updated": queries.ORDER_UPDATED,
-    "rank": queries.ORDER_RANK,
-}
-
-
 async def list_recommendations(request: Request) -> Response:
     f = _filter(request)
     limit = int(request.query_params.get("limit", "50"))
     order = _order(f)
-    w = queries.where(f)
-    sql = queries.list_sql(w, _ORDERS[order], keyset=None, limit=limit + 1, tombstones=False)
-    text, values = args(sql, w.params)
+    text, values = queries.page_statement(f, order, limit=limit + 1)
     rows = await _pool(request).fetch(text, *values)
     next_cursor = _cursor(order, rows[limit - 1]) if len(rows) > limit else None
     body = (

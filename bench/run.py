@@ -60,11 +60,6 @@ SEARCH_TERMS = (
     "trafficking",
     "disabilities",
 )
-ORDERS = {
-    "natural": queries.ORDER_NATURAL,
-    "updated": queries.ORDER_UPDATED,
-    "rank": queries.ORDER_RANK,
-}
 
 
 def env_int(name: str, default: int) -> int:
@@ -363,7 +358,9 @@ async def plans(url: str, inputs: dict[str, Any]) -> dict[str, Any]:
     try:
         for name, (f, order) in cases.items():
             w = queries.where(f)
-            sql = queries.list_sql(w, ORDERS[order], keyset=None, limit=51, tombstones=False)
+            sql = queries.list_sql(
+                w, queries.ORDERS[order], keyset=None, limit=51, tombstones=False
+            )
             out[name] = await _explain(conn, sql, w.params, checked=True)
         out["detail"] = await _explain(
             conn, _ITEM_BY_ID.replace("$1", ":ident"), {"ident": uuid.UUID(item_id)}, checked=True

@@ -6,13 +6,10 @@ import datetime as dt
 import uuid
 from typing import Any
 
-import structlog
-
+from services.worker.cron import CronArgs, parse_schedule
 from services.worker.jobs import Ctx, db, job, queue
 from shared.ingestion import pipeline
 from shared.settings import Settings, get_settings
-
-log = structlog.get_logger(__name__)
 
 
 def _settings(ctx: Ctx) -> Settings:
@@ -68,32 +65,6 @@ async def ingestion_sweep(ctx: Ctx) -> dict[str, int]:
     return await pipeline.sweep(db(ctx), queue(ctx))
 
 
-def _field(value: str, upper: int) -> int | set[int] | None:
-    """One cron field: ``*``, ``*/n``, ``a,b,c`` or a number (arq's minute/hour values)."""
-    value = value.strip()
-    if value == "*":
-        return None
-    if value.startswith("*/"):
-        step = int(value[2:])
-        if step < 1:
-            raise ValueError(value)
-        return set(range(0, upper, step))
-    numbers = {int(v) for v in value.split(",")}
-    if any(not 0 <= n < upper for n in numbers):
-        raise ValueError(value)
-    return numbers
-
-
-def cron_schedule(spec: str) -> dict[str, int | set[int] | None] | None:
+def cron_schedule(spec: str) -> CronArgs | None:
     """INGEST_CRON ("MINUTE HOUR", e.g. "17 */6") as arq cron arguments; None for "off"."""
-    if spec.strip().lower() in ("off", "none", ""):
-        return None
-    parts = spec.split()
-    if len(parts) != 2:
-        raise ValueError(
-            f"INGEST_CRON must be 'MINUTE HOUR' (e.g. '17 */6') or 'off', not {spec!r}"
-        )
-    try:
-        return {"minute": _field(parts[0], 60), "hour": _field(parts[1], 24)}
-    except ValueError:
-        raise ValueError(f"INGEST_CRON {spec!r}: use *, */n, a,b or numbers") from None
+    return parse_schedule(spec, setting="INGEST_CRON", example="17 */6")

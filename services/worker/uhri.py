@@ -10,6 +10,7 @@ from typing import Any
 
 import structlog
 
+from services.worker.cron import CronArgs, parse_schedule
 from services.worker.jobs import Ctx, db, job
 from shared.uhri import service
 from shared.uhri.settings import UhriSettings, get_uhri_settings
@@ -36,21 +37,7 @@ async def import_uhri(ctx: Ctx) -> dict[str, Any]:
         # Recorded on the import row; the next scheduled run tries again.
         log.warning("uhri_import_failed", import_id=str(exc.import_id), error=exc.detail)
         return {"status": "failed", "import_id": str(exc.import_id), "error": exc.detail}
-    log.info(
-        "uhri_import_done",
-        import_id=str(result.id),
-        status=result.status,
-        created=result.created,
-        updated=result.updated,
-        unchanged=result.unchanged,
-        merged=result.merged,
-        tombstoned=result.tombstoned,
-        unmapped=result.unmapped,
-    )
-    return {
-        "status": result.status,
-        "import_id": str(result.id),
-        "records": result.records,
+    counts = {
         "created": result.created,
         "updated": result.updated,
         "unchanged": result.unchanged,
@@ -58,36 +45,19 @@ async def import_uhri(ctx: Ctx) -> dict[str, Any]:
         "tombstoned": result.tombstoned,
         "unmapped": result.unmapped,
     }
+    log.info("uhri_import_done", import_id=str(result.id), status=result.status, **counts)
+    return {
+        "status": result.status,
+        "import_id": str(result.id),
+        "records": result.records,
+        **counts,
+    }
 
 
-def _field(value: str, upper: int) -> int | set[int] | None:
-    value = value.strip()
-    if value == "*":
-        return None
-    if value.startswith("*/"):
-        step = int(value[2:])
-        if step < 1:
-            raise ValueError(value)
-        return set(range(0, upper, step))
-    numbers = {int(v) for v in value.split(",")}
-    if any(not 0 <= n < upper for n in numbers):
-        raise ValueError(value)
-    return numbers
-
-
-def cron_schedule(
-    settings: UhriSettings | None = None,
-) -> dict[str, int | set[int] | None] | None:
+def cron_schedule(settings: UhriSettings | None = None) -> CronArgs | None:
     """``UHRI_CRON`` ("MINUTE HOUR", default "40 3") as arq cron arguments; None when the
     import is off (no ``UHRI_EXPORT_URL``, or ``UHRI_CRON=off``)."""
     settings = settings or get_uhri_settings()
-    spec = settings.cron.strip()
-    if not settings.export_url or spec.lower() in ("off", "none", ""):
+    if not settings.export_url:
         return None
-    parts = spec.split()
-    if len(parts) != 2:
-        raise ValueError(f"UHRI_CRON must be 'MINUTE HOUR' (e.g. '40 3') or 'off', not {spec!r}")
-    try:
-        return {"minute": _field(parts[0], 60), "hour": _field(parts[1], 24)}
-    except ValueError:
-        raise ValueError(f"UHRI_CRON {spec!r}: use *, */n, a,b or numbers") from None
+    return parse_schedule(settings.cron.strip(), setting="UHRI_CRON", example="40 3")

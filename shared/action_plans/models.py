@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
+from typing import get_args
 
 from sqlalchemy import (
     CheckConstraint,
@@ -20,10 +21,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
+from shared.action_plans.schemas import ActionStatus, PlanStatus
 from shared.db import Base, UUIDPrimaryKey, sql_in
 
-PLAN_STATUSES = ("draft", "adopted", "ended")
-ACTION_STATUSES = ("planned", "ongoing", "completed", "delayed", "cancelled")
+PLAN_STATUSES: tuple[str, ...] = get_args(PlanStatus)
+ACTION_STATUSES: tuple[str, ...] = get_args(ActionStatus)
 
 
 class ActionPlan(UUIDPrimaryKey, Base):

@@ -50,7 +50,13 @@ from shared.institutions.service import (
     resolve_institutions,
     stale,
 )
-from shared.pagination import Page, decode_cursor, encode_cursor
+from shared.pagination import (
+    Page,
+    decode_cursor,
+    decode_time_key,
+    encode_cursor,
+    encode_time_key,
+)
 from shared.recommendations import validation
 from shared.recommendations.repository import RecommendationRepository
 
@@ -239,17 +245,11 @@ async def list_actions(
         and await RecommendationRepository(session).get(f.recommendation_id) is None
     ):
         raise NotFound(f"no recommendation {f.recommendation_id}")
-    after = None
-    if cursor:
-        created, ident = decode_cursor(cursor, "actions", [str, str])
-        try:
-            after = (dt.datetime.fromisoformat(created), uuid.UUID(ident))
-        except ValueError:
-            raise InvalidCursor("the cursor is malformed") from None
+    after = decode_time_key(cursor, "actions", dt.datetime.fromisoformat)
     rows = await repo.actions(f, today=today(), after=after, limit=limit + 1)
     items = await actions_out(session, rows[:limit])
     next_cursor = (
-        encode_cursor("actions", [items[-1].created_at.isoformat(), str(items[-1].id)])
+        encode_time_key("actions", items[-1].created_at, items[-1].id)
         if len(rows) > limit
         else None
     )
@@ -320,7 +320,7 @@ async def _insert_action(
     data: ActionIn,
     institution_ids: Sequence[uuid.UUID],
     recommendation_ids: Sequence[uuid.UUID],
-) -> Action:
+) -> ActionOut:
     repo = PlanRepository(session)
     row = Action(
         id=uuid.uuid4(),
@@ -342,15 +342,11 @@ async def _insert_action(
     )
     await session.refresh(row)
     await sync_deadline(session, row, plan.title)
+    out = await action_out(session, row)
     audit.record(
-        session,
-        actor,
-        "action.create",
-        "action",
-        str(row.id),
-        after=_action_snapshot(await action_out(session, row)),
+        session, actor, "action.create", "action", str(row.id), after=_action_snapshot(out)
     )
-    return row
+    return out
 
 
 async def create_action(
@@ -365,8 +361,7 @@ async def create_action(
     recs = await _check_recommendations(
         session, plan.country, data.recommendation_ids, "recommendation_ids"
     )
-    row = await _insert_action(session, actor, plan, data, [i.id for i in institutions], recs)
-    return await action_out(session, row)
+    return await _insert_action(session, actor, plan, data, [i.id for i in institutions], recs)
 
 
 async def patch_action(
@@ -591,10 +586,10 @@ async def import_actions(
             (data, list(dict.fromkeys(institution_ids)), list(dict.fromkeys(recommendation_ids)))
         )
     errors.raise_if_any()
-    created = []
-    for data, institution_ids, recommendation_ids in planned:
-        row = await _insert_action(session, actor, plan, data, institution_ids, recommendation_ids)
-        created.append(row.id)
+    created = [
+        (await _insert_action(session, actor, plan, data, institution_ids, recommendation_ids)).id
+        for data, institution_ids, recommendation_ids in planned
+    ]
     return ActionImportReport(rows=len(rows), created=len(created), action_ids=created)
 
 

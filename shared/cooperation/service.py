@@ -32,7 +32,13 @@ from shared.cooperation.schemas import (
 )
 from shared.errors import InvalidCursor, NotFound
 from shared.institutions.service import changed_meanwhile, country_code, stale
-from shared.pagination import Page, decode_cursor, encode_cursor
+from shared.pagination import (
+    Page,
+    decode_cursor,
+    decode_time_key,
+    encode_cursor,
+    encode_time_key,
+)
 from shared.recommendations import validation
 from shared.recommendations.repository import sdg_goals_of
 
@@ -212,13 +218,7 @@ async def list_offers(
     theme_codes = validation.themes(themes, "theme", problems)
     goals, targets = validation.sdg(sdg, "sdg", problems)
     problems.raise_if_any()
-    after = None
-    if cursor:
-        created, rid = decode_cursor(cursor, "offers", [str, str])
-        try:
-            after = (dt.datetime.fromisoformat(created), uuid.UUID(rid))
-        except ValueError:
-            raise InvalidCursor("the cursor is malformed") from None
+    after = decode_time_key(cursor, "offers", dt.datetime.fromisoformat)
     rows = await OfferRepository(session).page(
         offered_by_state=states,
         countries=codes,
@@ -231,9 +231,7 @@ async def list_offers(
     )
     items = [offer_out(r, actor) for r in rows[:limit]]
     next_cursor = (
-        encode_cursor("offers", [items[-1].created_at.isoformat(), str(items[-1].id)])
-        if len(rows) > limit
-        else None
+        encode_time_key("offers", items[-1].created_at, items[-1].id) if len(rows) > limit else None
     )
     return Page(items=items, next_cursor=next_cursor)
 
@@ -265,10 +263,12 @@ def _cursor_values(key: MatchKey) -> list[Any]:
 
 def score(rec: Any, offer: CooperationOffer) -> tuple[int, list[str]]:
     """The score of a (recommendation, offer) pair and the reasons, most specific first."""
-    targets = [t for t in rec.sdg_targets if t in set(offer.sdg_targets)]
-    goals = [g for g in rec.sdg_goals if g in set(offer.sdg_goals)]
-    themes = [t for t in rec.themes if t in set(offer.themes)]
-    named = bool(offer.recommendation_ids) and rec.id in set(offer.recommendation_ids)
+    offer_targets, offer_goals = set(offer.sdg_targets), set(offer.sdg_goals)
+    offer_themes = set(offer.themes)
+    targets = [t for t in rec.sdg_targets if t in offer_targets]
+    goals = [g for g in rec.sdg_goals if g in offer_goals]
+    themes = [t for t in rec.themes if t in offer_themes]
+    named = rec.id in offer.recommendation_ids
     reasons = (["named by the offer"] if named else []) + [
         *(f"SDG target {t}" for t in targets),
         *(f"SDG goal {g}" for g in goals),
@@ -289,7 +289,7 @@ async def matches(
     if offers:
         for rec in await repo.candidates(country, on):
             for offer in offers:
-                if offer.recommendation_ids and rec.id not in set(offer.recommendation_ids):
+                if offer.recommendation_ids and rec.id not in offer.recommendation_ids:
                     continue
                 points, reasons = score(rec, offer)
                 if points <= 0:

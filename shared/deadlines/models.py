@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import get_args
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base, Timestamps, UUIDPrimaryKey, sql_in
+from shared.deadlines.schemas import DeadlineKind, DeadlineStatus, SubjectType
 
-DEADLINE_KINDS = (
-    "hrc_response",  # responses to pending UPR recommendations, by an HRC session
-    "upr_midterm_report",
-    "upr_next_review",
-    "treaty_followup",
-    "mandate_end",
-    "mandate_renewal",
-    "programme_milestone",
-    "programme_evaluation",
-    "other",
-)
-SUBJECT_TYPES = ("recommendation", "document", "programme", "mandate", "country")
-DEADLINE_STATUSES = ("open", "met", "missed")
+# The values are declared once, as the API's Literal types; the constraints check the same.
+DEADLINE_KINDS: tuple[str, ...] = get_args(DeadlineKind)
+SUBJECT_TYPES: tuple[str, ...] = get_args(SubjectType)
+DEADLINE_STATUSES: tuple[str, ...] = get_args(DeadlineStatus)
 ORIGINS = ("derived", "manual")
 
 

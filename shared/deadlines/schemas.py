@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 DeadlineKind = Literal[
-    "hrc_response",
+    "hrc_response",  # responses to pending UPR recommendations, by an HRC session
     "upr_midterm_report",
     "upr_next_review",
     "treaty_followup",

@@ -25,8 +25,8 @@ from shared.deadlines.models import Deadline
 from shared.deadlines.repository import DeadlineRepository
 from shared.deadlines.schemas import DeadlineFilter, DeadlineIn, DeadlineOut, DeadlinePatch
 from shared.documents.models import Document
-from shared.errors import Forbidden, InvalidCursor, InvalidInput, NotFound, PreconditionFailed
-from shared.pagination import Page, decode_cursor, encode_cursor
+from shared.errors import Forbidden, InvalidInput, NotFound, PreconditionFailed
+from shared.pagination import Page, decode_time_key, encode_time_key
 from shared.reference.countries import by_iso3
 
 # Who may enter a deadline by hand: the keys that maintain its subject (or admin).
@@ -50,17 +50,11 @@ def _snapshot(row: Deadline) -> dict[str, Any]:
 async def list_page(
     session: AsyncSession, f: DeadlineFilter, *, cursor: str | None, limit: int
 ) -> Page[DeadlineOut]:
-    after = None
-    if cursor:
-        due, ident = decode_cursor(cursor, "deadlines", [str, str])
-        try:
-            after = (dt.date.fromisoformat(due), uuid.UUID(ident))
-        except ValueError:
-            raise InvalidCursor("the cursor is malformed") from None
+    after = decode_time_key(cursor, "deadlines", dt.date.fromisoformat)
     rows = await DeadlineRepository(session).page(f, after=after, limit=limit + 1)
     items = [to_out(r) for r in rows[:limit]]
     next_cursor = (
-        encode_cursor("deadlines", [items[-1].due_date.isoformat(), str(items[-1].id)])
+        encode_time_key("deadlines", items[-1].due_date, items[-1].id)
         if len(rows) > limit
         else None
     )

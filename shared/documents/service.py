@@ -8,8 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.documents.models import Document
 from shared.documents.repository import DocumentRepository
 from shared.documents.schemas import DocumentDetail, DocumentOut
-from shared.errors import InvalidCursor, NotFound
-from shared.pagination import Page, decode_cursor, encode_cursor
+from shared.errors import NotFound
+from shared.pagination import Page, decode_time_key, encode_time_key
 
 _FIELDS = [
     "id",
@@ -48,13 +48,7 @@ async def list_documents(
     cursor: str | None,
     limit: int,
 ) -> Page[DocumentOut]:
-    after = None
-    if cursor:
-        date, rid = decode_cursor(cursor, "documents", [str, str])
-        try:
-            after = (dt.date.fromisoformat(date), uuid.UUID(rid))
-        except ValueError as exc:
-            raise InvalidCursor("the cursor is malformed") from exc
+    after = decode_time_key(cursor, "documents", dt.date.fromisoformat)
     rows = await DocumentRepository(session).page(
         countries=countries,
         kinds=kinds,
@@ -68,9 +62,7 @@ async def list_documents(
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1][0]
-        next_cursor = encode_cursor(
-            "documents", [(last.date or dt.date(1, 1, 1)).isoformat(), str(last.id)]
-        )
+        next_cursor = encode_time_key("documents", last.date or dt.date(1, 1, 1), last.id)
     return Page(items=items, next_cursor=next_cursor)
 
 

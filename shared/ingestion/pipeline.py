@@ -30,7 +30,7 @@ from shared.errors import one_line
 from shared.ingestion import runs
 from shared.ingestion.models import FINAL_ITEM_STATUSES
 from shared.ingestion.repository import DocumentStore, IngestionRepository
-from shared.ingestion.service import IngestError, IngestResult, ingest_document
+from shared.ingestion.service import IngestError, IngestResult, ingest_document, unchanged_result
 from shared.ingestion.sources import (
     Fetched,
     FetchError,
@@ -295,14 +295,8 @@ async def _fetch(
 
 
 async def _not_modified(session: Any, sha256: str) -> IngestResult:
-    document = await DocumentStore(session).document_by_sha(sha256) if sha256 else None
-    return IngestResult(
-        outcome="unchanged",
-        sha256=sha256,
-        document_id=document.id if document else None,
-        symbol=document.symbol if document else None,
-        kind=document.kind if document else None,
-        warnings=["not modified since the last fetch (HTTP 304)"],
+    return await unchanged_result(
+        DocumentStore(session), sha256, ["not modified since the last fetch (HTTP 304)"]
     )
 
 

@@ -9,12 +9,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.errors import InvalidCursor, NotFound
+from shared.errors import NotFound
 from shared.ingestion.models import IngestionItem, IngestionRun
 from shared.ingestion.repository import IngestionRepository
 from shared.ingestion.schemas import ItemOut, RunCounts, RunDetail, RunOut
 from shared.ingestion.sources import Entry, parse_sources, source_to_json
-from shared.pagination import Page, decode_cursor, encode_cursor
+from shared.pagination import Page, decode_time_key, encode_time_key
 
 
 async def create_run(
@@ -89,20 +89,14 @@ async def get_run(session: AsyncSession, run_id: uuid.UUID) -> RunDetail:
 
 
 async def list_runs(session: AsyncSession, *, cursor: str | None, limit: int) -> Page[RunOut]:
-    after: tuple[dt.datetime, uuid.UUID] | None = None
-    if cursor:
-        created, rid = decode_cursor(cursor, "ingestion_runs", [str, str])
-        try:
-            after = (dt.datetime.fromisoformat(created), uuid.UUID(rid))
-        except ValueError as exc:
-            raise InvalidCursor("the cursor is malformed; use next_cursor as given") from exc
+    after = decode_time_key(cursor, "ingestion_runs", dt.datetime.fromisoformat)
     repo = IngestionRepository(session)
     rows = await repo.runs_page(after=after, limit=limit + 1)
     page = list(rows[:limit])
     counts = await repo.status_counts([r.id for r in page])
     items = [RunOut(**_run_out(r, counts.get(r.id, {}))) for r in page]
     next_cursor = (
-        encode_cursor("ingestion_runs", [page[-1].created_at.isoformat(), str(page[-1].id)])
+        encode_time_key("ingestion_runs", page[-1].created_at, page[-1].id)
         if len(rows) > limit
         else None
     )

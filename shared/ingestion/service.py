@@ -175,7 +175,7 @@ async def ingest_document(
     store = DocumentStore(session)
     sha = sha256_of(data)
     if await store.file_exists(sha):
-        return await _unchanged(store, sha)
+        return await unchanged_result(store, sha)
     try:
         parsed, fmt, extract_s, parse_s = await asyncio.to_thread(parse, data, filename, media_type)
     except (UnsupportedFormat, UnreadableDocument) as exc:
@@ -196,7 +196,7 @@ async def ingest_document(
     if report_symbol:
         await store.lock(f"report:{report_symbol}")
     if await store.file_exists(sha):
-        return await _unchanged(store, sha)
+        return await unchanged_result(store, sha)
 
     meta = _Meta(sha, data, filename, source_url, media_type, fmt)
     existing = await store.document_by_symbol(parsed.symbol) if parsed.symbol else None
@@ -234,14 +234,18 @@ async def ingest_document(
     )
 
 
-async def _unchanged(store: DocumentStore, sha: str) -> IngestResult:
-    document = await store.document_by_sha(sha)
+async def unchanged_result(
+    store: DocumentStore, sha: str, warnings: list[str] | None = None
+) -> IngestResult:
+    """The result for content already ingested (``sha``, empty when unknown)."""
+    document = await store.document_by_sha(sha) if sha else None
     return IngestResult(
         outcome="unchanged",
         sha256=sha,
         document_id=document.id if document else None,
         symbol=document.symbol if document else None,
         kind=document.kind if document else None,
+        warnings=warnings or [],
     )
 
 

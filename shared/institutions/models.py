@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, get_args
 
 from sqlalchemy import (
     CheckConstraint,
@@ -21,16 +21,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base, Timestamps, UUIDPrimaryKey, sql_in
+from shared.institutions.schemas import InstitutionKind
 
-INSTITUTION_KINDS = (
-    "ministry",
-    "agency",
-    "parliament",
-    "judiciary",
-    "nhri",
-    "civil_society",
-    "other",
-)
+INSTITUTION_KINDS: tuple[str, ...] = get_args(InstitutionKind)
 
 
 class Institution(UUIDPrimaryKey, Timestamps, Base):

@@ -229,11 +229,13 @@ async def import_institutions(
                 "institution.create",
                 "institution",
                 str(row.id),
-                after={"country": country, "name": name, "kind": kind, "acronym": acronym},
+                after=_snapshot(row),
             )
-        elif (row.kind, row.acronym) != (kind, acronym if acronym is not None else row.acronym):
+            continue
+        # An empty acronym cell keeps the one already known.
+        values = {"kind": kind, "acronym": acronym if acronym is not None else row.acronym}
+        if (row.kind, row.acronym) != (values["kind"], values["acronym"]):
             before = _snapshot(row)
-            values = {"kind": kind, "acronym": acronym if acronym is not None else row.acronym}
             await repo.update_if_version(row.id, row.version, values)
             updated += 1
             audit.record(
@@ -375,13 +377,23 @@ async def list_mechanisms(
     return Page(items=items, next_cursor=next_cursor)
 
 
-async def get_mechanism(
-    session: AsyncSession, actor: Actor | None, ident: uuid.UUID
+async def _mechanism_out(
+    session: AsyncSession, actor: Actor | None, row: NationalMechanism
 ) -> NationalMechanismOut:
+    return (await _mechanisms_out(session, actor, [row]))[0]
+
+
+async def _mechanism(session: AsyncSession, ident: uuid.UUID) -> NationalMechanism:
     row = await MechanismRepository(session).get(ident)
     if row is None:
         raise NotFound(f"no national mechanism {ident}")
-    return (await _mechanisms_out(session, actor, [row]))[0]
+    return row
+
+
+async def get_mechanism(
+    session: AsyncSession, actor: Actor | None, ident: uuid.UUID
+) -> NationalMechanismOut:
+    return await _mechanism_out(session, actor, await _mechanism(session, ident))
 
 
 def _calendar(entries: Sequence[CalendarEntry]) -> list[dict[str, Any]]:
@@ -453,7 +465,7 @@ async def create_mechanism(
         str(row.id),
         after=_mechanism_snapshot(row, [m.id for m in members], len(focal)),
     )
-    return (await _mechanisms_out(session, actor, [row]))[0]
+    return await _mechanism_out(session, actor, row)
 
 
 async def patch_mechanism(
@@ -464,9 +476,7 @@ async def patch_mechanism(
     data: NationalMechanismPatch,
 ) -> NationalMechanismOut:
     repo = MechanismRepository(session)
-    row = await repo.get(ident)
-    if row is None:
-        raise NotFound(f"no national mechanism {ident}")
+    row = await _mechanism(session, ident)
     actor.require_country(row.country)
     changes = data.model_dump(exclude_unset=True)
     for key in ("name", "member_institution_ids", "focal_points", "reporting_calendar"):
@@ -475,7 +485,8 @@ async def patch_mechanism(
     if row.version != version:
         raise stale("national mechanism", row.version, version)
     old_members = [m.id for m in (await repo.members([ident]))[ident]]
-    before = _mechanism_snapshot(row, old_members, await repo.focal_point_count(ident))
+    old_focal_count = await repo.focal_point_count(ident)
+    before = _mechanism_snapshot(row, old_members, old_focal_count)
     values: dict[str, Any] = {}
     if "name" in changes:
         values["name"] = changes["name"].strip()
@@ -507,6 +518,6 @@ async def patch_mechanism(
         "national_mechanism",
         str(ident),
         before=before,
-        after=_mechanism_snapshot(row, members, await repo.focal_point_count(ident)),
+        after=_mechanism_snapshot(row, members, old_focal_count if focal is None else len(focal)),
     )
-    return (await _mechanisms_out(session, actor, [row]))[0]
+    return await _mechanism_out(session, actor, row)

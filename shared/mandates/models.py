@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import uuid
+from typing import get_args
 
 from sqlalchemy import (
     BigInteger,
@@ -24,21 +25,10 @@ from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base, Timestamps, UUIDPrimaryKey, sql_in
+from shared.mandates.schemas import LegalBasisKind, MandateType
 
-MANDATE_TYPES = (
-    "country_office",
-    "regional_office",
-    "human_rights_adviser",
-    "peace_mission_component",
-    "other",
-)
-LEGAL_BASIS_KINDS = (
-    "host_country_agreement",
-    "hrc_resolution",
-    "sc_resolution",
-    "ga_resolution",
-    "other",
-)
+MANDATE_TYPES: tuple[str, ...] = get_args(MandateType)
+LEGAL_BASIS_KINDS: tuple[str, ...] = get_args(LegalBasisKind)
 
 
 class Mandate(UUIDPrimaryKey, Timestamps, Base):

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.audit import service as audit
 from shared.auth.schemas import Actor
 from shared.deadlines import service as deadlines
-from shared.errors import Conflict, InvalidCursor, InvalidInput, NotFound, PreconditionFailed
+from shared.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from shared.mandates import rules
 from shared.mandates.models import Mandate, MandateRenewal
 from shared.mandates.repository import MandateRepository
@@ -28,7 +28,7 @@ from shared.mandates.schemas import (
     RenewalOut,
 )
 from shared.notifications import service as notifications
-from shared.pagination import Page, decode_cursor, encode_cursor
+from shared.pagination import Page, decode_time_key, encode_time_key
 from shared.recommendations.validation import Problems
 
 END_RULE = "mandate.end"
@@ -228,24 +228,23 @@ async def _emit(session: AsyncSession, m: Mandate, action: str) -> None:
 
 
 async def get(session: AsyncSession, mandate_id: uuid.UUID, *, expiring_days: int) -> MandateOut:
-    repo = MandateRepository(session)
-    m = await repo.get(mandate_id)
+    m = await MandateRepository(session).get(mandate_id)
     if m is None:
         raise NotFound(f"no mandate {mandate_id}")
-    renewals = await repo.renewals([m.id])
+    return await _with_renewals(session, m, expiring_days=expiring_days)
+
+
+async def _with_renewals(session: AsyncSession, m: Mandate, *, expiring_days: int) -> MandateOut:
+    """The output of a row already read in this request (writes re-read it in ``_update``),
+    so only its renewals are fetched."""
+    renewals = await MandateRepository(session).renewals([m.id])
     return to_out(m, renewals[m.id], today=dt.date.today(), expiring_days=expiring_days)
 
 
 async def list_page(
     session: AsyncSession, f: MandateFilter, *, cursor: str | None, limit: int, expiring_days: int
 ) -> Page[MandateOut]:
-    after = None
-    if cursor:
-        start, ident = decode_cursor(cursor, "mandates", [str, str])
-        try:
-            after = (dt.date.fromisoformat(start), uuid.UUID(ident))
-        except ValueError:
-            raise InvalidCursor("the cursor is malformed; use next_cursor as given") from None
+    after = decode_time_key(cursor, "mandates", dt.date.fromisoformat)
     today = dt.date.today()
     repo = MandateRepository(session)
     rows = await repo.page(
@@ -255,9 +254,7 @@ async def list_page(
     renewals = await repo.renewals([m.id for m in page])
     items = [to_out(m, renewals[m.id], today=today, expiring_days=expiring_days) for m in page]
     next_cursor = (
-        encode_cursor("mandates", [page[-1].start_date.isoformat(), str(page[-1].id)])
-        if len(rows) > limit
-        else None
+        encode_time_key("mandates", page[-1].start_date, page[-1].id) if len(rows) > limit else None
     )
     return Page(items=items, next_cursor=next_cursor)
 
@@ -326,7 +323,7 @@ async def patch(
     audit.record(
         session, actor, "mandate.update", "mandate", str(m.id), before=before, after=_snapshot(m)
     )
-    return await get(session, m.id, expiring_days=expiring_days)
+    return await _with_renewals(session, m, expiring_days=expiring_days)
 
 
 async def renew(
@@ -380,7 +377,7 @@ async def renew(
         before={"end_date": previous_end.isoformat() if previous_end else None},
         after={"end_date": data.new_end.isoformat()},
     )
-    return await get(session, m.id, expiring_days=expiring_days)
+    return await _with_renewals(session, m, expiring_days=expiring_days)
 
 
 async def delete(

@@ -29,7 +29,7 @@ from shared.auth.schemas import Actor
 from shared.deadlines import rules
 from shared.deadlines import service as deadlines
 from shared.deadlines.models import Deadline
-from shared.errors import Forbidden, InvalidCursor, InvalidInput, NotFound, PreconditionFailed
+from shared.errors import Forbidden, InvalidInput, NotFound, PreconditionFailed
 from shared.notifications import email, webhooks
 from shared.notifications.models import (
     CHANGE_EVENTS,
@@ -49,7 +49,7 @@ from shared.notifications.schemas import (
     SubscriptionOut,
     SubscriptionPatch,
 )
-from shared.pagination import Page, decode_cursor, encode_cursor
+from shared.pagination import Page, decode_time_key, encode_time_key
 from shared.queue import discard_pending_jobs, enqueue_after_commit
 from shared.recommendations import validation
 from shared.settings import Settings
@@ -170,6 +170,14 @@ async def _owned(session: AsyncSession, actor: Actor, subscription_id: uuid.UUID
     return row
 
 
+async def _record_change(
+    session: AsyncSession, actor: Actor, action: str, row: Subscription, before: dict[str, Any]
+) -> None:
+    """Audit a versioned UPDATE of ``row``: reloaded first, so ``after`` shows what it wrote."""
+    await session.refresh(row)
+    record(session, actor, action, "subscription", str(row.id), before=before, after=_snapshot(row))
+
+
 async def get_subscription(
     session: AsyncSession, actor: Actor, subscription_id: uuid.UUID
 ) -> SubscriptionOut:
@@ -179,13 +187,13 @@ async def get_subscription(
 async def list_subscriptions(
     session: AsyncSession, actor: Actor, *, cursor: str | None, limit: int
 ) -> Page[SubscriptionOut]:
-    after = _time_cursor(cursor, "subscriptions")
+    after = decode_time_key(cursor, "subscriptions", dt.datetime.fromisoformat)
     rows = await NotificationRepository(session).subscriptions_page(
         owner=actor.api_key_id, all_owners=actor.is_admin, after=after, limit=limit + 1
     )
     items = [to_out(r) for r in rows[:limit]]
     next_cursor = (
-        encode_cursor("subscriptions", [items[-1].created_at.isoformat(), str(items[-1].id)])
+        encode_time_key("subscriptions", items[-1].created_at, items[-1].id)
         if len(rows) > limit
         else None
     )
@@ -222,16 +230,7 @@ async def patch_subscription(
             raise PreconditionFailed(
                 "the subscription changed meanwhile; fetch it again", code="stale_version"
             )
-        await session.refresh(row)
-        record(
-            session,
-            actor,
-            "update",
-            "subscription",
-            str(row.id),
-            before=before,
-            after=_snapshot(row),
-        )
+        await _record_change(session, actor, "update", row, before)
     return to_out(row)
 
 
@@ -245,29 +244,10 @@ async def deactivate_subscription(
         await NotificationRepository(session).update_subscription_if_version(
             row.id, row.version, {"active": False}
         )
-        await session.refresh(row)
-        record(
-            session,
-            actor,
-            "delete",
-            "subscription",
-            str(row.id),
-            before=before,
-            after=_snapshot(row),
-        )
+        await _record_change(session, actor, "delete", row, before)
 
 
 # --- reminders (reads) ---------------------------------------------------------------------
-
-
-def _time_cursor(cursor: str | None, kind: str) -> tuple[dt.datetime, uuid.UUID] | None:
-    if not cursor:
-        return None
-    at, ident = decode_cursor(cursor, kind, [str, str])
-    try:
-        return dt.datetime.fromisoformat(at), uuid.UUID(ident)
-    except ValueError:
-        raise InvalidCursor("the cursor is malformed") from None
 
 
 def _reminder_out(row: Reminder, attempts: list[DeliveryAttempt]) -> ReminderOut:
@@ -308,14 +288,14 @@ async def list_reminders(
         statuses=statuses,
         event_types=event_types,
         deadline_id=deadline_id,
-        after=_time_cursor(cursor, "reminders"),
+        after=decode_time_key(cursor, "reminders", dt.datetime.fromisoformat),
         limit=limit + 1,
     )
     page = rows[:limit]
     attempts = await repo.attempts_of([r.id for r in page])
     items = [_reminder_out(r, attempts[r.id]) for r in page]
     next_cursor = (
-        encode_cursor("reminders", [items[-1].created_at.isoformat(), str(items[-1].id)])
+        encode_time_key("reminders", items[-1].created_at, items[-1].id)
         if len(rows) > limit
         else None
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import uuid
+from typing import get_args
 
 from sqlalchemy import (
     BigInteger,
@@ -26,22 +27,12 @@ from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base, Timestamps, UUIDPrimaryKey, sql_in
+from shared.programmes.schemas import EvaluationKind, Frequency, TargetGroup
 
-TARGET_GROUPS = (
-    "police_academies",
-    "military_academies",
-    "justice_sector",
-    "prison_administration",
-    "national_mechanisms",
-    "nhris",
-    "parliament",
-    "government",
-    "civil_society",
-    "media",
-    "other",
-)
-FREQUENCIES = ("monthly", "quarterly", "semiannual", "annual", "biennial", "once")
-EVALUATION_KINDS = ("baseline", "mid_term", "final", "ex_post", "thematic", "other")
+# The API's Literals are the one list of allowed values; the CHECK constraints follow them.
+TARGET_GROUPS: tuple[str, ...] = get_args(TargetGroup)
+FREQUENCIES: tuple[str, ...] = get_args(Frequency)
+EVALUATION_KINDS: tuple[str, ...] = get_args(EvaluationKind)
 
 
 class Partner(Base):

@@ -199,17 +199,6 @@ class ProgrammeRepository:
         )
         return bool(result.scalar_one())
 
-    async def link_exists(self, programme_id: uuid.UUID, rec_id: uuid.UUID) -> bool:
-        result = await self.session.execute(
-            select(
-                exists().where(
-                    ProgrammeRecommendation.programme_id == programme_id,
-                    ProgrammeRecommendation.recommendation_id == rec_id,
-                )
-            )
-        )
-        return bool(result.scalar_one())
-
     async def unlink(self, programme_id: uuid.UUID, rec_id: uuid.UUID) -> bool:
         result = await self.session.execute(
             delete(ProgrammeRecommendation)

@@ -7,7 +7,7 @@ import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,7 +18,13 @@ from shared.deadlines import service as deadlines
 from shared.errors import InvalidCursor, InvalidInput, NotFound, PreconditionFailed
 from shared.mandates import rules
 from shared.notifications import service as notifications
-from shared.pagination import Page, decode_cursor, encode_cursor
+from shared.pagination import (
+    Page,
+    decode_cursor,
+    decode_time_key,
+    encode_cursor,
+    encode_time_key,
+)
 from shared.programmes.models import (
     Evaluation,
     Indicator,
@@ -55,6 +61,8 @@ from shared.recommendations.validation import Problems
 MILESTONE_RULE = "programme.milestone:"
 EVALUATION_RULE = "programme.evaluation:"
 
+Model = TypeVar("Model", bound=BaseModel)
+
 
 # --- shapes ------------------------------------------------------------------------------
 
@@ -84,24 +92,33 @@ def to_out(p: Programme, partners: Sequence[Partner], today: dt.date) -> Program
     )
 
 
+def _fields(p: Programme) -> dict[str, Any]:
+    """The stored programme in the terms of ``ProgrammeIn``, partners aside."""
+    return {
+        "title": p.title,
+        "summary": p.summary,
+        "country": p.country,
+        "region": p.region,
+        "countries": list(p.countries),
+        "mandate_id": p.mandate_id,
+        "start_date": p.start_date,
+        "end_date": p.end_date,
+        "budget": p.budget,
+        "currency": p.currency,
+        "objectives": list(p.objectives),
+        "target_groups": list(p.target_groups),
+        "themes": list(p.themes),
+        "sdg_targets": list(p.sdg_targets),
+    }
+
+
 def _as_input(p: Programme, partner_codes: Sequence[str]) -> ProgrammeIn:
+    # ``countries`` of a country programme is derived ([country]); as input it stays empty.
     return ProgrammeIn.model_validate(
         {
-            "title": p.title,
-            "summary": p.summary,
-            "country": p.country,
-            "region": p.region,
+            **_fields(p),
             "countries": [] if p.country else list(p.countries),
-            "mandate_id": p.mandate_id,
-            "start_date": p.start_date,
-            "end_date": p.end_date,
-            "budget": p.budget,
-            "currency": p.currency,
             "partners": list(partner_codes),
-            "objectives": list(p.objectives),
-            "target_groups": list(p.target_groups),
-            "themes": list(p.themes),
-            "sdg_targets": list(p.sdg_targets),
         }
     )
 
@@ -216,25 +233,17 @@ def _json(value: Any) -> Any:
 
 
 def _row_snapshot(p: Programme, partners: Sequence[str]) -> dict[str, Any]:
-    return _snapshot(
-        {
-            "title": p.title,
-            "summary": p.summary,
-            "country": p.country,
-            "region": p.region,
-            "countries": list(p.countries),
-            "mandate_id": p.mandate_id,
-            "start_date": p.start_date,
-            "end_date": p.end_date,
-            "budget": p.budget,
-            "currency": p.currency,
-            "objectives": list(p.objectives),
-            "target_groups": list(p.target_groups),
-            "themes": list(p.themes),
-            "sdg_targets": list(p.sdg_targets),
-        },
-        partners,
-    )
+    return _snapshot(_fields(p), partners)
+
+
+def _clean_text(value: str | None) -> str | None:
+    """Free text trimmed; blank is absent."""
+    return (value or "").strip() or None
+
+
+def _part(key: str, ident: uuid.UUID, data: BaseModel) -> dict[str, Any]:
+    """Audit value of a programme part: its id beside the (JSON) input."""
+    return {key: str(ident), **_json(data.model_dump())}
 
 
 # --- deadlines -----------------------------------------------------------------------------
@@ -330,34 +339,38 @@ async def _remove_deadline(session: AsyncSession, programme_id: uuid.UUID, rule:
 # --- programmes: reads ---------------------------------------------------------------------
 
 
-def _decode_start_id(cursor: str, kind: str) -> tuple[dt.date, uuid.UUID]:
-    start, ident = decode_cursor(cursor, kind, [str, str])
-    try:
-        return dt.date.fromisoformat(start), uuid.UUID(ident)
-    except ValueError:
-        raise InvalidCursor("the cursor is malformed; use next_cursor as given") from None
+async def _existing(repo: ProgrammeRepository, programme_id: uuid.UUID) -> Programme:
+    p = await repo.get(programme_id)
+    if p is None:
+        raise NotFound(f"no programme {programme_id}")
+    return p
+
+
+async def _out(repo: ProgrammeRepository, p: Programme) -> ProgrammeOut:
+    partners = await repo.partners_of([p.id])
+    return to_out(p, partners[p.id], dt.date.today())
+
+
+async def _partner_codes_of(repo: ProgrammeRepository, programme_id: uuid.UUID) -> list[str]:
+    return [x.code for x in (await repo.partners_of([programme_id]))[programme_id]]
 
 
 async def get(session: AsyncSession, programme_id: uuid.UUID) -> ProgrammeOut:
     repo = ProgrammeRepository(session)
-    p = await repo.get(programme_id)
-    if p is None:
-        raise NotFound(f"no programme {programme_id}")
-    partners = await repo.partners_of([p.id])
-    return to_out(p, partners[p.id], dt.date.today())
+    return await _out(repo, await _existing(repo, programme_id))
 
 
 async def list_page(
     session: AsyncSession, f: ProgrammeFilter, *, cursor: str | None, limit: int
 ) -> Page[ProgrammeOut]:
-    after = _decode_start_id(cursor, "programmes") if cursor else None
+    after = decode_time_key(cursor, "programmes", dt.date.fromisoformat)
     repo = ProgrammeRepository(session)
     today = dt.date.today()
     rows = await repo.page(f, today=today, after=after, limit=limit + 1)
     page = list(rows[:limit])
     partners = await repo.partners_of([p.id for p in page])
     next_cursor = (
-        encode_cursor("programmes", [page[-1].start_date.isoformat(), str(page[-1].id)])
+        encode_time_key("programmes", page[-1].start_date, page[-1].id)
         if len(rows) > limit
         else None
     )
@@ -383,7 +396,7 @@ async def create(session: AsyncSession, actor: Actor, data: ProgrammeIn) -> Prog
         str(p.id),
         after=_snapshot(values, partners),
     )
-    return await get(session, p.id)
+    return await _out(repo, p)
 
 
 async def _writable(
@@ -411,7 +424,7 @@ async def patch(
     """Change a programme at ``version``; the key must cover the old and the new place."""
     repo = ProgrammeRepository(session)
     p = await _writable(session, actor, programme_id, version)
-    current_partners = [x.code for x in (await repo.partners_of([p.id]))[p.id]]
+    current_partners = await _partner_codes_of(repo, p.id)
     before = _row_snapshot(p, current_partners)
     base = _as_input(p, current_partners).model_dump()
     try:
@@ -454,7 +467,7 @@ async def patch(
         before=before,
         after=_snapshot(values, partners),
     )
-    return await get(session, p.id)
+    return await _out(repo, p)
 
 
 async def _reloaded(repo: ProgrammeRepository, programme_id: uuid.UUID) -> Programme:
@@ -469,8 +482,7 @@ async def delete(
     """Delete a programme with its links, indicators, milestones, evaluations, deadlines."""
     repo = ProgrammeRepository(session)
     p = await _writable(session, actor, programme_id, version)
-    partners = [x.code for x in (await repo.partners_of([p.id]))[p.id]]
-    before = _row_snapshot(p, partners)
+    before = _row_snapshot(p, await _partner_codes_of(repo, p.id))
     for rule, *_ in deadline_sources(p, await repo.milestones(p.id), await repo.evaluations(p.id)):
         await _remove_deadline(session, p.id, rule)
     await repo.delete(p.id)
@@ -499,8 +511,8 @@ async def link(
         problems.raise_if_any()
     p = await _writable(session, actor, programme_id)
     rec = await repo.recommendation(rec_id=data.recommendation_id, ref=data.ref)
+    field = "recommendation_id" if data.recommendation_id else "ref"
     if rec is None:
-        field = "recommendation_id" if data.recommendation_id else "ref"
         problems.add(field, f"unknown recommendation {data.recommendation_id or data.ref!r}")
     elif rec.state_under_review not in p.countries:
         if p.region:
@@ -513,10 +525,10 @@ async def link(
                 f"the recommendation is addressed to {rec.state_under_review}; the programme"
                 f" is in {p.country}"
             )
-        problems.add("recommendation_id" if data.recommendation_id else "ref", message)
+        problems.add(field, message)
     problems.raise_if_any()
     assert rec is not None
-    note = data.note.strip() if data.note and data.note.strip() else None
+    note = _clean_text(data.note)
     created = await repo.link(p.id, rec.id, note)
     await repo.touch(p.id)
     await _emit(session, p, "programme.link")
@@ -566,8 +578,7 @@ async def linked_recommendations(
 ) -> Page[LinkedRecommendation]:
     """The recommendations a programme supports, by ref."""
     repo = ProgrammeRepository(session)
-    if await repo.get(programme_id) is None:
-        raise NotFound(f"no programme {programme_id}")
+    await _existing(repo, programme_id)
     after = decode_cursor(cursor, "programme-recommendations", [str])[0] if cursor else None
     rows = await repo.linked_recommendations(programme_id, after=after, limit=limit + 1)
     items = [_linked_recommendation(r, pr) for r, pr in rows[:limit]]
@@ -584,7 +595,7 @@ async def programmes_of_recommendation(
     repo = ProgrammeRepository(session)
     if await repo.recommendation(rec_id=rec_id, ref=None) is None:
         raise NotFound(f"no recommendation {rec_id}")
-    after = _decode_start_id(cursor, "recommendation-programmes") if cursor else None
+    after = decode_time_key(cursor, "recommendation-programmes", dt.date.fromisoformat)
     today = dt.date.today()
     rows = await repo.page(
         ProgrammeFilter(), today=today, after=after, limit=limit + 1, recommendation_id=rec_id
@@ -606,9 +617,7 @@ async def programmes_of_recommendation(
         for p in page
     ]
     next_cursor = (
-        encode_cursor(
-            "recommendation-programmes", [page[-1].start_date.isoformat(), str(page[-1].id)]
-        )
+        encode_time_key("recommendation-programmes", page[-1].start_date, page[-1].id)
         if len(rows) > limit
         else None
     )
@@ -663,15 +672,14 @@ async def add_indicator(
         actor,
         p,
         "programme.indicator_add",
-        after={"indicator_id": str(row.id), **_json(data.model_dump())},
+        after=_part("indicator_id", row.id, data),
     )
     return _indicator_out(row, None)
 
 
 async def list_indicators(session: AsyncSession, programme_id: uuid.UUID) -> list[IndicatorOut]:
     repo = ProgrammeRepository(session)
-    if await repo.get(programme_id) is None:
-        raise NotFound(f"no programme {programme_id}")
+    await _existing(repo, programme_id)
     rows = await repo.indicators(programme_id)
     latest = await repo.latest_measurements([i.id for i in rows])
     return [_indicator_out(i, latest.get(i.id)) for i in rows]
@@ -801,18 +809,76 @@ def _evaluation_out(e: Evaluation) -> EvaluationOut:
     )
 
 
+def _milestone_values(data: MilestoneIn) -> dict[str, Any]:
+    return {
+        "title": " ".join(data.title.split()),
+        "due_date": data.due_date,
+        "achieved_on": data.achieved_on,
+    }
+
+
+def _evaluation_values(data: EvaluationIn) -> dict[str, Any]:
+    return {"date": data.date, "kind": data.kind, "findings": _clean_text(data.findings)}
+
+
+def _assign(row: Milestone | Evaluation, values: dict[str, Any]) -> None:
+    for name, value in values.items():
+        setattr(row, name, value)
+
+
+async def _milestone(
+    repo: ProgrammeRepository, programme_id: uuid.UUID, milestone_id: uuid.UUID
+) -> Milestone:
+    row = await repo.milestone(programme_id, milestone_id)
+    if row is None:
+        raise NotFound(f"no milestone {milestone_id} in programme {programme_id}")
+    return row
+
+
+async def _evaluation(
+    repo: ProgrammeRepository, programme_id: uuid.UUID, evaluation_id: uuid.UUID
+) -> Evaluation:
+    row = await repo.evaluation(programme_id, evaluation_id)
+    if row is None:
+        raise NotFound(f"no evaluation {evaluation_id} in programme {programme_id}")
+    return row
+
+
 async def list_milestones(session: AsyncSession, programme_id: uuid.UUID) -> list[MilestoneOut]:
     repo = ProgrammeRepository(session)
-    if await repo.get(programme_id) is None:
-        raise NotFound(f"no programme {programme_id}")
+    await _existing(repo, programme_id)
     return [_milestone_out(m) for m in await repo.milestones(programme_id)]
 
 
 async def list_evaluations(session: AsyncSession, programme_id: uuid.UUID) -> list[EvaluationOut]:
     repo = ProgrammeRepository(session)
-    if await repo.get(programme_id) is None:
-        raise NotFound(f"no programme {programme_id}")
+    await _existing(repo, programme_id)
     return [_evaluation_out(e) for e in await repo.evaluations(programme_id)]
+
+
+def _patched(model: Model, changes: BaseModel) -> Model:
+    """``model`` with ``changes`` applied, validated again as a whole (422 if it breaks)."""
+    try:
+        return type(model).model_validate(
+            {**model.model_dump(), **changes.model_dump(exclude_unset=True)}
+        )
+    except ValidationError as exc:
+        raise _invalid(exc) from None
+
+
+async def _delete_dated(
+    session: AsyncSession,
+    actor: Actor,
+    p: Programme,
+    row: Milestone | Evaluation,
+    rule: str,
+    action: str,
+    before: dict[str, Any],
+) -> None:
+    """Delete a milestone or evaluation with the deadline it implies."""
+    await _remove_deadline(session, p.id, rule)
+    await ProgrammeRepository(session).remove(row)
+    await _record_change(session, actor, p, action, before=before)
 
 
 async def add_milestone(
@@ -821,30 +887,13 @@ async def add_milestone(
     """A milestone; its due date becomes a deadline, met once achieved."""
     repo = ProgrammeRepository(session)
     p = await _writable(session, actor, programme_id)
-    row = Milestone(
-        id=uuid.uuid4(),
-        programme_id=p.id,
-        title=" ".join(data.title.split()),
-        due_date=data.due_date,
-        achieved_on=data.achieved_on,
-    )
+    row = Milestone(id=uuid.uuid4(), programme_id=p.id, **_milestone_values(data))
     await repo.add_row(row)
     await _sync_deadlines(session, p, [row], [])
     await _record_change(
-        session,
-        actor,
-        p,
-        "programme.milestone_add",
-        after={"milestone_id": str(row.id), **_json(data.model_dump())},
+        session, actor, p, "programme.milestone_add", after=_part("milestone_id", row.id, data)
     )
     return _milestone_out(row)
-
-
-def _patched(model: BaseModel, changes: BaseModel, kind: type[BaseModel]) -> Any:
-    try:
-        return kind.model_validate({**model.model_dump(), **changes.model_dump(exclude_unset=True)})
-    except ValidationError as exc:
-        raise _invalid(exc) from None
 
 
 async def patch_milestone(
@@ -856,14 +905,10 @@ async def patch_milestone(
 ) -> MilestoneOut:
     repo = ProgrammeRepository(session)
     p = await _writable(session, actor, programme_id)
-    row = await repo.milestone(p.id, milestone_id)
-    if row is None:
-        raise NotFound(f"no milestone {milestone_id} in programme {programme_id}")
+    row = await _milestone(repo, p.id, milestone_id)
     before = MilestoneIn(title=row.title, due_date=row.due_date, achieved_on=row.achieved_on)
-    data: MilestoneIn = _patched(before, changes, MilestoneIn)
-    row.title = " ".join(data.title.split())
-    row.due_date = data.due_date
-    row.achieved_on = data.achieved_on
+    data = _patched(before, changes)
+    _assign(row, _milestone_values(data))
     await session.flush()
     await _sync_deadlines(session, p, [row], [])
     await _record_change(
@@ -871,8 +916,8 @@ async def patch_milestone(
         actor,
         p,
         "programme.milestone_update",
-        before={"milestone_id": str(row.id), **_json(before.model_dump())},
-        after={"milestone_id": str(row.id), **_json(data.model_dump())},
+        before=_part("milestone_id", row.id, before),
+        after=_part("milestone_id", row.id, data),
     )
     return _milestone_out(row)
 
@@ -880,19 +925,16 @@ async def patch_milestone(
 async def delete_milestone(
     session: AsyncSession, actor: Actor, programme_id: uuid.UUID, milestone_id: uuid.UUID
 ) -> None:
-    repo = ProgrammeRepository(session)
     p = await _writable(session, actor, programme_id)
-    row = await repo.milestone(p.id, milestone_id)
-    if row is None:
-        raise NotFound(f"no milestone {milestone_id} in programme {programme_id}")
-    await _remove_deadline(session, p.id, f"{MILESTONE_RULE}{row.id}")
-    await repo.remove(row)
-    await _record_change(
+    row = await _milestone(ProgrammeRepository(session), p.id, milestone_id)
+    await _delete_dated(
         session,
         actor,
         p,
+        row,
+        f"{MILESTONE_RULE}{row.id}",
         "programme.milestone_delete",
-        before={"milestone_id": str(milestone_id), "title": row.title},
+        {"milestone_id": str(milestone_id), "title": row.title},
     )
 
 
@@ -902,21 +944,11 @@ async def add_evaluation(
     """An evaluation; its date becomes a deadline, met once it has findings."""
     repo = ProgrammeRepository(session)
     p = await _writable(session, actor, programme_id)
-    row = Evaluation(
-        id=uuid.uuid4(),
-        programme_id=p.id,
-        date=data.date,
-        kind=data.kind,
-        findings=data.findings.strip() if data.findings and data.findings.strip() else None,
-    )
+    row = Evaluation(id=uuid.uuid4(), programme_id=p.id, **_evaluation_values(data))
     await repo.add_row(row)
     await _sync_deadlines(session, p, [], [row])
     await _record_change(
-        session,
-        actor,
-        p,
-        "programme.evaluation_add",
-        after={"evaluation_id": str(row.id), **_json(data.model_dump())},
+        session, actor, p, "programme.evaluation_add", after=_part("evaluation_id", row.id, data)
     )
     return _evaluation_out(row)
 
@@ -930,14 +962,10 @@ async def patch_evaluation(
 ) -> EvaluationOut:
     repo = ProgrammeRepository(session)
     p = await _writable(session, actor, programme_id)
-    row = await repo.evaluation(p.id, evaluation_id)
-    if row is None:
-        raise NotFound(f"no evaluation {evaluation_id} in programme {programme_id}")
+    row = await _evaluation(repo, p.id, evaluation_id)
     before = EvaluationIn(date=row.date, kind=row.kind, findings=row.findings)
-    data: EvaluationIn = _patched(before, changes, EvaluationIn)
-    row.date = data.date
-    row.kind = data.kind
-    row.findings = data.findings.strip() if data.findings and data.findings.strip() else None
+    data = _patched(before, changes)
+    _assign(row, _evaluation_values(data))
     await session.flush()
     await _sync_deadlines(session, p, [], [row])
     await _record_change(
@@ -945,8 +973,8 @@ async def patch_evaluation(
         actor,
         p,
         "programme.evaluation_update",
-        before={"evaluation_id": str(row.id), **_json(before.model_dump())},
-        after={"evaluation_id": str(row.id), **_json(data.model_dump())},
+        before=_part("evaluation_id", row.id, before),
+        after=_part("evaluation_id", row.id, data),
     )
     return _evaluation_out(row)
 
@@ -954,19 +982,16 @@ async def patch_evaluation(
 async def delete_evaluation(
     session: AsyncSession, actor: Actor, programme_id: uuid.UUID, evaluation_id: uuid.UUID
 ) -> None:
-    repo = ProgrammeRepository(session)
     p = await _writable(session, actor, programme_id)
-    row = await repo.evaluation(p.id, evaluation_id)
-    if row is None:
-        raise NotFound(f"no evaluation {evaluation_id} in programme {programme_id}")
-    await _remove_deadline(session, p.id, f"{EVALUATION_RULE}{row.id}")
-    await repo.remove(row)
-    await _record_change(
+    row = await _evaluation(ProgrammeRepository(session), p.id, evaluation_id)
+    await _delete_dated(
         session,
         actor,
         p,
+        row,
+        f"{EVALUATION_RULE}{row.id}",
         "programme.evaluation_delete",
-        before={"evaluation_id": str(evaluation_id), "kind": row.kind},
+        {"evaluation_id": str(evaluation_id), "kind": row.kind},
     )
 
 

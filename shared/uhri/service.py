@@ -52,7 +52,7 @@ from shared.db import unit_of_work
 from shared.deadlines import service as deadlines
 from shared.errors import DomainError, NotFound, one_line
 from shared.ingestion.sources import FetchError, make_client
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import Page, decode_time_key, encode_time_key
 from shared.recommendations.repository import natural_key, sdg_goals_of
 from shared.reference.mechanisms import by_code
 from shared.settings import Settings, get_settings
@@ -64,7 +64,7 @@ from shared.uhri.records import (
     UhriRecordError,
     UhriReport,
 )
-from shared.uhri.repository import UhriRepository
+from shared.uhri.repository import REPORT_FIELDS, TAG_FIELDS, UhriRepository
 from shared.uhri.schemas import UhriImportOut
 from shared.uhri.settings import UhriSettings, get_uhri_settings
 
@@ -90,25 +90,7 @@ MAX_ERROR_SAMPLES = 20
 MAX_UNMAPPED_LABELS = 500
 # Column sizes of recommendations (see shared/recommendations/models.py).
 _MAX_SYMBOL, _MAX_PARAGRAPH, _MAX_TAG, _MAX_SDG = 100, 50, 200, 10
-PROVENANCE_FIELDS = (
-    "ref",
-    "kind",
-    "text",
-    "document_symbol",
-    "document_date",
-    "paragraph",
-    "state_under_review",
-    "mechanism",
-    "cycle",
-    "session",
-    "position",
-    "recommending_states",
-    "themes",
-    "affected_persons",
-    "sdg_targets",
-    "sdg_goals",
-    "uhri_id",
-)
+PROVENANCE_FIELDS = (*REPORT_FIELDS, *TAG_FIELDS, "uhri_id")
 
 
 class UhriImportFailed(DomainError):
@@ -721,25 +703,17 @@ async def import_url(
 
 async def list_imports(
     session: AsyncSession, *, cursor: str | None, limit: int
-) -> tuple[list[UhriImportOut], str | None]:
+) -> Page[UhriImportOut]:
     """Imports, newest first (keyset pagination)."""
-    after = None
-    if cursor:
-        started, ident = decode_cursor(cursor, "uhri-imports", [str, str])
-        try:
-            after = (dt.datetime.fromisoformat(started), uuid.UUID(ident))
-        except ValueError:
-            from shared.errors import InvalidCursor
-
-            raise InvalidCursor("the cursor is malformed") from None
+    after = decode_time_key(cursor, "uhri-imports", dt.datetime.fromisoformat)
     rows = await UhriRepository(session).imports_page(after=after, limit=limit + 1)
     items = [UhriImportOut.model_validate(r) for r in rows[:limit]]
     next_cursor = (
-        encode_cursor("uhri-imports", [items[-1].started_at.isoformat(), str(items[-1].id)])
+        encode_time_key("uhri-imports", items[-1].started_at, items[-1].id)
         if len(rows) > limit
         else None
     )
-    return items, next_cursor
+    return Page(items=items, next_cursor=next_cursor)
 
 
 async def get_import(session: AsyncSession, import_id: uuid.UUID) -> UhriImportOut:

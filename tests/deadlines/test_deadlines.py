@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import httpx
 from icalendar import Calendar
@@ -14,6 +13,7 @@ from shared.deadlines import rules, service
 from shared.deadlines.models import Deadline
 from shared.recommendations.models import Recommendation
 from tests.conftest import KeyFactory
+from tests.deadline_rows import country_deadline
 from tests.recommendations import factory
 
 
@@ -156,17 +156,7 @@ async def test_manual_deadline_api(
 async def test_pagination_is_keyset(client: httpx.AsyncClient, session: AsyncSession) -> None:
     for i in range(5):
         session.add(
-            Deadline(
-                id=uuid.uuid4(),
-                kind="other",
-                due_date=dt.date(2035, 1, 1 + i % 2),
-                subject_type="country",
-                subject_id="CHL",
-                country="CHL",
-                title=f"d{i}",
-                origin="manual",
-                status="open",
-            )
+            country_deadline(dt.date(2035, 1, 1 + i % 2), f"d{i}", country="CHL", kind="other")
         )
     await session.commit()
     seen: list[str] = []

@@ -23,12 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 
 import shared.models  # noqa: F401  (every table, so foreign keys resolve)
 from shared import jobs
-from shared.deadlines.models import Deadline
 from shared.notifications import webhooks
 from shared.notifications.models import Subscription
 from shared.queue import JobRequest, connect_queue
 from shared.settings import Settings
 from tests.data import UPR_DATA, require
+from tests.deadline_rows import country_deadline
 from tests.fault.servers import Postgres, Redis, free_port
 from tests.notifications.helpers import receiver
 
@@ -174,19 +174,7 @@ async def test_two_workers_deliver_each_reminder_once(cluster: Cluster, settings
                 )
             )
             for i in range(6):
-                session.add(
-                    Deadline(
-                        id=uuid.uuid4(),
-                        kind="treaty_followup",
-                        due_date=today + dt.timedelta(days=5),
-                        subject_type="country",
-                        subject_id="PRY",
-                        country="PRY",
-                        title=f"Follow-up report {i}",
-                        origin="manual",
-                        status="open",
-                    )
-                )
+                session.add(country_deadline(today + dt.timedelta(days=5), f"Follow-up report {i}"))
         # Two scans at once, as two workers' ticks would run them.
         for n in range(2):
             await queue.enqueue(JobRequest(jobs.SCAN_REMINDERS, job_id=f"scan-{n}"))

@@ -20,6 +20,8 @@ class Served:
     files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     hits: Counter[tuple[str, int]] = field(default_factory=Counter)
     base_url: str = ""
+    # Sent beside the ETag with every file (200 and 304), e.g. a Last-Modified.
+    validators: dict[str, str] = field(default_factory=dict)
 
     def url(self, path: str) -> str:
         return f"{self.base_url}{path}"
@@ -62,17 +64,20 @@ def _handler(served: Served) -> type[BaseHTTPRequestHandler]:
                 return
             body, content_type = entry
             etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+            validators = {"ETag": etag, **served.validators}
             if self.headers.get("If-None-Match") == etag:
-                self._send(304, headers={"ETag": etag})
+                self._send(304, headers=validators)
                 return
-            self._send(200, body, {"Content-Type": content_type, "ETag": etag})
+            self._send(200, body, {"Content-Type": content_type, **validators})
 
     return Handler
 
 
 @contextmanager
-def serve(files: dict[str, tuple[bytes, str]]) -> Iterator[Served]:
-    served = Served(files=dict(files))
+def serve(
+    files: dict[str, tuple[bytes, str]], validators: dict[str, str] | None = None
+) -> Iterator[Served]:
+    served = Served(files=dict(files), validators=dict(validators or {}))
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(served))
     served.base_url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)

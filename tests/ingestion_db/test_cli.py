@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.cli import run_followup
 from tests.ingestion_db.helpers import C3_ADD1, C3_REPORT, count, slovenia, truncate
-
-ROOT = Path(__file__).resolve().parents[2]
-FOLLOWUP = str(Path(sys.executable).parent / "followup")
 
 
 async def followup(*args: str) -> tuple[int, str]:
-    process = await asyncio.create_subprocess_exec(
-        FOLLOWUP,
-        *args,
-        cwd=ROOT,
-        env={**os.environ, "COLUMNS": "120"},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output, _ = await asyncio.wait_for(process.communicate(), 180)
-    assert process.returncode is not None
-    return process.returncode, output.decode(errors="replace")
+    return await run_followup(*args, columns=120)
 
 
 @pytest.fixture

@@ -7,11 +7,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine.url import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.settings import Settings
-from tests.conftest import downgrade, upgrade
+from tests.conftest import downgrade, scratch_database, upgrade
 
 SCRATCH = "followup_migration_0006"
 
@@ -25,17 +24,8 @@ RECOMMENDATIONS = [
 
 @pytest.fixture
 async def scratch(settings: Settings) -> AsyncIterator[AsyncEngine]:
-    url = make_url(settings.database_url)
-    admin = create_async_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{SCRATCH}" WITH (FORCE)'))
-        await conn.execute(text(f'CREATE DATABASE "{SCRATCH}"'))
-    engine = create_async_engine(url.set(database=SCRATCH))
-    yield engine
-    await engine.dispose()
-    async with admin.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{SCRATCH}" WITH (FORCE)'))
-    await admin.dispose()
+    async with scratch_database(settings, SCRATCH) as engine:
+        yield engine
 
 
 async def test_free_text_becomes_linked_institutions(scratch: AsyncEngine) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.recommendations.models import Recommendation
@@ -80,3 +81,9 @@ async def build(session: AsyncSession) -> World:
     }
     await session.commit()
     return World(recs=recs)
+
+
+@pytest.fixture
+async def world(session: AsyncSession) -> World:
+    """The world, for the conftests of every domain whose tests use it."""
+    return await build(session)

@@ -16,12 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.api.app import create_app
 from services.worker.reminders import deliver_reminder
 from shared.db import Database
-from shared.deadlines.models import Deadline
 from shared.notifications import service, webhooks
 from shared.notifications.models import DeliveryAttempt, Reminder, Subscription
 from shared.queue import JobQueue
 from shared.settings import Settings
 from tests.conftest import KeyFactory
+from tests.deadline_rows import country_deadline
 from tests.notifications.helpers import local_settings, receiver, smtp_server
 
 
@@ -72,17 +72,7 @@ async def test_allow_list_and_http_setting(settings: Settings) -> None:
 
 async def _setup(session: AsyncSession, sub: Subscription) -> uuid.UUID:
     due = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=30)
-    d = Deadline(
-        id=uuid.uuid4(),
-        kind="upr_midterm_report",
-        due_date=due,
-        subject_type="country",
-        subject_id="PRY",
-        country="PRY",
-        title="UPR mid-term report (cycle 4)",
-        origin="manual",
-        status="open",
-    )
+    d = country_deadline(due, "UPR mid-term report (cycle 4)", kind="upr_midterm_report")
     session.add_all([d, sub])
     await session.flush()
     reminder = Reminder(

@@ -15,6 +15,7 @@ from shared.deadlines.models import Deadline
 from shared.notifications import service
 from shared.notifications.models import Reminder, Subscription
 from shared.queue import pending_jobs
+from tests.deadline_rows import country_deadline
 from tests.notifications.helpers import truncate
 
 TODAY = dt.date(2031, 3, 1)
@@ -29,17 +30,7 @@ async def committed(engine: AsyncEngine) -> AsyncIterator[async_sessionmaker[Asy
 
 
 def deadline(due: dt.date, country: str = "PRY", kind: str = "upr_midterm_report") -> Deadline:
-    return Deadline(
-        id=uuid.uuid4(),
-        kind=kind,
-        due_date=due,
-        subject_type="country",
-        subject_id=country,
-        country=country,
-        title=f"{kind} {due}",
-        origin="manual",
-        status="open",
-    )
+    return country_deadline(due, f"{kind} {due}", country=country, kind=kind)
 
 
 def subscription(countries: list[str] | None = None, **kw: object) -> Subscription:

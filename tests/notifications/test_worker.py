@@ -23,11 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from services.worker import reminders
 from shared import jobs
 from shared.db import unit_of_work
-from shared.deadlines.models import Deadline
 from shared.notifications import service, webhooks
 from shared.notifications.models import DeliveryAttempt, Reminder, Subscription
 from shared.queue import JobQueue, JobRequest
 from shared.settings import Settings
+from tests.deadline_rows import country_deadline
 from tests.notifications.helpers import Receiver, receiver, truncate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,19 +100,7 @@ async def due_reminders(
     today = dt.datetime.now(dt.UTC).date()
     async with sm.begin() as s:
         for i in range(count):
-            s.add(
-                Deadline(
-                    id=uuid.uuid4(),
-                    kind="treaty_followup",
-                    due_date=today + dt.timedelta(days=7),
-                    subject_type="country",
-                    subject_id="PRY",
-                    country="PRY",
-                    title=f"Follow-up report {i}",
-                    origin="manual",
-                    status="open",
-                )
-            )
+            s.add(country_deadline(today + dt.timedelta(days=7), f"Follow-up report {i}"))
     async with unit_of_work(sm, queue) as s:
         result = await service.scan(s, today)
     assert result.created == count

@@ -6,9 +6,6 @@ imported afterwards.
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -16,24 +13,12 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.cli import run_followup
 from tests.uhri_import.helpers import PERU_ID, records, write_export
-
-ROOT = Path(__file__).resolve().parents[2]
-FOLLOWUP = str(Path(sys.executable).parent / "followup")
 
 
 async def followup(*args: str) -> tuple[int, str]:
-    process = await asyncio.create_subprocess_exec(
-        FOLLOWUP,
-        *args,
-        cwd=ROOT,
-        env={**os.environ, "COLUMNS": "160"},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output, _ = await asyncio.wait_for(process.communicate(), 180)
-    assert process.returncode is not None
-    return process.returncode, output.decode(errors="replace")
+    return await run_followup(*args, columns=160)
 
 
 async def _remove_imported(engine: AsyncEngine) -> None:

@@ -62,6 +62,19 @@ def _json(model: PlanOut | ActionOut, *, status_code: int = 200) -> Response:
     )
 
 
+def _created(model: PlanOut | ActionOut, location: str) -> Response:
+    response = _json(model, status_code=201)
+    response.headers["Location"] = location
+    return response
+
+
+def _current(request: Request, model: PlanOut | ActionOut) -> Response:
+    """304 when the client already holds this version, else the JSON with its ETag."""
+    if not_modified(request, etag_for(model.version)):
+        return Response(status_code=304, headers={"ETag": etag_for(model.version)})
+    return _json(model)
+
+
 def _countries(values: list[str]) -> tuple[str, ...]:
     problems = validation.Problems("query")
     codes = validation.countries(values, "country", problems)
@@ -102,9 +115,7 @@ async def create_plan(
 ) -> Response:
     """Needs `recommendations:write` for the plan's country."""
     out = await service.create_plan(session, actor, data)
-    response = _json(out, status_code=201)
-    response.headers["Location"] = str(request.url_for("get_plan", plan_id=str(out.id)))
-    return response
+    return _created(out, str(request.url_for("get_plan", plan_id=str(out.id))))
 
 
 @router.get(
@@ -117,10 +128,7 @@ async def get_plan(
     plan_id: uuid.UUID, request: Request, session: ReadSession, _reader: Reader
 ) -> Response:
     """An action plan with its `ETag`."""
-    out = service.plan_out(await service.get_plan(session, plan_id))
-    if not_modified(request, etag_for(out.version)):
-        return Response(status_code=304, headers={"ETag": etag_for(out.version)})
-    return _json(out)
+    return _current(request, service.plan_out(await service.get_plan(session, plan_id)))
 
 
 @router.patch(
@@ -172,21 +180,30 @@ async def export_plan(
 # --- actions ---------------------------------------------------------------------------------
 
 
-def _action_filter(
+async def _action_page(
+    request: Request,
+    response: Response,
+    session: ReadSession,
     status: list[ActionStatus],
     institution: uuid.UUID | None,
     overdue: bool | None,
+    limit: int,
+    cursor: str | None,
     *,
     plan_id: uuid.UUID | None = None,
     recommendation_id: uuid.UUID | None = None,
-) -> ActionFilter:
-    return ActionFilter(
+) -> ActionPage:
+    """The body of both action lists, which differ only in what the actions belong to."""
+    f = ActionFilter(
         plan_id=plan_id,
         recommendation_id=recommendation_id,
         statuses=tuple(dict.fromkeys(status)),
         institution_id=institution,
         overdue=overdue,
     )
+    page = await service.list_actions(session, f, cursor=cursor, limit=limit)
+    link_header(request, response, page.next_cursor)
+    return ActionPage(items=page.items, next_cursor=page.next_cursor)
 
 
 StatusFilter = Annotated[list[ActionStatus], Query()]
@@ -212,10 +229,9 @@ async def list_actions(
     cursor: Cursor = None,
 ) -> ActionPage:
     """The plan's actions in the order they were added."""
-    f = _action_filter(status, institution, overdue, plan_id=plan_id)
-    page = await service.list_actions(session, f, cursor=cursor, limit=limit)
-    link_header(request, response, page.next_cursor)
-    return ActionPage(items=page.items, next_cursor=page.next_cursor)
+    return await _action_page(
+        request, response, session, status, institution, overdue, limit, cursor, plan_id=plan_id
+    )
 
 
 @router.post(
@@ -234,11 +250,9 @@ async def create_action(
     """An action owned by institutions of the plan's country and linked to any number of
     its recommendations. A due date becomes a deadline (`/v1/deadlines`)."""
     out = await service.create_action(session, actor, plan_id, data)
-    response = _json(out, status_code=201)
-    response.headers["Location"] = str(
-        request.url_for("get_action", plan_id=str(plan_id), action_id=str(out.id))
+    return _created(
+        out, str(request.url_for("get_action", plan_id=str(plan_id), action_id=str(out.id)))
     )
-    return response
 
 
 @router.post(
@@ -274,10 +288,8 @@ async def get_action(
     _reader: Reader,
 ) -> Response:
     """An action with its `ETag`."""
-    out = await service.action_out(session, await service.get_action(session, plan_id, action_id))
-    if not_modified(request, etag_for(out.version)):
-        return Response(status_code=304, headers={"ETag": etag_for(out.version)})
-    return _json(out)
+    row = await service.get_action(session, plan_id, action_id)
+    return _current(request, await service.action_out(session, row))
 
 
 @router.patch(
@@ -349,10 +361,17 @@ async def recommendation_actions(
     cursor: Cursor = None,
 ) -> ActionPage:
     """The actions of any plan linked to this recommendation."""
-    f = _action_filter(status, institution, overdue, recommendation_id=rec_id)
-    page = await service.list_actions(session, f, cursor=cursor, limit=limit)
-    link_header(request, response, page.next_cursor)
-    return ActionPage(items=page.items, next_cursor=page.next_cursor)
+    return await _action_page(
+        request,
+        response,
+        session,
+        status,
+        institution,
+        overdue,
+        limit,
+        cursor,
+        recommendation_id=rec_id,
+    )
 
 
 @router.get(

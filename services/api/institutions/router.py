@@ -61,6 +61,12 @@ def _json(model: InstitutionOut | NationalMechanismOut, *, status_code: int = 20
     )
 
 
+def _created(model: InstitutionOut | NationalMechanismOut, location: str) -> Response:
+    response = _json(model, status_code=201)
+    response.headers["Location"] = location
+    return response
+
+
 @router.get("/v1/institutions", response_model=InstitutionPage, summary="List institutions")
 async def list_institutions(
     request: Request,
@@ -94,9 +100,7 @@ async def create_institution(
 ) -> Response:
     """Needs `recommendations:write` for the institution's country."""
     out = await service.create_institution(session, actor, data)
-    response = _json(out, status_code=201)
-    response.headers["Location"] = str(request.url_for("get_institution", ident=str(out.id)))
-    return response
+    return _created(out, str(request.url_for("get_institution", ident=str(out.id))))
 
 
 @router.post(
@@ -235,9 +239,7 @@ async def create_mechanism(
     """One per country; needs `recommendations:write` for it. Members and focal-point
     institutions must be institutions of that country."""
     out = await service.create_mechanism(session, actor, data)
-    response = _json(out, status_code=201)
-    response.headers["Location"] = str(request.url_for("get_mechanism", ident=str(out.id)))
-    return response
+    return _created(out, str(request.url_for("get_mechanism", ident=str(out.id))))
 
 
 @router.get(

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
+from pydantic import BaseModel
 
 from services.api.deps import ProgrammesWriter, Reader, ReadSession, WriteSession
 from services.api.etag import etag_for, not_modified, required_version
 from services.api.pagination import LimitParam, link_header
 from services.api.problems import PROBLEM_RESPONSES
-from shared.pagination import DEFAULT_LIMIT
+from shared.pagination import DEFAULT_LIMIT, Page
 from shared.programmes import service
 from shared.programmes.schemas import (
     EvaluationIn,
@@ -51,6 +52,7 @@ CONDITIONAL: dict[int | str, dict[str, Any]] = {
     428: PROBLEM_RESPONSES[400] | {"description": "If-Match required"},
 }
 Cursor = Annotated[str | None, Query(max_length=2000)]
+PageModel = TypeVar("PageModel", bound=BaseModel)
 
 
 def programme_filter(
@@ -95,6 +97,13 @@ def _with_etag(out: ProgrammeOut, response: Response) -> ProgrammeOut:
     return out
 
 
+def _paged(
+    request: Request, response: Response, page: Page[Any], model: type[PageModel]
+) -> PageModel:
+    link_header(request, response, page.next_cursor)
+    return model(items=page.items, next_cursor=page.next_cursor)
+
+
 @router.get("/partners", response_model=list[PartnerOut], summary="Partner organisations")
 async def list_partners(session: ReadSession, _reader: Reader) -> list[PartnerOut]:
     """The organisations programmes can name as partners (a reference list)."""
@@ -116,8 +125,7 @@ async def list_programmes(
     day."""
     f = await service.resolve_partner_filter(session, f)
     page = await service.list_page(session, f, cursor=cursor, limit=limit)
-    link_header(request, response, page.next_cursor)
-    return ProgrammePage(items=page.items, next_cursor=page.next_cursor)
+    return _paged(request, response, page, ProgrammePage)
 
 
 @router.post(
@@ -160,7 +168,8 @@ async def get_programme(
     etag = etag_for(out.version)
     if not_modified(request, etag):
         return Response(status_code=304, headers={"ETag": etag})
-    return _with_etag(out, response)
+    response.headers["ETag"] = etag
+    return out
 
 
 @router.patch(
@@ -218,8 +227,7 @@ async def programme_recommendations(
 ) -> LinkedRecommendationPage:
     """The linked recommendations with the note of each link, ordered by ref."""
     page = await service.linked_recommendations(session, programme_id, cursor=cursor, limit=limit)
-    link_header(request, response, page.next_cursor)
-    return LinkedRecommendationPage(items=page.items, next_cursor=page.next_cursor)
+    return _paged(request, response, page, LinkedRecommendationPage)
 
 
 @router.post(
@@ -274,8 +282,7 @@ async def recommendation_programmes(
 ) -> LinkedProgrammePage:
     """The programmes linked to a recommendation, by start date, with each link's note."""
     page = await service.programmes_of_recommendation(session, rec_id, cursor=cursor, limit=limit)
-    link_header(request, response, page.next_cursor)
-    return LinkedProgrammePage(items=page.items, next_cursor=page.next_cursor)
+    return _paged(request, response, page, LinkedProgrammePage)
 
 
 # --- indicators -------------------------------------------------------------------------
@@ -362,8 +369,7 @@ async def list_measurements(
     page = await service.list_measurements(
         session, programme_id, indicator_id, cursor=cursor, limit=limit
     )
-    link_header(request, response, page.next_cursor)
-    return MeasurementPage(items=page.items, next_cursor=page.next_cursor)
+    return _paged(request, response, page, MeasurementPage)
 
 
 @router.post(

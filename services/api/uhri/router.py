@@ -34,9 +34,9 @@ async def list_uhri_imports(
     (new, updated, unchanged, merged, tombstoned, unmapped), the labels that mapped to
     nothing, and the HTTP validators used for the next conditional GET. Admin keys only.
     """
-    items, next_cursor = await service.list_imports(session, cursor=cursor, limit=limit)
-    link_header(request, response, next_cursor)
-    return PageOut(items=items, next_cursor=next_cursor)
+    page = await service.list_imports(session, cursor=cursor, limit=limit)
+    link_header(request, response, page.next_cursor)
+    return PageOut(items=page.items, next_cursor=page.next_cursor)
 
 
 @router.get("/{import_id}", response_model=UhriImportOut, summary="One UHRI import")
