@@ -1,4 +1,4 @@
-.PHONY: run test lint bench check
+.PHONY: run test lint bench check i18n
 
 # Run the API and the worker on the embedded PostgreSQL and Redis (or DATABASE_URL/REDIS_URL).
 run:
@@ -17,3 +17,7 @@ lint:
 # Benchmarks (never part of the tests); figures go to bench/results/.
 bench:
 	bash scripts/dev.sh shell .venv/bin/python -m bench.run
+
+# Message catalogues: extract the marked messages and merge them into every language.
+i18n:
+	bash scripts/i18n.sh update
