@@ -39,7 +39,7 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped, unused-ignore]
 
-from shared.recommendations.repository import sdg_goals_of
+from shared.kernel.sdg import sdg_goals_of
 
 ROOT = Path(__file__).resolve().parents[1]
 UPR = ROOT.parent / "shared" / "data" / "upr"

@@ -22,10 +22,10 @@ from shared.institutions.models import (
     NationalMechanismMember,
     RecommendationInstitution,
 )
+from shared.kernel.outbox import OutboxEvent
 from shared.mandates.models import Mandate, MandateRenewal
 from shared.notifications.models import (
     DeliveryAttempt,
-    OutboxEvent,
     Reminder,
     ReminderScan,
     Subscription,

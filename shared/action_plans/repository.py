@@ -7,8 +7,7 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from sqlalchemy import Row, delete, func, insert, select, text, tuple_, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Row, delete, insert, select, text, tuple_
 
 from shared.action_plans.models import (
     Action,
@@ -19,15 +18,15 @@ from shared.action_plans.models import (
 )
 from shared.action_plans.schemas import ActionFilter
 from shared.institutions.models import Institution
+from shared.kernel.repository import Repository, get_row, update_if_version
 from shared.recommendations.models import Recommendation
 
 OPEN_STATUSES = ("planned", "ongoing", "delayed")
 EXPORT_BATCH = 500
 
 
-class PlanRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class PlanRepository(Repository[ActionPlan]):
+    model = ActionPlan
 
     async def page(
         self,
@@ -51,24 +50,6 @@ class PlanRepository:
                 tuple_(ActionPlan.country, ActionPlan.created_at, ActionPlan.id) > tuple_(*after)
             )
         return (await self.session.execute(query)).scalars().all()
-
-    async def get(self, ident: uuid.UUID) -> ActionPlan | None:
-        return await self.session.get(ActionPlan, ident)
-
-    def add(self, row: ActionPlan | Action | ActionUpdate) -> None:
-        self.session.add(row)
-
-    async def update_plan(
-        self, ident: uuid.UUID, version: int, values: dict[str, Any]
-    ) -> int | None:
-        result = await self.session.execute(
-            update(ActionPlan)
-            .where(ActionPlan.id == ident, ActionPlan.version == version)
-            .values(**values, version=ActionPlan.version + 1, updated_at=func.clock_timestamp())
-            .returning(ActionPlan.version)
-            .execution_options(synchronize_session=False)
-        )
-        return result.scalar_one_or_none()
 
     # --- actions ---------------------------------------------------------------------------
 
@@ -114,22 +95,12 @@ class PlanRepository:
         return (await self.session.execute(query)).scalars().all()
 
     async def action(self, ident: uuid.UUID, *, for_update: bool = False) -> Action | None:
-        query = select(Action).where(Action.id == ident)
-        if for_update:
-            query = query.with_for_update()
-        return (await self.session.execute(query)).scalar_one_or_none()
+        return await get_row(self.session, Action, ident, for_update=for_update)
 
     async def update_action(
         self, ident: uuid.UUID, version: int, values: dict[str, Any]
     ) -> int | None:
-        result = await self.session.execute(
-            update(Action)
-            .where(Action.id == ident, Action.version == version)
-            .values(**values, version=Action.version + 1, updated_at=func.clock_timestamp())
-            .returning(Action.version)
-            .execution_options(synchronize_session=False)
-        )
-        return result.scalar_one_or_none()
+        return await update_if_version(self.session, Action, ident, version, values)
 
     async def set_action_status(self, ident: uuid.UUID, status: str) -> str:
         """Record the latest status; returns the previous one."""

@@ -45,11 +45,11 @@ from shared.institutions import csvio
 from shared.institutions.repository import InstitutionRepository
 from shared.institutions.schemas import InstitutionRef
 from shared.institutions.service import (
-    changed_meanwhile,
     country_code,
     resolve_institutions,
-    stale,
 )
+from shared.kernel import validation
+from shared.kernel.concurrency import changed_meanwhile, require_version
 from shared.pagination import (
     Page,
     decode_cursor,
@@ -57,7 +57,6 @@ from shared.pagination import (
     encode_cursor,
     encode_time_key,
 )
-from shared.recommendations import validation
 from shared.recommendations.repository import RecommendationRepository
 
 DEADLINE_RULE = "action_due:"
@@ -167,8 +166,7 @@ async def patch_plan(
     for key in ("title", "status"):
         if key in changes and changes[key] is None:
             raise InvalidInput(f"{key} cannot be null")
-    if row.version != version:
-        raise stale("action plan", row.version, version)
+    require_version("action plan", row.version, version)
     start = changes.get("period_start", row.period_start)
     end = changes.get("period_end", row.period_end)
     _check_period(start, end, ("period_start", "period_end"))
@@ -177,8 +175,7 @@ async def patch_plan(
     before = _plan_snapshot(row)
     if "title" in changes:
         changes["title"] = changes["title"].strip()
-    if await PlanRepository(session).update_plan(ident, version, changes) is None:
-        raise changed_meanwhile("action plan")
+    await PlanRepository(session).update_versioned("action plan", ident, version, changes)
     await session.refresh(row)
     audit.record(
         session,
@@ -379,8 +376,7 @@ async def patch_action(
     for key in ("description", "institution_ids", "recommendation_ids", "indicators"):
         if key in changes and changes[key] is None:
             raise InvalidInput(f"{key} cannot be null")
-    if row.version != version:
-        raise stale("action", row.version, version)
+    require_version("action", row.version, version)
     _check_period(
         changes.get("start_date", row.start_date),
         changes.get("due_date", row.due_date),

@@ -7,10 +7,10 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, func, or_, select, text, tuple_, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Row, func, or_, select, text, tuple_
 
 from shared.cooperation.models import CooperationOffer
+from shared.kernel.repository import Repository
 
 # Supported, not yet implemented, and nothing under way: no action still open (planned,
 # ongoing, delayed) and, when programmes exist, no programme that has not ended.
@@ -33,9 +33,8 @@ _NO_PROGRAMME = """
 """
 
 
-class OfferRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class OfferRepository(Repository[CooperationOffer]):
+    model = CooperationOffer
 
     async def page(
         self,
@@ -86,26 +85,6 @@ class OfferRepository:
             or_(CooperationOffer.period_start.is_(None), CooperationOffer.period_start <= on),
             or_(CooperationOffer.period_end.is_(None), CooperationOffer.period_end >= on),
         ]
-
-    async def get(self, ident: uuid.UUID) -> CooperationOffer | None:
-        return await self.session.get(CooperationOffer, ident)
-
-    def add(self, row: CooperationOffer) -> None:
-        self.session.add(row)
-
-    async def update_if_version(
-        self, ident: uuid.UUID, version: int, values: dict[str, Any]
-    ) -> int | None:
-        result = await self.session.execute(
-            update(CooperationOffer)
-            .where(CooperationOffer.id == ident, CooperationOffer.version == version)
-            .values(
-                **values, version=CooperationOffer.version + 1, updated_at=func.clock_timestamp()
-            )
-            .returning(CooperationOffer.version)
-            .execution_options(synchronize_session=False)
-        )
-        return result.scalar_one_or_none()
 
     async def offers_for(self, country: str, on: dt.date) -> Sequence[CooperationOffer]:
         """Offers running on ``on`` that may go to ``country`` (never a State's own)."""

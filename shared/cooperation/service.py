@@ -31,7 +31,10 @@ from shared.cooperation.schemas import (
     OfferPatch,
 )
 from shared.errors import InvalidCursor, NotFound
-from shared.institutions.service import changed_meanwhile, country_code, stale
+from shared.institutions.service import country_code
+from shared.kernel import validation
+from shared.kernel.concurrency import require_version
+from shared.kernel.sdg import sdg_goals_of
 from shared.pagination import (
     Page,
     decode_cursor,
@@ -39,8 +42,6 @@ from shared.pagination import (
     encode_cursor,
     encode_time_key,
 )
-from shared.recommendations import validation
-from shared.recommendations.repository import sdg_goals_of
 
 NAMED_BONUS = 3
 
@@ -180,13 +181,11 @@ async def patch_offer(
     if start and end and end < start:
         problems.add("period_end", "period_end is before period_start")
     problems.raise_if_any()
-    if row.version != version:
-        raise stale("offer", row.version, version)
+    require_version("offer", row.version, version)
     if not values:
         return offer_out(row, actor)
     before = _snapshot(row)
-    if await OfferRepository(session).update_if_version(ident, version, values) is None:
-        raise changed_meanwhile("offer")
+    await OfferRepository(session).update_versioned("offer", ident, version, values)
     await session.refresh(row)
     audit.record(
         session,

@@ -7,12 +7,12 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select, text, tuple_, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import func, select, text, tuple_
 
 from shared.deadlines.models import Deadline
 from shared.deadlines.schemas import DeadlineFilter
 from shared.documents.models import Document
+from shared.kernel.repository import Repository
 from shared.recommendations.models import Recommendation
 
 _UPSERT = text(
@@ -58,9 +58,8 @@ _MARK_MET = text(
 )
 
 
-class DeadlineRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class DeadlineRepository(Repository[Deadline]):
+    model = Deadline
 
     async def page(
         self, f: DeadlineFilter, *, after: tuple[dt.date, uuid.UUID] | None, limit: int
@@ -88,24 +87,6 @@ class DeadlineRepository:
         query = select(Deadline).where(Deadline.country == iso3)
         query = query.order_by(Deadline.due_date, Deadline.id)
         return (await self.session.execute(query)).scalars().all()
-
-    async def get(self, deadline_id: uuid.UUID) -> Deadline | None:
-        return await self.session.get(Deadline, deadline_id)
-
-    def add(self, deadline: Deadline) -> None:
-        self.session.add(deadline)
-
-    async def update_if_version(
-        self, deadline_id: uuid.UUID, version: int, values: dict[str, Any]
-    ) -> int | None:
-        result = await self.session.execute(
-            update(Deadline)
-            .where(Deadline.id == deadline_id, Deadline.version == version)
-            .values(**values, version=Deadline.version + 1, updated_at=func.now())
-            .returning(Deadline.version)
-            .execution_options(synchronize_session=False)
-        )
-        return result.scalar_one_or_none()
 
     async def upsert_derived(self, params: dict[str, Any]) -> uuid.UUID | None:
         """Insert or update one derived deadline; its id when something changed."""

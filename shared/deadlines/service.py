@@ -25,7 +25,8 @@ from shared.deadlines.models import Deadline
 from shared.deadlines.repository import DeadlineRepository
 from shared.deadlines.schemas import DeadlineFilter, DeadlineIn, DeadlineOut, DeadlinePatch
 from shared.documents.models import Document
-from shared.errors import Forbidden, InvalidInput, NotFound, PreconditionFailed
+from shared.errors import Forbidden, InvalidInput, NotFound
+from shared.kernel.concurrency import require_version
 from shared.pagination import Page, decode_time_key, encode_time_key
 from shared.reference.countries import by_iso3
 
@@ -141,16 +142,9 @@ async def patch(
     if changes.get("status") is not None:
         values["status"] = changes["status"]
         values["met_at"] = dt.datetime.now(dt.UTC) if changes["status"] == "met" else None
-    if row.version != version:
-        raise PreconditionFailed(
-            f"the deadline is at version {row.version}, not {version}; fetch it again",
-            code="stale_version",
-        )
+    require_version("deadline", row.version, version)
     if values:
-        if await repo.update_if_version(deadline_id, version, values) is None:
-            raise PreconditionFailed(
-                "the deadline changed meanwhile; fetch it again", code="stale_version"
-            )
+        await repo.update_versioned("deadline", deadline_id, version, values)
         await session.refresh(row)
         record(
             session, actor, "update", "deadline", str(row.id), before=before, after=_snapshot(row)

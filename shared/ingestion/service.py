@@ -41,8 +41,10 @@ from shared.ingestion.classify import _OUTCOME_OF, _REVIEW_OF, _STATE_AFTER_TITL
 from shared.ingestion.extract import detect_format, extract
 from shared.ingestion.parsed import UnreadableDocument, UnsupportedFormat
 from shared.ingestion.repository import DocumentStore
+from shared.kernel.outbox import emit
+from shared.kernel.paragraphs import natural_key
+from shared.kernel.sdg import sdg_goals_of
 from shared.recommendations.models import Recommendation
-from shared.recommendations.repository import natural_key, sdg_goals_of
 from shared.reference.countries import resolve
 from shared.reference.taxonomies import resolve_affected_person, resolve_theme
 
@@ -800,7 +802,6 @@ async def _hooks(
     """Deadlines derived from the document, and change events for position changes."""
     # Imported here: both domains sit above ingestion and may import its models.
     from shared.deadlines.service import recompute_for_document
-    from shared.notifications.service import emit
 
     await recompute_for_document(session, document_id)
     for event in events:

@@ -6,8 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text, tuple_, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import delete, func, insert, select, text, tuple_
 
 from shared.institutions.models import (
     FocalPoint,
@@ -17,11 +16,11 @@ from shared.institutions.models import (
     RecommendationInstitution,
 )
 from shared.institutions.schemas import InstitutionFilter
+from shared.kernel.repository import Repository
 
 
-class InstitutionRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class InstitutionRepository(Repository[Institution]):
+    model = Institution
 
     async def page(
         self, f: InstitutionFilter, *, after: tuple[str, str, uuid.UUID] | None, limit: int
@@ -43,9 +42,6 @@ class InstitutionRepository:
             )
         return (await self.session.execute(query)).scalars().all()
 
-    async def get(self, ident: uuid.UUID) -> Institution | None:
-        return await self.session.get(Institution, ident)
-
     async def get_many(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Institution]:
         if not ids:
             return {}
@@ -64,21 +60,6 @@ class InstitutionRepository:
         """Every institution of a State by case-folded name (CSV cells are typed by hand)."""
         rows = await self.session.execute(select(Institution).where(Institution.country == country))
         return {r.name.casefold(): r for r in rows.scalars()}
-
-    def add(self, row: Institution) -> None:
-        self.session.add(row)
-
-    async def update_if_version(
-        self, ident: uuid.UUID, version: int, values: dict[str, Any]
-    ) -> int | None:
-        result = await self.session.execute(
-            update(Institution)
-            .where(Institution.id == ident, Institution.version == version)
-            .values(**values, version=Institution.version + 1, updated_at=func.clock_timestamp())
-            .returning(Institution.version)
-            .execution_options(synchronize_session=False)
-        )
-        return result.scalar_one_or_none()
 
     async def rename_on_recommendations(self, ident: uuid.UUID, old: str, new: str) -> int:
         """Keep the denormalized names of the recommendations it owns in step."""
@@ -119,9 +100,8 @@ class InstitutionRepository:
             )
 
 
-class MechanismRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class MechanismRepository(Repository[NationalMechanism]):
+    model = NationalMechanism
 
     async def page(
         self, countries: Sequence[str], *, after: str | None, limit: int
@@ -133,32 +113,12 @@ class MechanismRepository:
             query = query.where(NationalMechanism.country > after)
         return (await self.session.execute(query)).scalars().all()
 
-    async def get(self, ident: uuid.UUID) -> NationalMechanism | None:
-        return await self.session.get(NationalMechanism, ident)
-
     async def by_country(self, country: str) -> NationalMechanism | None:
         return (
             await self.session.execute(
                 select(NationalMechanism).where(NationalMechanism.country == country)
             )
         ).scalar_one_or_none()
-
-    def add(self, row: NationalMechanism) -> None:
-        self.session.add(row)
-
-    async def update_if_version(
-        self, ident: uuid.UUID, version: int, values: dict[str, Any]
-    ) -> int | None:
-        result = await self.session.execute(
-            update(NationalMechanism)
-            .where(NationalMechanism.id == ident, NationalMechanism.version == version)
-            .values(
-                **values, version=NationalMechanism.version + 1, updated_at=func.clock_timestamp()
-            )
-            .returning(NationalMechanism.version)
-            .execution_options(synchronize_session=False)
-        )
-        return result.scalar_one_or_none()
 
     async def members(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Institution]]:
         out: dict[uuid.UUID, list[Institution]] = {i: [] for i in ids}

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.audit import service as audit
 from shared.auth.schemas import Actor, Scope
-from shared.errors import Conflict, InvalidCursor, InvalidInput, NotFound, PreconditionFailed
+from shared.errors import Conflict, InvalidCursor, InvalidInput, NotFound
 from shared.institutions import csvio
 from shared.institutions.models import INSTITUTION_KINDS, Institution, NationalMechanism
 from shared.institutions.repository import InstitutionRepository, MechanismRepository
@@ -34,8 +34,9 @@ from shared.institutions.schemas import (
     NationalMechanismOut,
     NationalMechanismPatch,
 )
+from shared.kernel import validation
+from shared.kernel.concurrency import changed_meanwhile, require_version
 from shared.pagination import Page, decode_cursor, encode_cursor
-from shared.recommendations import validation
 from shared.recommendations.repository import RecommendationRepository
 
 
@@ -51,16 +52,6 @@ def clean_name(value: str, field: str = "name") -> str:
     names = validation.institutions([value], field, problems)
     problems.raise_if_any()
     return names[0]
-
-
-def stale(what: str, current: int, given: int) -> PreconditionFailed:
-    return PreconditionFailed(
-        f"the {what} is at version {current}, not {given}; fetch it again", code="stale_version"
-    )
-
-
-def changed_meanwhile(what: str) -> PreconditionFailed:
-    return PreconditionFailed(f"the {what} changed meanwhile; fetch it again", code="stale_version")
 
 
 def may_see_personal_data(actor: Actor | None, country: str) -> bool:
@@ -141,8 +132,7 @@ async def patch_institution(
     repo = InstitutionRepository(session)
     row = await get_institution(session, ident)
     actor.require_country(row.country)
-    if row.version != version:
-        raise stale("institution", row.version, version)
+    require_version("institution", row.version, version)
     before = _snapshot(row)
     changes = data.model_dump(exclude_unset=True)
     values: dict[str, Any] = {}
@@ -159,8 +149,7 @@ async def patch_institution(
         values["acronym"] = changes["acronym"]
     if not values:
         return institution_out(row)
-    if await repo.update_if_version(ident, version, values) is None:
-        raise changed_meanwhile("institution")
+    await repo.update_versioned("institution", ident, version, values)
     if "name" in values and values["name"] != before["name"]:
         await repo.rename_on_recommendations(ident, before["name"], values["name"])
     await session.refresh(row)
@@ -305,8 +294,7 @@ async def set_owners(
     chosen = await resolve_institutions(
         session, rec.state_under_review, institution_ids, "institution_ids"
     )
-    if rec.version != version:
-        raise stale("recommendation", rec.version, version)
+    require_version("recommendation", rec.version, version)
     before = {"institutions": list(rec.institutions)}
     await InstitutionRepository(session).set_owners(rec_id, [i.id for i in chosen])
     names = [i.name for i in chosen]
@@ -482,8 +470,7 @@ async def patch_mechanism(
     for key in ("name", "member_institution_ids", "focal_points", "reporting_calendar"):
         if key in changes and changes[key] is None:
             raise InvalidInput(f"{key} cannot be null")
-    if row.version != version:
-        raise stale("national mechanism", row.version, version)
+    require_version("national mechanism", row.version, version)
     old_members = [m.id for m in (await repo.members([ident]))[ident]]
     old_focal_count = await repo.focal_point_count(ident)
     before = _mechanism_snapshot(row, old_members, old_focal_count)
@@ -504,8 +491,7 @@ async def patch_mechanism(
     focal = None
     if data.focal_points is not None:
         focal = await _focal_rows(session, row.country, data.focal_points)
-    if await repo.update_if_version(ident, version, values) is None:
-        raise changed_meanwhile("national mechanism")
+    await repo.update_versioned("national mechanism", ident, version, values)
     if data.member_institution_ids is not None:
         await repo.set_members(ident, members)
     if focal is not None:

@@ -5,19 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, text, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import and_, delete, func, or_, select, text
 
+from shared.kernel.repository import Repository
 from shared.mandates import rules
 from shared.mandates.models import Mandate, MandateRenewal
 from shared.mandates.schemas import MandateFilter
 
 
-class MandateRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class MandateRepository(Repository[Mandate]):
+    model = Mandate
 
     async def page(
         self,
@@ -60,34 +58,6 @@ class MandateRepository:
             )
         query = query.order_by(Mandate.start_date, Mandate.id).limit(limit)
         return (await self.session.execute(query)).scalars().all()
-
-    async def get(self, mandate_id: uuid.UUID, *, for_update: bool = False) -> Mandate | None:
-        query = (
-            select(Mandate)
-            .where(Mandate.id == mandate_id)
-            .execution_options(populate_existing=True)
-        )
-        if for_update:
-            query = query.with_for_update()
-        return (await self.session.execute(query)).scalar_one_or_none()
-
-    async def add(self, mandate: Mandate) -> None:
-        self.session.add(mandate)
-        await self.session.flush()
-        await self.session.refresh(mandate)
-
-    async def update_if_version(
-        self, mandate_id: uuid.UUID, version: int, values: dict[str, Any]
-    ) -> int | None:
-        """Apply ``values`` when the row is still at ``version``; the new version, or None."""
-        result = await self.session.execute(
-            update(Mandate)
-            .where(Mandate.id == mandate_id, Mandate.version == version)
-            .values(**values, version=Mandate.version + 1, updated_at=func.clock_timestamp())
-            .returning(Mandate.version)
-            .execution_options(synchronize_session=False)
-        )
-        return result.scalar_one_or_none()
 
     async def delete(self, mandate_id: uuid.UUID) -> None:
         await self.session.execute(delete(Mandate).where(Mandate.id == mandate_id))

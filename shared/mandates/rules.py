@@ -12,8 +12,8 @@ from sqlalchemy.sql.elements import SQLCoreOperations
 
 from shared.auth.schemas import Actor
 from shared.errors import Forbidden
-from shared.recommendations import validation
-from shared.recommendations.validation import Problems
+from shared.kernel import validation
+from shared.kernel.validation import Problems
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.audit import service as audit
 from shared.auth.schemas import Actor
 from shared.deadlines import service as deadlines
-from shared.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
+from shared.errors import Conflict, InvalidInput, NotFound
+from shared.kernel import outbox
+from shared.kernel.concurrency import require_version
+from shared.kernel.validation import Problems
 from shared.mandates import rules
 from shared.mandates.models import Mandate, MandateRenewal
 from shared.mandates.repository import MandateRepository
@@ -27,9 +30,7 @@ from shared.mandates.schemas import (
     RenewalIn,
     RenewalOut,
 )
-from shared.notifications import service as notifications
 from shared.pagination import Page, decode_time_key, encode_time_key
-from shared.recommendations.validation import Problems
 
 END_RULE = "mandate.end"
 RENEWAL_RULE = "mandate.renewal"
@@ -216,7 +217,7 @@ async def _emit(session: AsyncSession, m: Mandate, action: str) -> None:
     """A ``mandate.updated`` change event per country the mandate covers, in the same
     transaction as the change (subscriptions filter on the country)."""
     for country in m.countries:
-        await notifications.emit(
+        await outbox.emit(
             session,
             "mandate.updated",
             country,
@@ -268,7 +269,7 @@ async def create(
     values = _values(data)
     rules.require_countries(actor, values["countries"])
     m = Mandate(id=uuid.uuid4(), version=1, **values)
-    await MandateRepository(session).add(m)
+    await MandateRepository(session).insert(m)
     await _sync_deadlines(session, m)
     await _emit(session, m, "mandate.create")
     audit.record(session, actor, "mandate.create", "mandate", str(m.id), after=_snapshot(m))
@@ -282,11 +283,8 @@ async def _writable(
     if m is None:
         raise NotFound(f"no mandate {mandate_id}")
     rules.require_countries(actor, m.countries)
-    if version is not None and m.version != version:
-        raise PreconditionFailed(
-            f"the mandate is at version {m.version}, not {version}; fetch it again",
-            code="stale_version",
-        )
+    if version is not None:
+        require_version("mandate", m.version, version)
     return m
 
 
@@ -294,10 +292,7 @@ async def _update(
     session: AsyncSession, m: Mandate, version: int, values: dict[str, Any]
 ) -> Mandate:
     repo = MandateRepository(session)
-    if await repo.update_if_version(m.id, version, values) is None:
-        raise PreconditionFailed(
-            "the mandate changed meanwhile; fetch it again", code="stale_version"
-        )
+    await repo.update_versioned("mandate", m.id, version, values)
     updated = await repo.get(m.id)
     assert updated is not None
     return updated

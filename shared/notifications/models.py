@@ -1,11 +1,11 @@
 """Subscriptions, reminders (one per deadline, subscription and window, or per change event
-and subscription), their delivery attempts, and the outbox of change events."""
+and subscription) and their delivery attempts; the outbox of change events is
+``shared.kernel.outbox``."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -23,18 +23,13 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.db import Base, Timestamps, UUIDPrimaryKey, sql_in
+from shared.kernel.outbox import CHANGE_EVENTS
 
 CHANNELS = ("email", "webhook")
-CHANGE_EVENTS = (
-    "recommendation.position_changed",
-    "recommendation.status_changed",
-    "programme.updated",
-    "mandate.updated",
-)
 REMINDER_EVENT = "deadline.reminder"
 EVENT_TYPES = (REMINDER_EVENT, *CHANGE_EVENTS)
 REMINDER_STATUSES = ("pending", "delivering", "delivered", "failed")
@@ -157,23 +152,6 @@ class DeliveryAttempt(Base):
     status_code: Mapped[int | None] = mapped_column(SmallInteger)
     error: Mapped[str | None] = mapped_column(Text)
     outcome: Mapped[str] = mapped_column(String(12))
-
-
-class OutboxEvent(Base):
-    """A change event, written in the same transaction as the change it reports."""
-
-    __tablename__ = "outbox"
-    __table_args__ = (
-        CheckConstraint(sql_in("event_type", CHANGE_EVENTS), name="event_type"),
-        Index("ix_outbox_undispatched", "id", postgresql_where=text("dispatched_at IS NULL")),
-    )
-
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    event_type: Mapped[str] = mapped_column(String(60))
-    country: Mapped[str | None] = mapped_column(String(3))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
-    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
-    dispatched_at: Mapped[dt.datetime | None]
 
 
 class ReminderScan(Base):

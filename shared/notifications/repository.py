@@ -11,9 +11,10 @@ from sqlalchemy import Row, func, select, text, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.kernel.outbox import OutboxEvent
+from shared.kernel.repository import update_if_version
 from shared.notifications.models import (
     DeliveryAttempt,
-    OutboxEvent,
     Reminder,
     Subscription,
 )
@@ -149,7 +150,7 @@ class NotificationRepository:
 
     # --- subscriptions -------------------------------------------------------------------
 
-    def add(self, row: Subscription | OutboxEvent) -> None:
+    def add(self, row: Subscription) -> None:
         self.session.add(row)
 
     async def subscription(self, subscription_id: uuid.UUID) -> Subscription | None:
@@ -173,14 +174,7 @@ class NotificationRepository:
     async def update_subscription_if_version(
         self, subscription_id: uuid.UUID, version: int, values: dict[str, Any]
     ) -> int | None:
-        result = await self.session.execute(
-            update(Subscription)
-            .where(Subscription.id == subscription_id, Subscription.version == version)
-            .values(**values, version=Subscription.version + 1, updated_at=func.now())
-            .returning(Subscription.version)
-            .execution_options(synchronize_session=False)
-        )
-        return result.scalar_one_or_none()
+        return await update_if_version(self.session, Subscription, subscription_id, version, values)
 
     # --- scan ------------------------------------------------------------------------------
 

@@ -1,8 +1,8 @@
-"""Subscriptions, the reminder scan, change events (outbox) and the delivery state machine.
+"""Subscriptions, the reminder scan, the fan-out of change events and the delivery state
+machine.
 
-Other domains report changes with ``emit(session, event_type, country, payload)`` inside
-their own transaction: the event is stored in the outbox with the change and reaches
-webhook subscribers after the commit (never for a change that rolled back).
+Other domains report changes with ``shared.kernel.outbox.emit`` inside their own
+transaction; ``dispatch_outbox`` turns each event into one reminder per matching webhook.
 
 Reminder states: pending -> delivering (claimed by one worker, committed before sending)
 -> delivered | failed; a failed try goes back to pending with a later next_attempt_at
@@ -29,14 +29,14 @@ from shared.auth.schemas import Actor
 from shared.deadlines import rules
 from shared.deadlines import service as deadlines
 from shared.deadlines.models import Deadline
-from shared.errors import Forbidden, InvalidInput, NotFound, PreconditionFailed
+from shared.errors import Forbidden, InvalidInput, NotFound
+from shared.kernel import validation
+from shared.kernel.concurrency import changed_meanwhile, require_version
 from shared.notifications import email, webhooks
 from shared.notifications.models import (
-    CHANGE_EVENTS,
     OVERDUE_WINDOW,
     REMINDER_EVENT,
     DeliveryAttempt,
-    OutboxEvent,
     Reminder,
     Subscription,
 )
@@ -51,7 +51,6 @@ from shared.notifications.schemas import (
 )
 from shared.pagination import Page, decode_time_key, encode_time_key
 from shared.queue import discard_pending_jobs, enqueue_after_commit
-from shared.recommendations import validation
 from shared.settings import Settings
 
 # How long two scans overlap in time when looking for changed deadlines and
@@ -219,17 +218,11 @@ async def patch_subscription(
         values["countries"] = _countries(actor, values["countries"])
     if values.get("events") and row.channel != "webhook":
         raise InvalidInput("change events are delivered to webhooks only")
-    if row.version != version:
-        raise PreconditionFailed(
-            f"the subscription is at version {row.version}, not {version}; fetch it again",
-            code="stale_version",
-        )
+    require_version("subscription", row.version, version)
     if values:
         repo = NotificationRepository(session)
         if await repo.update_subscription_if_version(subscription_id, version, values) is None:
-            raise PreconditionFailed(
-                "the subscription changed meanwhile; fetch it again", code="stale_version"
-            )
+            raise changed_meanwhile("subscription")
         await _record_change(session, actor, "update", row, before)
     return to_out(row)
 
@@ -344,29 +337,6 @@ async def scan(session: AsyncSession, today: dt.date) -> ScanResult:
 
 
 # --- outbox ----------------------------------------------------------------------------------
-
-
-async def emit(
-    session: AsyncSession, event_type: str, country: str | None, payload: dict[str, Any]
-) -> int:
-    """Record a change event in the caller's transaction (the transactional outbox).
-
-    ``event_type``: one of ``recommendation.position_changed``,
-    ``recommendation.status_changed``, ``programme.updated``, ``mandate.updated``;
-    ``country``: ISO3 of the data that changed (subscriptions filter on it); ``payload``:
-    JSON-serialisable, sent as the event's ``data``. Returns the outbox id.
-    """
-    if event_type not in CHANGE_EVENTS:
-        raise ValueError(f"unknown event type {event_type!r}; known: {CHANGE_EVENTS}")
-    row = OutboxEvent(
-        event_type=event_type,
-        country=country,
-        payload=orjson.loads(orjson.dumps(payload)),
-    )
-    NotificationRepository(session).add(row)
-    await session.flush()
-    enqueue_after_commit(session, jobs.DISPATCH_OUTBOX, job_id=f"outbox:{row.id}")
-    return row.id
 
 
 async def dispatch_outbox(session: AsyncSession) -> tuple[int, int]:

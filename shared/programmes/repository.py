@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import Row, and_, delete, exists, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import distinct_on, insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.kernel.repository import Repository
 from shared.mandates import rules
 from shared.programmes.models import (
     Evaluation,
@@ -26,9 +25,8 @@ from shared.programmes.schemas import ProgrammeFilter
 from shared.recommendations.models import Recommendation
 
 
-class ProgrammeRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class ProgrammeRepository(Repository[Programme]):
+    model = Programme
 
     # --- programmes ----------------------------------------------------------------------
 
@@ -91,33 +89,6 @@ class ProgrammeRepository:
             )
         query = query.order_by(p.start_date, p.id).limit(limit)
         return (await self.session.execute(query)).scalars().all()
-
-    async def get(self, programme_id: uuid.UUID, *, for_update: bool = False) -> Programme | None:
-        query = (
-            select(Programme)
-            .where(Programme.id == programme_id)
-            .execution_options(populate_existing=True)
-        )
-        if for_update:
-            query = query.with_for_update()
-        return (await self.session.execute(query)).scalar_one_or_none()
-
-    async def add(self, programme: Programme) -> None:
-        self.session.add(programme)
-        await self.session.flush()
-        await self.session.refresh(programme)
-
-    async def update_if_version(
-        self, programme_id: uuid.UUID, version: int, values: dict[str, Any]
-    ) -> int | None:
-        result = await self.session.execute(
-            update(Programme)
-            .where(Programme.id == programme_id, Programme.version == version)
-            .values(**values, version=Programme.version + 1, updated_at=func.clock_timestamp())
-            .returning(Programme.version)
-            .execution_options(synchronize_session=False)
-        )
-        return result.scalar_one_or_none()
 
     async def delete(self, programme_id: uuid.UUID) -> None:
         await self.session.execute(delete(Programme).where(Programme.id == programme_id))

@@ -15,9 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.audit import service as audit
 from shared.auth.schemas import Actor
 from shared.deadlines import service as deadlines
-from shared.errors import InvalidCursor, InvalidInput, NotFound, PreconditionFailed
+from shared.errors import InvalidCursor, InvalidInput, NotFound
+from shared.kernel import outbox, validation
+from shared.kernel.concurrency import require_version
+from shared.kernel.sdg import sdg_goals_of
+from shared.kernel.validation import Problems
 from shared.mandates import rules
-from shared.notifications import service as notifications
 from shared.pagination import (
     Page,
     decode_cursor,
@@ -54,9 +57,6 @@ from shared.programmes.schemas import (
     ProgrammeOut,
     ProgrammePatch,
 )
-from shared.recommendations import validation
-from shared.recommendations.repository import sdg_goals_of
-from shared.recommendations.validation import Problems
 
 MILESTONE_RULE = "programme.milestone:"
 EVALUATION_RULE = "programme.evaluation:"
@@ -306,7 +306,7 @@ async def _emit(session: AsyncSession, p: Programme, action: str) -> None:
     """A ``programme.updated`` change event per country the programme covers, in the
     same transaction as the change (subscriptions filter on the country)."""
     for country in p.countries:
-        await notifications.emit(
+        await outbox.emit(
             session,
             "programme.updated",
             country,
@@ -385,7 +385,7 @@ async def create(session: AsyncSession, actor: Actor, data: ProgrammeIn) -> Prog
     values, partners = await _values(repo, data)
     rules.require_countries(actor, values["countries"])
     p = Programme(id=uuid.uuid4(), version=1, **values)
-    await repo.add(p)
+    await repo.insert(p)
     await repo.set_partners(p.id, partners)
     await _emit(session, p, "programme.create")
     audit.record(
@@ -406,11 +406,8 @@ async def _writable(
     if p is None:
         raise NotFound(f"no programme {programme_id}")
     rules.require_countries(actor, p.countries)
-    if version is not None and p.version != version:
-        raise PreconditionFailed(
-            f"the programme is at version {p.version}, not {version}; fetch it again",
-            code="stale_version",
-        )
+    if version is not None:
+        require_version("programme", p.version, version)
     return p
 
 
@@ -450,10 +447,7 @@ async def patch(
             " (unlink them first)",
         )
     problems.raise_if_any()
-    if await repo.update_if_version(p.id, version, values) is None:
-        raise PreconditionFailed(
-            "the programme changed meanwhile; fetch it again", code="stale_version"
-        )
+    await repo.update_versioned("programme", p.id, version, values)
     await repo.set_partners(p.id, partners)
     p = await _reloaded(repo, p.id)
     await _sync_deadlines(session, p)

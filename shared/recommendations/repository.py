@@ -7,10 +7,11 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from sqlalchemy import Row, func, select, text, update
+from sqlalchemy import Row, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import driver_of
+from shared.kernel.repository import Repository
 from shared.recommendations import queries
 from shared.recommendations.models import (
     ImplementationUpdate,
@@ -53,37 +54,11 @@ class RecommendationReads:
         return row
 
 
-class RecommendationRepository:
+class RecommendationRepository(Repository[Recommendation]):
     """Writes stamp clock_timestamp(), not now(): several changes in one transaction then
     keep their order for delta-sync clients."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def get(self, rec_id: uuid.UUID, *, for_update: bool = False) -> Recommendation | None:
-        query = select(Recommendation).where(
-            Recommendation.id == rec_id, Recommendation.deleted_at.is_(None)
-        )
-        if for_update:
-            query = query.with_for_update()
-        return (await self.session.execute(query)).scalar_one_or_none()
-
-    async def update_if_version(
-        self, rec_id: uuid.UUID, version: int, values: dict[str, Any]
-    ) -> int | None:
-        """Apply ``values`` when the row is still at ``version``; the new version, or None."""
-        result = await self.session.execute(
-            update(Recommendation)
-            .where(
-                Recommendation.id == rec_id,
-                Recommendation.version == version,
-                Recommendation.deleted_at.is_(None),
-            )
-            .values(**values, version=Recommendation.version + 1, updated_at=func.clock_timestamp())
-            .returning(Recommendation.version)
-            .execution_options(synchronize_session=False)
-        )
-        return result.scalar_one_or_none()
+    model = Recommendation
 
     async def set_status(self, rec_id: uuid.UUID, status: str) -> tuple[str, int]:
         """Record the latest status; returns (previous status, new version)."""
@@ -151,20 +126,6 @@ class RecommendationRepository:
                 async for batch in _batches(driver, statement, args):
                     yield batch
 
-    async def soft_delete(self, rec_id: uuid.UUID) -> bool:
-        result = await self.session.execute(
-            update(Recommendation)
-            .where(Recommendation.id == rec_id, Recommendation.deleted_at.is_(None))
-            .values(
-                deleted_at=func.clock_timestamp(),
-                updated_at=func.clock_timestamp(),
-                version=Recommendation.version + 1,
-            )
-            .returning(Recommendation.id)
-            .execution_options(synchronize_session=False)
-        )
-        return result.scalar_one_or_none() is not None
-
 
 _ITEM = (
     f"SELECT {queries.ITEM_JSON} AS item, r.id, r.version, r.state_under_review"
@@ -178,25 +139,6 @@ async def _batches(driver: Any, statement: str, args: list[Any]) -> AsyncIterato
     cursor = await driver.cursor(statement, *args)
     while batch := await cursor.fetch(EXPORT_BATCH):
         yield batch
-
-
-def natural_key(paragraph: str) -> list[int]:
-    """The sort key of a paragraph id: its numbers, so 115.2 sorts before 115.10."""
-    numbers: list[int] = []
-    current = ""
-    for ch in paragraph:
-        if ch.isdigit():
-            current += ch
-        elif current:
-            numbers.append(int(current))
-            current = ""
-    if current:
-        numbers.append(int(current))
-    return [min(n, 2_000_000_000) for n in numbers] or [0]
-
-
-def sdg_goals_of(targets: Sequence[str]) -> list[int]:
-    return sorted({int(t.split(".")[0]) for t in targets if t.split(".")[0].isdigit()})
 
 
 _STATS_WHERE = (

@@ -12,16 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.audit import service as audit
 from shared.auth.schemas import Actor
-from shared.errors import InvalidCursor, NotFound, PreconditionFailed
-from shared.notifications import service as notifications
+from shared.errors import InvalidCursor, NotFound
+from shared.kernel import outbox, validation
+from shared.kernel.concurrency import changed_meanwhile, require_version
+from shared.kernel.sdg import sdg_goals_of
 from shared.pagination import decode_cursor, encode_cursor
-from shared.recommendations import validation
 from shared.recommendations.models import ImplementationUpdate, Recommendation
-from shared.recommendations.repository import (
-    RecommendationReads,
-    RecommendationRepository,
-    sdg_goals_of,
-)
+from shared.recommendations.repository import RecommendationReads, RecommendationRepository
 from shared.recommendations.schemas import (
     Facets,
     FacetValue,
@@ -182,16 +179,10 @@ async def patch(
 
     rec = await _writable(session, actor, rec_id)
     before = _tags(rec)
-    if rec.version != version:
-        raise PreconditionFailed(
-            f"the recommendation is at version {rec.version}, not {version}; fetch it again",
-            code="stale_version",
-        )
+    require_version("recommendation", rec.version, version)
     new_version = await RecommendationRepository(session).update_if_version(rec_id, version, values)
     if new_version is None:
-        raise PreconditionFailed(
-            "the recommendation changed meanwhile; fetch it again", code="stale_version"
-        )
+        raise changed_meanwhile("recommendation")
     after = {**before, **{k: v for k, v in values.items() if k != "sdg_goals"}}
     audit.record(
         session,
@@ -244,7 +235,7 @@ async def add_update(
     previous, _ = await repo.set_status(rec_id, data.status)
     out = _update_out(row)
     if previous != data.status:
-        await notifications.emit(
+        await outbox.emit(
             session,
             "recommendation.status_changed",
             rec.state_under_review,

@@ -52,8 +52,9 @@ from shared.db import unit_of_work
 from shared.deadlines import service as deadlines
 from shared.errors import DomainError, NotFound, one_line
 from shared.ingestion.sources import FetchError, make_client
+from shared.kernel.paragraphs import natural_key
+from shared.kernel.sdg import sdg_goals_of
 from shared.pagination import Page, decode_time_key, encode_time_key
-from shared.recommendations.repository import natural_key, sdg_goals_of
 from shared.reference.mechanisms import by_code
 from shared.settings import Settings, get_settings
 from shared.uhri.models import UhriImport

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.audit.models import AuditEntry
 from shared.deadlines.models import Deadline
-from shared.notifications.models import OutboxEvent
+from shared.kernel.outbox import OutboxEvent
 from tests.conftest import KeyFactory
 
 TODAY = dt.date.today()

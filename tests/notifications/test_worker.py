@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from services.worker import reminders
 from shared import jobs
 from shared.db import unit_of_work
+from shared.kernel import outbox
 from shared.notifications import service, webhooks
 from shared.notifications.models import DeliveryAttempt, Reminder, Subscription
 from shared.queue import JobQueue, JobRequest
@@ -208,11 +209,11 @@ async def test_change_events_through_the_outbox(
         await webhook(committed, settings, other.url, events=[event], countries=["URY"])
         payload = {"recommendation_id": "r-1", "position": "supported", "previous": "pending"}
         async with unit_of_work(committed, clean_redis) as s:
-            await service.emit(s, event, "PRY", payload)
+            await outbox.emit(s, event, "PRY", payload)
         # A change that rolls back emits nothing.
         with pytest.raises(RuntimeError):
             async with unit_of_work(committed, clean_redis) as s:
-                await service.emit(s, event, "PRY", {"recommendation_id": "r-2"})
+                await outbox.emit(s, event, "PRY", {"recommendation_id": "r-2"})
                 raise RuntimeError("the change failed")
         await run_worker()
         # A second dispatch (a sweep) sends nothing again.

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.audit.models import AuditEntry
-from shared.notifications.models import OutboxEvent
+from shared.kernel.outbox import OutboxEvent
 from tests.conftest import KeyFactory
 from tests.programmes.conftest import TODAY, create, programme
 

@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.documents.models import Document
+from shared.kernel.paragraphs import natural_key
+from shared.kernel.sdg import sdg_goals_of
 from shared.recommendations.models import Recommendation, RecommendingState
-from shared.recommendations.repository import natural_key, sdg_goals_of
 
 
 async def document(

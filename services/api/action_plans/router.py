@@ -35,8 +35,8 @@ from shared.action_plans.schemas import (
     PlanStatus,
 )
 from shared.institutions.csvio import csv_line
+from shared.kernel import validation
 from shared.pagination import DEFAULT_LIMIT
-from shared.recommendations import validation
 
 router = APIRouter(tags=["action plans"], responses=PROBLEM_RESPONSES)
 

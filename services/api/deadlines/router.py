@@ -23,8 +23,8 @@ from shared.deadlines.schemas import (
     DeadlineStatus,
     SubjectType,
 )
+from shared.kernel import validation
 from shared.pagination import DEFAULT_LIMIT
-from shared.recommendations import validation
 
 router = APIRouter(prefix="/v1/deadlines", tags=["deadlines"], responses=PROBLEM_RESPONSES)
 

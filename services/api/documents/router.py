@@ -14,8 +14,8 @@ from services.api.schemas import PageOut
 from shared.documents import service
 from shared.documents.models import DOCUMENT_KINDS
 from shared.documents.schemas import DocumentDetail, DocumentOut
+from shared.kernel import validation
 from shared.pagination import DEFAULT_LIMIT
-from shared.recommendations import validation
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"], responses=PROBLEM_RESPONSES)
 

@@ -27,8 +27,8 @@ from shared.institutions.schemas import (
     NationalMechanismPatch,
     OwnersIn,
 )
+from shared.kernel import validation
 from shared.pagination import DEFAULT_LIMIT
-from shared.recommendations import validation
 
 router = APIRouter(tags=["institutions"], responses=PROBLEM_RESPONSES)
 

@@ -12,6 +12,7 @@ from services.api.deps import MandatesWriter, Reader, ReadSession, SettingsDep, 
 from services.api.etag import etag_for, not_modified, required_version
 from services.api.pagination import LimitParam, link_header
 from services.api.problems import PROBLEM_RESPONSES
+from shared.kernel import validation
 from shared.mandates import service
 from shared.mandates.schemas import (
     MandateFilter,
@@ -24,7 +25,6 @@ from shared.mandates.schemas import (
     RenewalIn,
 )
 from shared.pagination import DEFAULT_LIMIT
-from shared.recommendations import validation
 
 router = APIRouter(prefix="/v1/mandates", tags=["mandates"], responses=PROBLEM_RESPONSES)
 

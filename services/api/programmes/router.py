@@ -14,6 +14,7 @@ from services.api.deps import ProgrammesWriter, Reader, ReadSession, WriteSessio
 from services.api.etag import etag_for, not_modified, required_version
 from services.api.pagination import LimitParam, link_header
 from services.api.problems import PROBLEM_RESPONSES
+from shared.kernel import validation
 from shared.pagination import DEFAULT_LIMIT, Page
 from shared.programmes import service
 from shared.programmes.schemas import (
@@ -40,7 +41,6 @@ from shared.programmes.schemas import (
     ProgrammePatch,
     ProgrammeStatus,
 )
-from shared.recommendations import validation
 
 # Prefix /v1, not /v1/programmes: this router also answers /v1/partners and
 # /v1/recommendations/{id}/programmes (it is included before the recommendations router,

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query
 
 from services.api.deps import Reader, ReadSession
 from services.api.problems import PROBLEM_RESPONSES
-from shared.recommendations import stats, validation
+from shared.kernel import validation
+from shared.recommendations import stats
 
 router = APIRouter(prefix="/v1/stats", tags=["statistics"], responses=PROBLEM_RESPONSES)
 

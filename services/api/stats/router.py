@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from services.api.deps import Reader, ReadSession
 from services.api.problems import PROBLEM_RESPONSES
-from shared.recommendations import validation
+from shared.kernel import validation
 from shared.stats.coverage import Coverage, coverage
 
 router = APIRouter(prefix="/v1/stats", tags=["stats"], responses=PROBLEM_RESPONSES)
