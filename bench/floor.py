@@ -27,10 +27,11 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
+from shared import sync
 from shared.recommendations import queries
 from shared.recommendations.repository import _ITEM_BY_ID
 from shared.recommendations.schemas import RecommendationFilter
-from shared.recommendations.service import _cursor, _order
+from shared.recommendations.service import RESOURCE, _cursor, _order, filters_key
 
 
 def args(sql: str, params: dict[str, Any]) -> tuple[str, list[Any]]:
@@ -58,14 +59,23 @@ async def list_recommendations(request: Request) -> Response:
     f = _filter(request)
     limit = int(request.query_params.get("limit", "50"))
     order = _order(f)
-    text, values = queries.page_statement(f, order, limit=limit + 1)
+    text, values = queries.page_statement(f, order, limit=limit + 1, with_snapshot=True)
     rows = await _pool(request).fetch(text, *values)
-    next_cursor = _cursor(order, rows[limit - 1]) if len(rows) > limit else None
+    # The sync token, as the service signs it (a page that is not empty carries it).
+    token = sync.encode(
+        sync.SyncToken(
+            RESOURCE, filters_key(f), sync.Snapshot.parse(rows[0]["snapshot"] if rows else "1:1:")
+        )
+    )
+    more = len(rows) > limit
+    next_cursor = _cursor(order, rows[limit - 1], token) if more else None
     body = (
         '{"items":['
         + ",".join(r["item"] for r in rows[:limit])
         + '],"next_cursor":'
         + orjson.dumps(next_cursor).decode()
+        + ',"sync_token":'
+        + orjson.dumps(None if more else token).decode()
         + "}"
     )
     return Response(body.encode(), media_type="application/json")

@@ -65,6 +65,8 @@ class Recommendation(UUIDPrimaryKey, Timestamps, Base):
             "id",
         ),
         Index("ix_recommendations_updated", "updated_at", "id"),
+        # Delta sync through sync tokens reads the changes after a snapshot in this order.
+        Index("ix_recommendations_sync", "sync_xid", "id"),
         Index("ix_recommendations_themes", "themes", postgresql_using="gin"),
         Index("ix_recommendations_affected_persons", "affected_persons", postgresql_using="gin"),
         Index("ix_recommendations_sdg_targets", "sdg_targets", postgresql_using="gin"),
@@ -105,6 +107,12 @@ class Recommendation(UUIDPrimaryKey, Timestamps, Base):
     status: Mapped[str] = mapped_column(String(30), default="no_information")
     version: Mapped[int] = mapped_column(Integer, default=1)
     deleted_at: Mapped[dt.datetime | None]
+    # The 64-bit id of the transaction that last wrote the row, stamped by a trigger on
+    # every INSERT and UPDATE (migration 0009): the clock of sync tokens (shared/sync.py).
+    # Never set it: the trigger overwrites any value.
+    sync_xid: Mapped[int] = mapped_column(
+        BigInteger, server_default=sql_text("(pg_current_xact_id()::text)::bigint")
+    )
     # OHCHR UHRI annotation id, and where each field came from (migration 0007, UHRI import):
     # field -> list of sources, e.g. {"text": ["wg_report:A/HRC/43/15"], "themes":
     # ["wg_report:A/HRC/43/15", "uhri:<import id>"]}.

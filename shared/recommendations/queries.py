@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.recommendations.schemas import RecommendationFilter
+from shared.sync import UNSEEN_SQL
 
 ITEM_JSON = """json_build_object(
     'id', r.id,
@@ -127,6 +128,8 @@ def where(f: RecommendationFilter, *, include_deleted: bool = False) -> Where:
         w.add("r.search @@ query", q=f.q)
     if f.updated_since is not None:
         w.add("r.updated_at > :updated_since", updated_since=f.updated_since)
+    if f.since is not None:
+        w.add(UNSEEN_SQL, **f.since.unseen())
     return w
 
 
@@ -140,19 +143,44 @@ def search_from(w: Where) -> str:
 ORDER_NATURAL = "r.state_under_review, r.document_date, r.paragraph_key, r.id"
 ORDER_UPDATED = "r.updated_at, r.id"
 ORDER_RANK = "rank DESC, r.id"
-ORDERS = {"natural": ORDER_NATURAL, "updated": ORDER_UPDATED, "rank": ORDER_RANK}
+# Delta sync through a sync token: in the order of the writing transactions' ids.
+ORDER_SYNC = "r.sync_xid, r.id"
+ORDERS = {
+    "natural": ORDER_NATURAL,
+    "updated": ORDER_UPDATED,
+    "rank": ORDER_RANK,
+    "sync": ORDER_SYNC,
+}
+# The snapshot the statement reads at (an InitPlan, computed once): the sync token of a
+# first page. The same statement's snapshot, so it names exactly what the page saw.
+SNAPSHOT = "(SELECT pg_current_snapshot()::text)"
 
 
-def list_sql(w: Where, order: str, *, keyset: str | None, limit: int, tombstones: bool) -> str:
+def list_sql(
+    w: Where,
+    order: str,
+    *,
+    keyset: str | None,
+    limit: int,
+    tombstones: bool,
+    with_snapshot: bool = False,
+) -> str:
     item = f"CASE WHEN r.deleted_at IS NULL THEN {ITEM_JSON} ELSE {TOMBSTONE_JSON} END"
     rank = ", ts_rank(r.search, query)::float8 AS rank" if w.uses_search else ""
+    snapshot = f", {SNAPSHOT} AS snapshot" if with_snapshot else ""
     clauses = w.sql() + (f" AND {keyset}" if keyset else "")
     body = item if tombstones else ITEM_JSON
     return (
         f"SELECT {body} AS item, r.id, r.state_under_review, r.document_date,"
-        f" r.paragraph_key, r.updated_at{rank}"
+        f" r.paragraph_key, r.updated_at, r.sync_xid{rank}{snapshot}"
         f" FROM {search_from(w)} WHERE {clauses} ORDER BY {order} LIMIT {int(limit)}"
     )
+
+
+def empty_page_snapshot_sql(page_sql: str) -> str:
+    """The snapshot of a statement that finds the page empty (``empty`` false when rows
+    appeared meanwhile: then read the page again)."""
+    return f"SELECT {SNAPSHOT} AS snapshot, NOT EXISTS ({page_sql}) AS empty"
 
 
 def page_statement(
@@ -162,11 +190,29 @@ def page_statement(
     limit: int,
     keyset: str | None = None,
     keyset_params: dict[str, Any] | None = None,
+    with_snapshot: bool = False,
 ) -> tuple[str, list[Any]]:
-    """One page's statement in ``order`` (a key of ``ORDERS``), ready for the driver."""
+    """One page's statement in ``order`` (a key of ``ORDERS``), ready for the driver;
+    ``with_snapshot`` adds the statement's snapshot to every row."""
     w = where(f, include_deleted=f.include_deleted)
-    sql = list_sql(w, ORDERS[order], keyset=keyset, limit=limit, tombstones=f.include_deleted)
+    sql = list_sql(
+        w,
+        ORDERS[order],
+        keyset=keyset,
+        limit=limit,
+        tombstones=f.include_deleted,
+        with_snapshot=with_snapshot,
+    )
     return positional(sql, {**w.params, **(keyset_params or {})})
+
+
+def empty_page_statement(
+    f: RecommendationFilter, order: str, *, limit: int
+) -> tuple[str, list[Any]]:
+    """``empty_page_snapshot_sql`` of a first page."""
+    w = where(f, include_deleted=f.include_deleted)
+    sql = list_sql(w, ORDERS[order], keyset=None, limit=limit, tombstones=f.include_deleted)
+    return positional(empty_page_snapshot_sql(sql), w.params)
 
 
 KEYSET_NATURAL = (
@@ -174,6 +220,7 @@ KEYSET_NATURAL = (
     " > (:k_state, :k_date, CAST(:k_para AS integer[]), :k_id)"
 )
 KEYSET_UPDATED = "(r.updated_at, r.id) > (:k_updated, :k_id)"
+KEYSET_SYNC = "(r.sync_xid, r.id) > (:k_xid, :k_id)"
 
 
 def keyset_rank() -> str:

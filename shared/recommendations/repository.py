@@ -40,12 +40,26 @@ class RecommendationReads:
         keyset: str | None,
         keyset_params: dict[str, Any],
         limit: int,
+        with_snapshot: bool = False,
     ) -> Sequence[Any]:
         statement, args = queries.page_statement(
-            f, order, limit=limit, keyset=keyset, keyset_params=keyset_params
+            f,
+            order,
+            limit=limit,
+            keyset=keyset,
+            keyset_params=keyset_params,
+            with_snapshot=with_snapshot,
         )
         rows: Sequence[Any] = await self.driver.fetch(statement, *args)
         return rows
+
+    async def empty_page_snapshot(
+        self, f: RecommendationFilter, *, order: str, limit: int
+    ) -> tuple[str, bool]:
+        """(the statement's snapshot, whether the first page is empty at it)."""
+        statement, args = queries.empty_page_statement(f, order, limit=limit)
+        row = await self.driver.fetchrow(statement, *args)
+        return str(row["snapshot"]), bool(row["empty"])
 
     async def item_json(self, ident: uuid.UUID | str) -> Any | None:
         """The item's JSON (PostgreSQL builds it), id, version and State; by id or ref."""

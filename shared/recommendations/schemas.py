@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from shared.sync import Snapshot
 
 Position = Literal["supported", "noted", "partially_supported", "pending", "no_position"]
 Status = Literal[
@@ -67,6 +68,11 @@ class Tombstone(BaseModel):
 class RecommendationPage(BaseModel):
     items: list[RecommendationOut | Tombstone]
     next_cursor: str | None
+    sync_token: str | None = Field(
+        description="on the last page (`next_cursor` null): send it back as `since_token`"
+        " to receive every change committed since this answer was read, deletions included"
+        " (also in the `Sync-Token` header)"
+    )
 
 
 class RecommendationPatch(BaseModel):
@@ -150,7 +156,10 @@ class RecommendationQuery(BaseModel):
         default=None, min_length=1, max_length=500, description="full text, web-search syntax"
     )
     updated_since: dt.datetime | None = Field(
-        default=None, description="ISO 8601; changes after this instant"
+        default=None,
+        description="ISO 8601; rows stamped after this instant. Best effort: a change"
+        " committed late by a long transaction can carry an earlier time and be missed;"
+        " for a complete delta sync use `since_token`",
     )
     include_deleted: bool = Field(
         default=False, description="with updated_since: deletions come back as tombstones"
@@ -166,7 +175,14 @@ class RecommendationListQuery(RecommendationQuery):
         le=MAX_LIMIT,
         description=f"page size (default {DEFAULT_LIMIT})",
     )
-    cursor: str | None = Field(default=None, max_length=2000)
+    cursor: str | None = Field(default=None, max_length=4000)
+    since_token: str | None = Field(
+        default=None,
+        max_length=4000,
+        description="the `sync_token` of a previous answer with the same filters: every"
+        " change committed since it, deletions as tombstones (400 `invalid_sync_token`"
+        " for a token this list did not issue)",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,3 +206,5 @@ class RecommendationFilter:
     q: str | None = None
     updated_since: dt.datetime | None = None
     include_deleted: bool = False
+    # The snapshot of the sync token a delta follows (``since_token``).
+    since: Snapshot | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -10,9 +11,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared import sync
 from shared.audit import service as audit
 from shared.auth.schemas import Actor
-from shared.errors import InvalidCursor, NotFound
+from shared.errors import InvalidCursor, NotFound, Unavailable
 from shared.kernel import outbox, validation
 from shared.kernel.concurrency import changed_meanwhile, require_version
 from shared.kernel.sdg import sdg_goals_of
@@ -32,10 +34,12 @@ from shared.recommendations.schemas import (
 
 @dataclass(frozen=True, slots=True)
 class RawPage:
-    """A page whose items are JSON texts built by PostgreSQL."""
+    """A page whose items are JSON texts built by PostgreSQL; the sync token on the last
+    page of a pass."""
 
     items: list[str]
     next_cursor: str | None
+    sync_token: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +50,24 @@ class RawItem:
     state_under_review: str
 
 
+RESOURCE = "recommendations"
+# Not part of what a token is bound to: how the delta is asked for, not what it covers.
+_UNBOUND = frozenset({"updated_since", "include_deleted", "since"})
+
+
+def filters_key(f: RecommendationFilter) -> str:
+    """The digest of the filters a sync token is bound to (values in a canonical order)."""
+    parts = {
+        name: sorted(value) if isinstance(value, tuple) else value
+        for name, value in ((fd.name, getattr(f, fd.name)) for fd in dataclasses.fields(f))
+        if name not in _UNBOUND
+    }
+    return sync.filters_digest(parts)
+
+
 def _order(f: RecommendationFilter) -> str:
+    if f.since is not None:
+        return "sync"
     if f.q:
         return "rank"
     if f.updated_since is not None:
@@ -54,34 +75,43 @@ def _order(f: RecommendationFilter) -> str:
     return "natural"
 
 
-def _keyset(order: str, cursor: str) -> tuple[str, dict[str, Any]]:
+def _keyset(order: str, cursor: str) -> tuple[str, dict[str, Any], str]:
+    """The keyset clause, its parameters and the sync token of the pass a cursor continues."""
     from shared.recommendations import queries
 
     kind = f"recommendations:{order}"
     try:
         if order == "natural":
-            state, date, para, rid = decode_cursor(cursor, kind, [str, str, list, str])
+            state, date, para, rid, token = decode_cursor(cursor, kind, [str, str, list, str, str])
             if not all(isinstance(p, int) for p in para):
                 raise InvalidCursor("the cursor is malformed")
-            return queries.KEYSET_NATURAL, {
-                "k_state": state,
-                "k_date": dt.date.fromisoformat(date),
-                "k_para": para,
-                "k_id": uuid.UUID(rid),
-            }
+            return (
+                queries.KEYSET_NATURAL,
+                {
+                    "k_state": state,
+                    "k_date": dt.date.fromisoformat(date),
+                    "k_para": para,
+                    "k_id": uuid.UUID(rid),
+                },
+                token,
+            )
         if order == "updated":
-            updated, rid = decode_cursor(cursor, kind, [str, str])
-            return queries.KEYSET_UPDATED, {
-                "k_updated": dt.datetime.fromisoformat(updated),
-                "k_id": uuid.UUID(rid),
-            }
-        rank, rid = decode_cursor(cursor, kind, [(float, int), str])
-        return queries.keyset_rank(), {"k_rank": float(rank), "k_id": uuid.UUID(rid)}
+            updated, rid, token = decode_cursor(cursor, kind, [str, str, str])
+            return (
+                queries.KEYSET_UPDATED,
+                {"k_updated": dt.datetime.fromisoformat(updated), "k_id": uuid.UUID(rid)},
+                token,
+            )
+        if order == "sync":
+            xid, rid, token = decode_cursor(cursor, kind, [int, str, str])
+            return queries.KEYSET_SYNC, {"k_xid": xid, "k_id": uuid.UUID(rid)}, token
+        rank, rid, token = decode_cursor(cursor, kind, [(float, int), str, str])
+        return queries.keyset_rank(), {"k_rank": float(rank), "k_id": uuid.UUID(rid)}, token
     except ValueError as exc:
         raise InvalidCursor("the cursor is malformed; use next_cursor as given") from exc
 
 
-def _cursor(order: str, row: Mapping[str, Any]) -> str:
+def _cursor(order: str, row: Mapping[str, Any], token: str) -> str:
     kind = f"recommendations:{order}"
     if order == "natural":
         return encode_cursor(
@@ -91,24 +121,75 @@ def _cursor(order: str, row: Mapping[str, Any]) -> str:
                 row["document_date"].isoformat(),
                 list(row["paragraph_key"]),
                 str(row["id"]),
+                token,
             ],
         )
     if order == "updated":
-        return encode_cursor(kind, [row["updated_at"].isoformat(), str(row["id"])])
-    return encode_cursor(kind, [row["rank"], str(row["id"])])
+        return encode_cursor(kind, [row["updated_at"].isoformat(), str(row["id"]), token])
+    if order == "sync":
+        return encode_cursor(kind, [int(row["sync_xid"]), str(row["id"]), token])
+    return encode_cursor(kind, [row["rank"], str(row["id"]), token])
+
+
+async def _first_page(
+    reads: RecommendationReads, f: RecommendationFilter, order: str, limit: int
+) -> tuple[Sequence[Any], sync.Snapshot]:
+    """The first page of a pass and the snapshot it was read at (the pass's sync token)."""
+    for _ in range(10):
+        rows = await reads.page(
+            f, order=order, keyset=None, keyset_params={}, limit=limit, with_snapshot=True
+        )
+        if rows:
+            return rows, sync.Snapshot.parse(rows[0]["snapshot"])
+        # No row to carry the snapshot: ask for one with a statement that checks the page
+        # is still empty at it (a row committed in between is read on the next turn).
+        snapshot, empty = await reads.empty_page_snapshot(f, order=order, limit=limit)
+        if empty:
+            return rows, sync.Snapshot.parse(snapshot)
+    raise Unavailable("the list kept changing while it was read; try again")
 
 
 async def list_page(
-    driver: Any, f: RecommendationFilter, *, cursor: str | None, limit: int
+    driver: Any,
+    f: RecommendationFilter,
+    *,
+    cursor: str | None,
+    limit: int,
+    since_token: str | None = None,
 ) -> RawPage:
-    """A page on an asyncpg connection (``Database.read_driver``, ``db.driver_of``)."""
+    """A page on an asyncpg connection (``Database.read_driver``, ``db.driver_of``).
+
+    The first page of a pass is read with its snapshot; the pass's sync token (that
+    snapshot) rides in every cursor and is handed out on the last page: a client that
+    read every page has seen every change the snapshot saw (or a later state of its row),
+    and the next delta returns every change it did not (shared/sync.py).
+    """
+    digest = filters_key(f)
+    token = sync.decode(since_token, resource=RESOURCE, filters=digest) if since_token else None
+    if token is not None:
+        f = dataclasses.replace(f, since=token.snapshot, include_deleted=True)
     order = _order(f)
-    keyset, params = _keyset(order, cursor) if cursor else (None, {})
-    rows = await RecommendationReads(driver).page(
-        f, order=order, keyset=keyset, keyset_params=params, limit=limit + 1
+    reads = RecommendationReads(driver)
+    if cursor:
+        keyset, params, pass_token = _keyset(order, cursor)
+        try:
+            sync.decode(pass_token, resource=RESOURCE, filters=digest)
+        except sync.InvalidSyncToken:
+            raise InvalidCursor("the cursor belongs to another list or other filters") from None
+        rows = await reads.page(
+            f, order=order, keyset=keyset, keyset_params=params, limit=limit + 1
+        )
+    else:
+        rows, snapshot = await _first_page(reads, f, order, limit + 1)
+        if token is not None:
+            sync.check_not_ahead(token, snapshot)
+        pass_token = sync.encode(sync.SyncToken(RESOURCE, digest, snapshot))
+    more = len(rows) > limit
+    return RawPage(
+        items=[r["item"] for r in rows[:limit]],
+        next_cursor=_cursor(order, rows[limit - 1], pass_token) if more else None,
+        sync_token=None if more else pass_token,
     )
-    next_cursor = _cursor(order, rows[limit - 1]) if len(rows) > limit else None
-    return RawPage(items=[r["item"] for r in rows[:limit]], next_cursor=next_cursor)
 
 
 def parse_ident(ident: str) -> uuid.UUID | str:

@@ -42,7 +42,12 @@ def to_filter(query: RecommendationQuery) -> RecommendationFilter:
         updated_since=since,
         include_deleted=query.include_deleted and since is not None,
     )
-    if query.include_deleted and since is None:
+    since_token = getattr(query, "since_token", None)
+    if query.include_deleted and since is None and since_token is None:
         problems.add("include_deleted", "include_deleted needs updated_since")
+    if since is not None and since_token is not None:
+        problems.add(
+            "updated_since", "send either updated_since or since_token (which supersedes it)"
+        )
     problems.raise_if_any()
     return f

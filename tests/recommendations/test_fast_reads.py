@@ -52,7 +52,9 @@ INVALID_QUERIES: list[dict[str, Any]] = [
     {"include_deleted": "true"},
     {"country": ["XXX", "PRY"], "theme": "no such theme", "sdg": "99"},
     {"cursor": "not-a-cursor"},
-    {"cursor": "x" * 2001},
+    {"cursor": "x" * 4001},
+    {"since_token": "not-a-token"},
+    {"since_token": "e30.AAAA", "updated_since": "2000-01-01T00:00:00Z"},
 ]
 
 
@@ -74,7 +76,7 @@ async def both(
 def same_answer(anonymous: httpx.Response, keyed: httpx.Response) -> None:
     assert anonymous.status_code == keyed.status_code, (anonymous.text, keyed.text)
     assert anonymous.content == keyed.content
-    for header in ("content-type", "link", "etag"):
+    for header in ("content-type", "link", "etag", "sync-token"):
         assert anonymous.headers.get(header) == keyed.headers.get(header), header
 
 
@@ -97,6 +99,8 @@ async def test_list_problems_match(
     problem = anonymous.json()
     if params == {"cursor": "not-a-cursor"}:
         assert (anonymous.status_code, problem["code"]) == (400, "invalid_cursor")
+    elif params == {"since_token": "not-a-token"}:
+        assert (anonymous.status_code, problem["code"]) == (400, "invalid_sync_token")
     else:
         assert anonymous.status_code == 422
         assert problem["errors"]
@@ -116,6 +120,12 @@ async def test_following_pages_match(
             break
         params["cursor"] = body["next_cursor"]
     assert len(seen) == len(set(seen)) == len(corpus.recs)
+    # The delta after that pass, through its sync token, answers the same on both paths.
+    anonymous, keyed = await both(
+        client, key, "/v1/recommendations", params={"since_token": body["sync_token"]}
+    )
+    same_answer(anonymous, keyed)
+    assert anonymous.status_code == 200
 
 
 async def test_detail_answers_match(

@@ -81,7 +81,9 @@ async def list_recommendations(request: Request) -> Response:
     f = validation.to_filter(query)
     db: Database = request.app.state.db
     async with db.read_driver() as driver:
-        page = await service.list_page(driver, f, cursor=query.cursor, limit=query.limit)
+        page = await service.list_page(
+            driver, f, cursor=query.cursor, limit=query.limit, since_token=query.since_token
+        )
     return page_response(request, page)
 
 

@@ -50,6 +50,7 @@ detail_router = APIRouter(
 )
 
 JSON = "application/json"
+SYNC_TOKEN_HEADER = "Sync-Token"  # noqa: S105 - a header name
 T = TypeVar("T")
 
 
@@ -70,10 +71,14 @@ def page_response(request: Request, page: service.RawPage) -> Response:
         + ",".join(page.items)
         + '],"next_cursor":'
         + orjson.dumps(page.next_cursor).decode()
+        + ',"sync_token":'
+        + orjson.dumps(page.sync_token).decode()
         + "}"
     )
     response = Response(content=body.encode(), media_type=JSON)
     link_header(request, response, page.next_cursor)
+    if page.sync_token is not None:
+        response.headers[SYNC_TOKEN_HEADER] = page.sync_token
     return response
 
 
@@ -95,13 +100,26 @@ async def list_recommendations(
     """Recommendations matching every filter given (values of one filter are alternatives).
 
     Order: State under review, document date, then paragraph in natural order (115.2
-    before 115.10); with `q`, relevance; with `updated_since`, the time of the change
-    (for delta sync: keep the last page's `next_cursor`, or the newest `updated_at` seen).
+    before 115.10); with `q`, relevance; with `updated_since`, the time of the change;
+    with `since_token`, the order of the writing transactions.
     Pages are keyset-based: follow `next_cursor` or the `Link` header.
+
+    **Delta sync.** The last page of a pass (`next_cursor` null) carries a `sync_token`
+    (body and `Sync-Token` header). Send it back as `since_token`, with the same filters:
+    the answer holds every recommendation changed by a transaction committed after the
+    token's answer was read, at least once (deletions as tombstones), whatever the
+    interleaving of transactions, and its last page a new token. A token this list did
+    not issue (malformed, altered, other filters, another database) is a 400
+    `invalid_sync_token`: run a full sync then. `updated_since` is best effort only: a
+    long transaction can commit a change stamped earlier than one already seen.
     """
     f = validation.to_filter(query)
     page = await service.list_page(
-        await driver_of(await session.connection()), f, cursor=query.cursor, limit=query.limit
+        await driver_of(await session.connection()),
+        f,
+        cursor=query.cursor,
+        limit=query.limit,
+        since_token=query.since_token,
     )
     return page_response(request, page)
 
