@@ -126,6 +126,16 @@ SubscriptionsWriter = Annotated[Actor, Depends(_scoped(Scope.SUBSCRIPTIONS_WRITE
 AdminWriter = Annotated[Actor, Depends(_scoped(Scope.ADMIN))]
 
 
+async def _global_admin(actor: Writer) -> Actor:
+    actor.require_global_admin()
+    return actor
+
+
+# For writes to data of no country (ingestion runs): an admin key limited to countries
+# may not make them.
+GlobalAdminWriter = Annotated[Actor, Depends(_global_admin)]
+
+
 async def _data_writer(actor: Writer) -> Actor:
     """A key that may write some follow-up data; the route then checks which."""
     if not any(
@@ -143,8 +153,8 @@ async def admin_reader(request: Request, session: ReadSession) -> Actor:
     actor = await _actor(request, session)
     if actor is None:
         raise Unauthorized("an API key is required", code="api_key_required")
-    if not actor.is_admin:
-        raise Forbidden("this route needs an admin key", code="missing_scope")
+    # What admins read (audit log, ingestion runs, imports) spans every country.
+    actor.require_global_admin()
     return actor
 
 

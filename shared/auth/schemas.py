@@ -32,6 +32,20 @@ class Actor:
     def is_admin(self) -> bool:
         return Scope.ADMIN in self.scopes
 
+    @property
+    def is_global_admin(self) -> bool:
+        """An admin key limited to no country: only it acts on data of no country
+        (ingestion runs, the audit log, imports) and on other keys' subscriptions."""
+        return self.is_admin and self.countries is None
+
+    def require_global_admin(self) -> None:
+        self.require(Scope.ADMIN)
+        if self.countries is not None:
+            raise Forbidden(
+                "this route needs an admin key that is not limited to countries",
+                code="country_not_allowed",
+            )
+
     def has(self, scope: Scope) -> bool:
         return self.is_admin or scope in self.scopes
 

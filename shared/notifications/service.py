@@ -164,7 +164,7 @@ async def create_subscription(
 
 async def _owned(session: AsyncSession, actor: Actor, subscription_id: uuid.UUID) -> Subscription:
     row = await NotificationRepository(session).subscription(subscription_id)
-    if row is None or not (actor.is_admin or row.api_key_id == actor.api_key_id):
+    if row is None or not (actor.is_global_admin or row.api_key_id == actor.api_key_id):
         raise NotFound(f"no subscription {subscription_id}")
     return row
 
@@ -188,7 +188,7 @@ async def list_subscriptions(
 ) -> Page[SubscriptionOut]:
     after = decode_time_key(cursor, "subscriptions", dt.datetime.fromisoformat)
     rows = await NotificationRepository(session).subscriptions_page(
-        owner=actor.api_key_id, all_owners=actor.is_admin, after=after, limit=limit + 1
+        owner=actor.api_key_id, all_owners=actor.is_global_admin, after=after, limit=limit + 1
     )
     items = [to_out(r) for r in rows[:limit]]
     next_cursor = (
@@ -276,7 +276,7 @@ async def list_reminders(
     repo = NotificationRepository(session)
     rows = await repo.reminders_page(
         owner=actor.api_key_id,
-        all_owners=actor.is_admin,
+        all_owners=actor.is_global_admin,
         subscription_id=subscription_id,
         statuses=statuses,
         event_types=event_types,

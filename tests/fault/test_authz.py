@@ -88,8 +88,7 @@ async def test_authorization_matrix(
         )
         headers = await api_keys.headers(wrong)
     elif caller == "other country":
-        if route.scope == "admin":
-            pytest.skip("admin keys are not limited to countries")
+        # An admin key limited to Uruguay may not delete Paraguay's recommendation either.
         headers = await api_keys.headers(route.scope, countries=["URY"])
     elif caller == "revoked key":
         created = await keys.create_key(session, "old", [route.scope], None)
@@ -156,49 +155,3 @@ async def test_keys_are_never_logged_or_stored_in_clear(
     ).scalar_one()
     assert created.key not in dump
     assert created.key not in (audit or "")
-
-
-def _write_operations(app: FastAPI) -> list[tuple[str, str]]:
-    spec = app.openapi()
-    operations = []
-    for path, methods in spec["paths"].items():
-        for method in methods:
-            if method in ("post", "put", "patch", "delete") and path.startswith("/v1/"):
-                operations.append((method.upper(), path))
-    return operations
-
-
-def _concrete(path: str) -> str:
-    import re
-
-    return re.sub(
-        r"\{([^}]+)\}",
-        lambda m: (
-            "PRY" if m.group(1) in ("iso3", "country") else "00000000-0000-4000-8000-000000000000"
-        ),
-        path,
-    )
-
-
-async def test_every_write_route_refuses_missing_revoked_and_unscoped_keys(
-    app: FastAPI, client: httpx.AsyncClient, session: AsyncSession, api_keys: KeyFactory
-) -> None:
-    operations = _write_operations(app)
-    assert len(operations) >= 30, operations
-    revoked = await keys.create_key(session, "revoked", ["admin"], None)
-    await keys.revoke_key(session, str(revoked.id))
-    await session.commit()
-    callers = {
-        "no key": ({}, 401),
-        "revoked key": ({"Authorization": f"Bearer {revoked.key}"}, 401),
-        "read-only key": (await api_keys.headers("personal_data:read"), 403),
-    }
-    wrong = []
-    for method, path in operations:
-        for caller, (headers, expected) in callers.items():
-            response = await client.request(
-                method, _concrete(path), json={}, headers={**headers, "If-Match": '"v1"'}
-            )
-            if response.status_code != expected:
-                wrong.append(f"{method} {path} with {caller}: {response.status_code}")
-    assert wrong == []

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from services.api.deps import (
     AdminReader,
-    AdminWriter,
+    GlobalAdminWriter,
     LiveQueue,
     ReadSession,
     SettingsDep,
@@ -30,7 +30,7 @@ async def start_run(
     request: Request,
     response: Response,
     session: WriteSession,
-    actor: AdminWriter,
+    actor: GlobalAdminWriter,
     settings: SettingsDep,
     _queue: LiveQueue,
     body: RunIn | None = None,

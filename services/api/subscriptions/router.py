@@ -29,9 +29,9 @@ reminders_router = APIRouter(
     prefix="/v1/reminders", tags=["subscriptions"], responses=PROBLEM_RESPONSES
 )
 
-# Subscriptions and reminders belong to the API key that created them (admin keys see
-# all); every route needs the `subscriptions:write` scope, since addresses and URLs are
-# not public.
+# Subscriptions and reminders belong to the API key that created them (admin keys not
+# limited to countries see all); every route needs the `subscriptions:write` scope, since
+# addresses and URLs are not public.
 
 
 @router.post(

@@ -1,0 +1,355 @@
+"""What the authorization matrix needs: one real object of every writable kind, owned by
+Paraguay; a plausible request for every write operation; a snapshot of the database.
+
+The objects are created over HTTP with keys limited to Paraguay, so they are exactly what
+a client would have made. A refused request must be refused by the authorization check,
+not by a 404 or a 422: the positive control (the same request with the right key for
+Paraguay) shows that the request would have passed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from tests.institutions.world import World
+
+HOME, OTHER = "PRY", "URY"
+# The right keys may also write Argentina: a State has one national mechanism, and
+# Paraguay's is already made, so the matrix creates Argentina's.
+HOMES = (HOME, "ARG")
+FUTURE = str(dt.date.today() + dt.timedelta(days=400))
+
+WRITE_METHODS = ("post", "put", "patch", "delete")
+
+# Scope needed by the operations under each first path segment after /v1.
+SCOPE_BY_SEGMENT = {
+    "recommendations": "recommendations:write",
+    "institutions": "recommendations:write",
+    "national-mechanisms": "recommendations:write",
+    "action-plans": "recommendations:write",
+    "cooperation": "recommendations:write",
+    # Manual deadlines need the scope of their subject; the matrix's deadline is about a
+    # recommendation.
+    "deadlines": "recommendations:write",
+    "programmes": "programmes:write",
+    "mandates": "mandates:write",
+    "subscriptions": "subscriptions:write",
+    "ingestion": "admin",
+}
+# Operations whose scope differs from their segment's.
+SCOPE_BY_OPERATION = {
+    "DELETE /v1/recommendations/{rec_id}": "admin",
+}
+# Operations on data of no country: a key limited to countries may not run them, whatever
+# its scope.
+GLOBAL_OPERATIONS = {"POST /v1/ingestion/runs"}
+# Operations anyone may call by design (none yet; a sign-in or token exchange would be).
+# Each entry needs its reason.
+PUBLIC_BY_DESIGN: dict[str, str] = {}
+# Subscriptions belong to the key that made them: another key of the same scope gets 404
+# (their ids are not disclosed to other keys), as the subscriptions router documents.
+OWNER_SCOPED = {
+    "PATCH /v1/subscriptions/{subscription_id}",
+    "DELETE /v1/subscriptions/{subscription_id}",
+}
+
+# The id that fills a path parameter, by the path segment just before it.
+PARAMETER_OBJECTS = {
+    "recommendations": "recommendation",
+    "mandates": "mandate",
+    "programmes": "programme",
+    "indicators": "indicator",
+    "milestones": "milestone",
+    "evaluations": "evaluation",
+    "institutions": "institution",
+    "national-mechanisms": "national_mechanism",
+    "action-plans": "plan",
+    "actions": "action",
+    "offers": "offer",
+    "deadlines": "deadline",
+    "subscriptions": "subscription",
+}
+
+
+@dataclass
+class Seeded:
+    """Paraguay's objects (kind -> id) and the keys that made them (scope -> headers)."""
+
+    ids: dict[str, str] = field(default_factory=dict)
+    keys: dict[str, dict[str, str]] = field(default_factory=dict)
+    linked_recommendation: str = ""
+
+
+@dataclass(frozen=True)
+class Request:
+    json: Any = None
+    content: bytes | None = None
+    content_type: str | None = None
+    params: dict[str, str] = field(default_factory=dict)
+
+
+Body = Callable[[Seeded], Request]
+
+
+def operation_key(method: str, path: str) -> str:
+    return f"{method.upper()} {path}"
+
+
+def required_scope(method: str, path: str) -> str | None:
+    key = operation_key(method, path)
+    if key in SCOPE_BY_OPERATION:
+        return SCOPE_BY_OPERATION[key]
+    return SCOPE_BY_SEGMENT.get(path.split("/")[2])
+
+
+def concrete_path(path: str, seeded: Seeded) -> str:
+    """The path with real ids of Paraguay's objects; KeyError names an unknown parameter."""
+    parts = path.split("/")
+    out = []
+    for i, part in enumerate(parts):
+        if part.startswith("{"):
+            kind = PARAMETER_OBJECTS[parts[i - 1]]
+            if kind == "recommendation" and parts[1:3] == ["v1", "programmes"]:
+                out.append(seeded.linked_recommendation)
+            else:
+                out.append(seeded.ids[kind])
+        else:
+            out.append(part)
+    return "/".join(out)
+
+
+def _j(body: dict[str, Any]) -> Body:
+    return lambda s: Request(json=body)
+
+
+def mandate_body() -> dict[str, Any]:
+    return {
+        "type": "human_rights_adviser",
+        "title": "Human Rights Adviser in Paraguay",
+        "country": HOME,
+        "legal_basis": {"kind": "host_country_agreement", "reference": "Letters 2010"},
+        "start_date": "2010-01-01",
+        "end_date": FUTURE,
+    }
+
+
+def programme_body(seeded: Seeded | None = None) -> dict[str, Any]:
+    return {
+        "title": "Access to justice",
+        "country": HOME,
+        "start_date": "2024-01-01",
+        "end_date": FUTURE,
+    }
+
+
+# A plausible request for every write operation with a body (by "METHOD /path").
+BODIES: dict[str, Body] = {
+    "PATCH /v1/recommendations/{rec_id}": _j({"themes": ["A12", "D51"]}),
+    "POST /v1/recommendations/{rec_id}/updates": _j(
+        {"status": "in_progress", "narrative": "Bill tabled", "source": "government"}
+    ),
+    "PUT /v1/recommendations/{rec_id}/institutions": lambda s: Request(
+        json={"institution_ids": [s.ids["institution"]]}
+    ),
+    "POST /v1/mandates": _j(mandate_body()),
+    "PATCH /v1/mandates/{mandate_id}": _j({"title": "Adviser to the UN Country Team"}),
+    "POST /v1/mandates/{mandate_id}/renewals": _j(
+        {"new_end": str(dt.date.today() + dt.timedelta(days=800))}
+    ),
+    "POST /v1/programmes": _j(programme_body()),
+    "PATCH /v1/programmes/{programme_id}": _j({"title": "Access to justice, phase 2"}),
+    "POST /v1/programmes/{programme_id}/recommendations": lambda s: Request(
+        json={"recommendation_id": s.ids["recommendation"], "note": "core"}
+    ),
+    "POST /v1/programmes/{programme_id}/indicators": _j(
+        {"name": "Cases heard", "unit": "cases", "frequency": "annual"}
+    ),
+    "POST /v1/programmes/{programme_id}/indicators/{indicator_id}/measurements": _j(
+        {"measured_on": "2025-01-01", "value": 12}
+    ),
+    "POST /v1/programmes/{programme_id}/milestones": _j(
+        {"title": "Baseline study", "due_date": "2025-06-30"}
+    ),
+    "PATCH /v1/programmes/{programme_id}/milestones/{milestone_id}": _j(
+        {"achieved_on": "2025-06-01"}
+    ),
+    "POST /v1/programmes/{programme_id}/evaluations": _j(
+        {"date": "2025-03-01", "kind": "mid_term", "findings": "On track"}
+    ),
+    "PATCH /v1/programmes/{programme_id}/evaluations/{evaluation_id}": _j(
+        {"findings": "Slightly late"}
+    ),
+    "POST /v1/institutions": _j({"country": HOME, "name": "Senate", "kind": "parliament"}),
+    "POST /v1/institutions/import": lambda s: Request(
+        content=b"name,kind\nChamber of Deputies,parliament\n",
+        content_type="text/csv",
+        params={"country": HOME},
+    ),
+    "PATCH /v1/institutions/{ident}": _j({"acronym": "MJT"}),
+    "POST /v1/national-mechanisms": lambda s: Request(
+        json={"country": "ARG", "name": "Consejo Federal de Derechos Humanos"}
+    ),
+    "PATCH /v1/national-mechanisms/{ident}": _j({"legal_basis": "Decree 2290/2019"}),
+    "POST /v1/action-plans": _j({"country": HOME, "title": "Plan 2026"}),
+    "PATCH /v1/action-plans/{plan_id}": _j({"title": "Plan 2025-2030"}),
+    "POST /v1/action-plans/{plan_id}/actions": lambda s: Request(
+        json={"description": "Train judges", "recommendation_ids": [s.ids["recommendation"]]}
+    ),
+    "POST /v1/action-plans/{plan_id}/actions/import": lambda s: Request(
+        content=b"description,status\nPublish the plan,planned\n", content_type="text/csv"
+    ),
+    "PATCH /v1/action-plans/{plan_id}/actions/{action_id}": _j({"description": "Train judges"}),
+    "POST /v1/action-plans/{plan_id}/actions/{action_id}/updates": _j(
+        {"status": "ongoing", "narrative": "First course held"}
+    ),
+    "POST /v1/cooperation/offers": _j(
+        {"offered_by_state": HOME, "title": "Exchange on prison monitoring", "countries": [OTHER]}
+    ),
+    "PATCH /v1/cooperation/offers/{ident}": _j({"description": "Two visits"}),
+    "POST /v1/deadlines": lambda s: Request(json=deadline_body(s)),
+    "PATCH /v1/deadlines/{deadline_id}": _j({"status": "met"}),
+    "POST /v1/ingestion/runs": _j({"sources": []}),
+    "POST /v1/subscriptions": _j(
+        {"channel": "email", "address": "desk@example.org", "countries": [HOME]}
+    ),
+    "PATCH /v1/subscriptions/{subscription_id}": _j({"lead_days": [7]}),
+}
+
+
+def deadline_body(seeded: Seeded) -> dict[str, Any]:
+    return {
+        "due_date": FUTURE,
+        "subject_type": "recommendation",
+        "subject_id": seeded.ids["recommendation"],
+        "country": HOME,
+        "title": "Report on the bill",
+    }
+
+
+async def _created(response: httpx.Response) -> str:
+    assert response.status_code in (200, 201), response.text
+    return str(response.json()["id"])
+
+
+async def seed(client: httpx.AsyncClient, world: World, keys: dict[str, dict[str, str]]) -> Seeded:
+    """Paraguay's objects of every kind, made over HTTP by keys limited to Paraguay."""
+    seeded = Seeded(keys=keys)
+    rec = str(world.recs["torture"].id)
+    seeded.ids["recommendation"] = rec
+    seeded.linked_recommendation = str(world.recs["education"].id)
+    recs, progs = keys["recommendations:write"], keys["programmes:write"]
+    ids = seeded.ids
+    ids["institution"] = await _created(
+        await client.post(
+            "/v1/institutions",
+            json={"country": HOME, "name": "Ministry of Justice", "kind": "ministry"},
+            headers=recs,
+        )
+    )
+    ids["national_mechanism"] = await _created(
+        await client.post(
+            "/v1/national-mechanisms", json={"country": HOME, "name": "SIMORE"}, headers=recs
+        )
+    )
+    ids["plan"] = await _created(
+        await client.post(
+            "/v1/action-plans", json={"country": HOME, "title": "Plan 2025"}, headers=recs
+        )
+    )
+    ids["action"] = await _created(
+        await client.post(
+            f"/v1/action-plans/{ids['plan']}/actions",
+            json={"description": "Designate the NPM", "recommendation_ids": [rec]},
+            headers=recs,
+        )
+    )
+    ids["offer"] = await _created(
+        await client.post(
+            "/v1/cooperation/offers",
+            json={"offered_by_state": HOME, "title": "Exchange on NPMs"},
+            headers=recs,
+        )
+    )
+    ids["deadline"] = await _created(
+        await client.post("/v1/deadlines", json=deadline_body(seeded), headers=recs)
+    )
+    ids["mandate"] = await _created(
+        await client.post("/v1/mandates", json=mandate_body(), headers=keys["mandates:write"])
+    )
+    ids["programme"] = await _created(
+        await client.post("/v1/programmes", json=programme_body(), headers=progs)
+    )
+    base = f"/v1/programmes/{ids['programme']}"
+    linked = await client.post(
+        f"{base}/recommendations",
+        json={"recommendation_id": seeded.linked_recommendation},
+        headers=progs,
+    )
+    assert linked.status_code in (200, 201), linked.text
+    ids["indicator"] = await _created(
+        await client.post(
+            f"{base}/indicators",
+            json={"name": "Visits", "unit": "visits", "frequency": "annual"},
+            headers=progs,
+        )
+    )
+    ids["milestone"] = await _created(
+        await client.post(
+            f"{base}/milestones", json={"title": "Launch", "due_date": FUTURE}, headers=progs
+        )
+    )
+    ids["evaluation"] = await _created(
+        await client.post(
+            f"{base}/evaluations", json={"date": "2025-01-10", "kind": "mid_term"}, headers=progs
+        )
+    )
+    ids["subscription"] = await _created(
+        await client.post(
+            "/v1/subscriptions",
+            json={"channel": "email", "address": "unit@example.org", "countries": [HOME]},
+            headers=keys["subscriptions:write"],
+        )
+    )
+    return seeded
+
+
+# Tables a refused request may not change: every table but the keys (the matrix makes
+# keys) and Alembic's bookkeeping.
+IGNORED_TABLES = {"api_keys", "alembic_version"}
+
+
+def _digest_of(table: str) -> str:
+    # Table names come from the catalogue, not from input.
+    rows = "md5(coalesce(string_agg(r::text, '|' ORDER BY r::text), ''))"
+    return f"SELECT '{table}', count(*), {rows} FROM public.\"{table}\" r"  # noqa: S608
+
+
+async def snapshot(conn: AsyncConnection) -> dict[str, tuple[int, str]]:
+    """Row count and a hash of the rows' text of every domain table, computed by SQL."""
+    tables = (
+        await conn.execute(
+            text(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1"
+            )
+        )
+    ).scalars()
+    parts = [_digest_of(t) for t in tables if t not in IGNORED_TABLES]
+    rows = (await conn.execute(text(" UNION ALL ".join(parts)))).all()
+    return {name: (count, digest) for name, count, digest in rows}
+
+
+def changed(before: dict[str, tuple[int, str]], after: dict[str, tuple[int, str]]) -> list[str]:
+    return sorted(t for t in before.keys() | after.keys() if before.get(t) != after.get(t))
+
+
+def fingerprint(state: dict[str, tuple[int, str]]) -> str:
+    return hashlib.sha256(repr(sorted(state.items())).encode()).hexdigest()[:12]
