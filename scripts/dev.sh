@@ -3,7 +3,7 @@
 # project-local folder (unless DATABASE_URL / REDIS_URL point elsewhere), then runs the
 # service or the tests, and stops everything it started on exit, Ctrl-C or SIGTERM.
 #
-#   scripts/dev.sh run              API + worker on the embedded default (make run)
+#   scripts/dev.sh run              API + portal + worker on the embedded default (make run)
 #   scripts/dev.sh test [ARGS...]   the test suite; ARGS go to pytest (make test)
 #   scripts/dev.sh shell CMD...     any command with the run services up (benchmarks)
 #   scripts/dev.sh scratch CMD...   any command with throw-away servers (CI checks)
@@ -194,7 +194,7 @@ wait_ready() {
     done
     sleep 0.2
   done
-  die "the API did not become ready at $url"
+  die "no answer from $url"
 }
 
 case "$MODE" in
@@ -208,10 +208,15 @@ case "$MODE" in
     APP_PIDS+=($!)
     "$ROOT/.venv/bin/followup" api --host "${HOST:-127.0.0.1}" --port "$PORT" &
     APP_PIDS+=($!)
+    export WEB_PORT="${WEB_PORT:-8080}"
+    "$ROOT/.venv/bin/followup" web --host "${HOST:-127.0.0.1}" --port "$WEB_PORT" &
+    APP_PIDS+=($!)
     wait_ready "http://127.0.0.1:$PORT/readyz"
+    wait_ready "http://127.0.0.1:$WEB_PORT/healthz"
+    say "portal:     http://127.0.0.1:$WEB_PORT/"
     say "API ready:  http://127.0.0.1:$PORT/v1/recommendations"
     say "docs:       http://127.0.0.1:$PORT/docs"
-    say "Ctrl-C stops the API, the worker and the servers started here"
+    say "Ctrl-C stops the API, the portal, the worker and the servers started here"
     wait -n "${APP_PIDS[@]}"
     die "a service stopped; shutting down the rest"
     ;;

@@ -16,7 +16,7 @@ LOCALES=shared/i18n/locales
 
 extract() {
   mkdir -p "$(dirname "$POT")"
-  "$PYBABEL" -q extract -F babel.cfg -k N_ --sort-output --no-location --omit-header \
+  "$PYBABEL" -q extract -F babel.cfg -k N_ -k t --sort-output --no-location --omit-header \
     --project followup --no-wrap -o "$POT" .
 }
 

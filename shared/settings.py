@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     db_statement_timeout_ms: int = Field(default=30_000, ge=0)
     redis_url: str = "redis://127.0.0.1:63799/0"
     port: int = Field(default=8000, ge=1, le=65535)
+    # The public portal and workspace (`followup web`).
+    web_port: int = Field(default=8080, ge=1, le=65535)
     public_base_url: str = "http://127.0.0.1:8000"
     api_public_read: bool = True
     cors_origins: Annotated[list[str], NoDecode] = []

@@ -59,6 +59,28 @@ def api(
 
 
 @app.command()
+def web(
+    host: Annotated[str, typer.Option(help="interface to bind")] = "0.0.0.0",  # noqa: S104
+    port: Annotated[int | None, typer.Option(help="port (default: WEB_PORT, 8080)")] = None,
+    workers: Annotated[int, typer.Option(envvar="WEB_CONCURRENCY")] = 1,
+) -> None:
+    """Run the public portal and the signed-in workspace (uvicorn)."""
+    import uvicorn
+
+    uvicorn.run(
+        "services.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port or get_settings().web_port,
+        workers=workers,
+        access_log=False,
+        proxy_headers=True,
+        timeout_graceful_shutdown=20,
+        log_config=None,
+    )
+
+
+@app.command()
 def worker(
     burst: Annotated[bool, typer.Option(help="run queued jobs, then exit (no cron)")] = False,
 ) -> None:

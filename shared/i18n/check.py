@@ -20,7 +20,7 @@ def extracted_ids() -> set[tuple[str | None, str]]:
     with tempfile.TemporaryDirectory() as tmp:
         pot = Path(tmp) / "messages.pot"
         CommandLineInterface().run(  # type: ignore[no-untyped-call]
-            ["pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg"), "-k", "N_",
+            ["pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg"), "-k", "N_", "-k", "t",
              "--omit-header", "-o", str(pot), str(ROOT)]
         )  # fmt: skip
         with pot.open("rb") as fp:

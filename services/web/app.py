@@ -1,0 +1,118 @@
+"""The public portal (and the signed-in workspace): server-rendered pages over the same
+`shared/` services and database as the API, in its own process (`followup web`)."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from services.web.pages import country, home, programmes, recommendations
+from services.web.pages.common import NotFoundPage, language_of, not_found
+from shared import i18n
+from shared.db import Database
+from shared.logs import configure_logging
+from shared.settings import Settings, get_settings
+
+STATIC = Path(__file__).parent / "static"
+
+# No script, style or font from anywhere else; inline SVG charts need no exception.
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = message.setdefault("headers", [])
+                headers += [
+                    (b"content-security-policy", CSP.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"same-origin"),
+                    (b"x-frame-options", b"DENY"),
+                ]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+async def root(request: Request) -> Response:
+    """`/`: to the visitor's language, from Accept-Language."""
+    lang = i18n.negotiate(request.headers.get("accept-language"))
+    return RedirectResponse(f"/{lang}/", status_code=302, headers={"Vary": "Accept-Language"})
+
+
+async def healthz(request: Request) -> Response:
+    return PlainTextResponse("ok")
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else 404
+    if status == 404 or isinstance(exc, NotFoundPage):
+        return not_found(request, language_of(request))
+    return PlainTextResponse(str(getattr(exc, "detail", "")), status_code=status)
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/", root),
+        Route("/healthz", healthz),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        Route("/{lang}", home.redirect_slash),
+        Route("/{lang}/", home.page),
+        Route("/{lang}/countries", home.countries),
+        Route("/{lang}/countries/{iso3}", country.page),
+        Route("/{lang}/countries/{iso3}/{chart}.csv", country.chart_csv),
+        Route("/{lang}/recommendations", recommendations.search),
+        Route("/{lang}/recommendations/{rec_id}", recommendations.detail),
+        Route("/{lang}/programmes", programmes.programme_list),
+        Route("/{lang}/programmes/{ident}", programmes.programme_page),
+        Route("/{lang}/mandates", programmes.mandate_list),
+        Route("/{lang}/mandates/{ident}", programmes.mandate_page),
+    ]
+
+
+def create_app(settings: Settings | None = None, *, db: Database | None = None) -> Starlette:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    owns_db = db is None
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        for lang in i18n.available_languages():
+            i18n.translator(lang)
+        gc.collect()
+        gc.freeze()
+        yield
+        if owns_db:
+            await app.state.db.dispose()
+
+    app = Starlette(
+        routes=routes(),
+        middleware=[Middleware(SecurityHeaders)],
+        exception_handlers={HTTPException: http_error, NotFoundPage: http_error},
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db or Database(settings)
+    return app

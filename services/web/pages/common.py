@@ -1,0 +1,60 @@
+"""What every page needs: the language from the path, the database, error pages."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from services.web.rendering import render
+from shared import i18n
+from shared.db import Database
+from shared.settings import Settings
+
+PAGE_SIZE = 20
+
+
+class NotFoundPage(Exception):
+    """Raised by a page for an unknown language, State, recommendation, ..."""
+
+
+def language_of(request: Request) -> str:
+    """The language of the path prefix, else the visitor's (for a 404 at any URL)."""
+    first = request.url.path.strip("/").split("/", 1)[0]
+    if first in i18n.available_languages():
+        return first
+    return i18n.negotiate(request.headers.get("accept-language"))
+
+
+def lang_of(request: Request) -> str:
+    lang = str(request.path_params.get("lang", ""))
+    if lang not in i18n.available_languages():
+        raise NotFoundPage(lang)
+    return lang
+
+
+def not_found(request: Request, lang: str) -> HTMLResponse:
+    return render(request, lang, "404.html", status_code=404, title=None)
+
+
+def settings_of(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+@asynccontextmanager
+async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    db: Database = request.app.state.db
+    async with db.read_sessionmaker() as session:
+        yield session
+
+
+def parse_uuid(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise NotFoundPage(value) from None

@@ -1,0 +1,312 @@
+"""A State: its recommendations by position and status, by cycle, theme and SDG goal,
+over time; programme coverage, mandates and their funding gap; national mechanism,
+action plans and deadlines. Every chart has its table and a CSV."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from services.web.charts import POSITION_COLORS, STATUS_COLORS, Chart, Series
+from services.web.pages.common import NotFoundPage, lang_of, read_session, settings_of
+from services.web.rendering import render
+from shared import i18n
+from shared.action_plans import service as plans
+from shared.countries import service as countries
+from shared.deadlines import service as deadlines
+from shared.errors import NotFound
+from shared.institutions import service as institutions
+from shared.mandates import service as mandates
+from shared.mandates.schemas import MandateFilter
+from shared.portal import service as portal
+from shared.programmes import service as programmes
+from shared.programmes.schemas import ProgrammeFilter
+from shared.recommendations import stats
+from shared.recommendations.models import POSITIONS, STATUSES
+from shared.reference import taxonomies
+from shared.stats.coverage import coverage
+
+TOP_TAGS = 12
+MONTHS = 36
+
+
+@cache
+def _theme_names() -> dict[str, str]:
+    return {t.code: t.name for t in taxonomies.themes()}
+
+
+def theme_label(value: str) -> str:
+    name = _theme_names().get(value)
+    return f"{value} {name}" if name else value
+
+
+def goal_label(goal: int | str, t: i18n.Translator) -> str:
+    short = taxonomies.sdg_goals().get(int(goal), "")
+    return t("Goal %(n)s: %(name)s", n=goal, name=short) if short else t("Goal %(n)s", n=goal)
+
+
+@dataclass(slots=True)
+class CountryData:
+    iso3: str
+    detail: Any
+    progress: stats.Progress
+    cycles: list[portal.CycleStatus]
+    coverage: Any
+    mandates: list[Any]
+    programmes: list[Any]
+    mechanisms: list[Any]
+    plans: list[Any]
+    deadlines: list[Any]
+    cycle: int | None
+
+
+async def load(request: Request, iso3: str, cycle: int | None) -> CountryData:
+    code = iso3.upper()
+    settings = settings_of(request)
+    today = dt.date.today()
+    async with read_session(request) as session:
+        try:
+            detail = await countries.country_detail(session, code)
+        except NotFound:
+            raise NotFoundPage(iso3) from None
+        progress = await stats.progress(session, code, cycle)
+        by_cycle = await portal.by_cycle(session, code)
+        cover = await coverage(session, code, on=today, uncovered_limit=0)
+        mandate_page = await mandates.list_page(
+            session,
+            MandateFilter(countries=(code,)),
+            cursor=None,
+            limit=50,
+            expiring_days=settings.mandate_expiring_days,
+        )
+        programme_page = await programmes.list_page(
+            session, ProgrammeFilter(countries=(code,)), cursor=None, limit=50
+        )
+        mechanism_page = await institutions.list_mechanisms(
+            session, None, [code], cursor=None, limit=5
+        )
+        plan_page = await plans.list_plans(session, [code], [], cursor=None, limit=10)
+        upcoming = [
+            d
+            for d in await deadlines.for_country(session, code)
+            if d.status == "open" and d.due_date >= today
+        ]
+    return CountryData(
+        iso3=code,
+        detail=detail,
+        progress=progress,
+        cycles=by_cycle,
+        coverage=cover,
+        mandates=mandate_page.items,
+        programmes=programme_page.items,
+        mechanisms=mechanism_page.items,
+        plans=plan_page.items,
+        deadlines=sorted(upcoming, key=lambda d: d.due_date)[:20],
+        cycle=cycle,
+    )
+
+
+def _status_series(lang: str) -> list[Series]:
+    return [Series(s, i18n.label("status", s, lang), STATUS_COLORS[s]) for s in STATUSES[::-1]]
+
+
+def charts(data: CountryData, lang: str) -> list[Chart]:
+    t = i18n.translator(lang)
+    name = i18n.country_name(data.iso3, lang)
+    base = f"/{lang}/countries/{data.iso3}"
+    status_series = _status_series(lang)
+    out: list[Chart] = []
+
+    matrix: dict[str, dict[str, float]] = {p: {} for p in POSITIONS}
+    for c in data.progress.by_position_status:
+        matrix.setdefault(c.position, {})[c.status] = c.count
+    out.append(
+        Chart(
+            id="position-status",
+            title=t("Position and implementation status"),
+            description=t(
+                "Recommendations to %(name)s by the position taken, split by status.", name=name
+            ),
+            series=status_series,
+            rows=[(i18n.label("position", p, lang), matrix[p]) for p in POSITIONS if matrix[p]],
+        )
+    )
+    out.append(
+        Chart(
+            id="cycles",
+            title=t("By review cycle"),
+            description=t("Recommendations to %(name)s by UPR cycle and status.", name=name),
+            series=status_series,
+            rows=[
+                (
+                    t("Cycle %(n)s", n=c.cycle) if c.cycle else t("No cycle"),
+                    {k: float(v) for k, v in c.counts.items()},
+                )
+                for c in data.cycles
+            ],
+        )
+    )
+    tag_series = [
+        Series("implemented", t("Supported, implemented"), STATUS_COLORS["implemented"]),
+        Series("other_supported", t("Supported, not yet implemented"), "#1976d2"),
+        Series("not_supported", t("Not supported"), "#757575"),
+    ]
+
+    def tag_rows(tags: list[stats.TagProgress], labeller: Any) -> list[Any]:
+        ranked = sorted(tags, key=lambda x: -x.total)[:TOP_TAGS]
+        return [
+            (
+                labeller(x.value),
+                {
+                    "implemented": x.implemented,
+                    "other_supported": x.supported - x.implemented,
+                    "not_supported": x.total - x.supported,
+                },
+            )
+            for x in ranked
+        ]
+
+    def tag_extra(tags: list[stats.TagProgress], labeller: Any) -> list[Any]:
+        return [
+            (labeller(x.value), {"share": i18n.format_percent(x.share_implemented, lang)})
+            for x in sorted(tags, key=lambda x: -x.total)[:TOP_TAGS]
+        ]
+
+    out.append(
+        Chart(
+            id="themes",
+            title=t("By UHRI theme"),
+            description=t("The themes most often tagged, with how much was implemented."),
+            series=tag_series,
+            rows=tag_rows(data.progress.by_theme, theme_label),
+            extra=tag_extra(data.progress.by_theme, theme_label),
+            extra_labels=[t("Share implemented")],
+        )
+    )
+    out.append(
+        Chart(
+            id="sdg-goals",
+            title=t("By Sustainable Development Goal"),
+            description=t(
+                "Recommendations linked to each SDG goal, with how much was implemented."
+            ),
+            series=tag_series,
+            rows=tag_rows(data.progress.by_sdg_goal, lambda g: goal_label(g, t)),
+            extra=tag_extra(data.progress.by_sdg_goal, lambda g: goal_label(g, t)),
+            extra_labels=[t("Share implemented")],
+        )
+    )
+    months = data.progress.over_time[-MONTHS:]
+    out.append(
+        Chart(
+            id="over-time",
+            title=t("Status over time"),
+            description=t("The status of the recommendations at the end of each month."),
+            series=status_series,
+            rows=[
+                (
+                    i18n.format_date(dt.date.fromisoformat(m.month + "-01"), lang, "MMM y"),
+                    {k: float(v) for k, v in m.counts.items()},
+                )
+                for m in months
+            ],
+            kind="columns",
+        )
+    )
+    cov = data.coverage
+    cover_series = [
+        Series("covered", t("Supported by a programme"), POSITION_COLORS["supported"]),
+        Series("uncovered", t("No programme"), "#757575"),
+    ]
+    out.append(
+        Chart(
+            id="coverage",
+            title=t("Coverage by OHCHR programmes"),
+            description=t("Supported recommendations that a running programme supports, by theme."),
+            series=cover_series,
+            rows=[
+                (
+                    t("All themes"),
+                    {"covered": cov.overall.covered, "uncovered": cov.overall.uncovered},
+                )
+            ]
+            + [
+                (theme_label(x.theme), {"covered": x.covered, "uncovered": x.uncovered})
+                for x in cov.by_theme[:TOP_TAGS]
+            ],
+        )
+    )
+    funding_series = [
+        Series("secured", t("Secured"), STATUS_COLORS["implemented"]),
+        Series("gap", t("Funding gap"), STATUS_COLORS["not_started"]),
+    ]
+    out.append(
+        Chart(
+            id="funding",
+            title=t("Mandates and their funding gap"),
+            description=t("Funding secured and still missing for each mandate."),
+            series=funding_series,
+            rows=[
+                (
+                    f"{m.title} ({m.funding.currency})",
+                    {
+                        "secured": float(m.funding.secured or 0),
+                        "gap": float(m.funding.gap or 0),
+                    },
+                )
+                for m in data.mandates
+                if m.funding.required is not None or m.funding.secured is not None
+            ],
+        )
+    )
+    for chart in out:
+        chart.csv_url = f"{base}/{chart.id}.csv" + (f"?cycle={data.cycle}" if data.cycle else "")
+    return out
+
+
+def _cycle(request: Request) -> int | None:
+    raw = request.query_params.get("cycle", "")
+    if raw.isdigit() and 1 <= int(raw) <= 20:
+        return int(raw)
+    return None
+
+
+async def page(request: Request) -> Response:
+    lang = lang_of(request)
+    iso3 = str(request.path_params["iso3"])
+    if iso3 != iso3.upper():
+        target = request.url.path.replace(f"/{iso3}", f"/{iso3.upper()}", 1)
+        return RedirectResponse(target, status_code=301)
+    data = await load(request, iso3, _cycle(request))
+    return render(
+        request,
+        lang,
+        "country.html",
+        title=i18n.country_name(data.iso3, lang),
+        data=data,
+        charts=charts(data, lang),
+        cycles=sorted(c.cycle for c in data.cycles if c.cycle),
+        theme_label=theme_label,
+    )
+
+
+async def chart_csv(request: Request) -> Response:
+    lang = lang_of(request)
+    iso3 = str(request.path_params["iso3"])
+    wanted = str(request.path_params["chart"])
+    data = await load(request, iso3, _cycle(request))
+    for chart in charts(data, lang):
+        if chart.id == wanted:
+            body = chart.csv(i18n.translator(lang)("Category"))
+            filename = f"{data.iso3}-{chart.id}.csv"
+            return Response(
+                "\ufeff" + body,
+                media_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+            )
+    raise NotFoundPage(wanted)
