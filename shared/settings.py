@@ -15,6 +15,7 @@ DEV_SECRET_KEY = "development-only-secret-key-change-me"  # noqa: S105 - dev def
 # Relative folder sources are resolved against the repository root.
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_UPR_DATA = "../shared/data/upr"
+SHARED_DATA = "../shared/data"
 
 
 def _default_ingest_sources() -> list[dict[str, Any]]:
@@ -71,14 +72,30 @@ class Settings(BaseSettings):
     ingest_max_bytes: int = Field(default=50_000_000, ge=1024)
     ingest_timeout_s: float = Field(default=60.0, gt=0)
     ingest_max_redirects: int = Field(default=5, ge=0, le=30)
+    # Folders that a folder source given over HTTP must lie under (INGEST_SOURCES from
+    # the environment is trusted). Relative paths are resolved against the repository.
+    ingest_folder_roots: Annotated[list[str], NoDecode] = [SHARED_DATA]
+    # Outbound HTTP (shared/egress): hosts that may resolve to loopback, private or
+    # link-local addresses, or every host (development only); a DNS server to ask
+    # instead of the system resolver ("host[:port]"); caps on redirects and total time.
+    egress_allow_hosts: Annotated[list[str], NoDecode] = []
+    egress_allow_private: bool = False
+    egress_dns_server: str | None = None
+    egress_max_redirects: int = Field(default=5, ge=0, le=30)
+    egress_max_seconds: float = Field(default=1800.0, gt=0)
 
     @model_validator(mode="before")
     @classmethod
     def _split_lists(cls, data: object) -> object:
-        # CORS_ORIGINS and WEBHOOK_ALLOWED_HOSTS may be a JSON list or a comma-separated
+        # CORS_ORIGINS and the other host and folder lists may be a JSON list or a comma-separated
         # string (the list fields are NoDecode: pydantic-settings leaves the text to us).
         if isinstance(data, dict):
-            for name in ("cors_origins", "webhook_allowed_hosts"):
+            for name in (
+                "cors_origins",
+                "webhook_allowed_hosts",
+                "egress_allow_hosts",
+                "ingest_folder_roots",
+            ):
                 raw = data.get(name)
                 if isinstance(raw, str):
                     raw = raw.strip()
@@ -95,6 +112,8 @@ class Settings(BaseSettings):
             self.secret_key.get_secret_value() == DEV_SECRET_KEY
         ):
             raise ValueError(f"SECRET_KEY must be set when ENVIRONMENT={self.environment}")
+        if self.environment == "production" and self.egress_allow_private:
+            raise ValueError("EGRESS_ALLOW_PRIVATE is for development; name hosts instead")
         return self
 
 

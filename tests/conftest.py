@@ -7,6 +7,7 @@ releases a savepoint inside it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -34,6 +35,11 @@ from shared.queue import JobQueue, connect_queue
 from shared.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# The suite serves documents, exports and webhooks from 127.0.0.1: outbound requests may
+# reach loopback (and no other non-public address) unless a test sets its own policy.
+# Nothing outside the tests has this default (shared/egress).
+os.environ.setdefault("EGRESS_ALLOW_HOSTS", "127.0.0.1,localhost")
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -27,6 +27,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 import httpx
 
+from shared import egress
 from shared.errors import InvalidInput
 from shared.settings import REPO_ROOT, Settings
 
@@ -149,12 +150,15 @@ def list_folder(path: Path) -> list[Path]:
         return [path]
     if not path.is_dir():
         raise FileNotFoundError(f"no folder {path}")
+    root = path.resolve()
     files = [
         p
         for p in path.rglob("*")
         if p.is_file()
         and p.suffix.lower() in DOCUMENT_EXTENSIONS
         and not any(part.startswith(".") for part in p.relative_to(path).parts)
+        # A link inside the folder may not lead out of it.
+        and p.resolve().is_relative_to(root)
     ]
     return sorted(files, key=lambda p: str(p.relative_to(path)))
 
@@ -214,15 +218,46 @@ class Fetched:
         return hashlib.sha256(self.data).hexdigest()
 
 
-def make_client(settings: Settings) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
+def make_client(settings: Settings, *, max_bytes: int | None = None) -> httpx.AsyncClient:
+    """The egress client (shared/egress): public addresses only, pinned, every redirect
+    hop checked; ``fetch`` applies its own, usually lower, size limit."""
+    return egress.make_client(
+        settings,
         timeout=httpx.Timeout(
             settings.ingest_timeout_s, connect=min(10.0, settings.ingest_timeout_s)
         ),
+        max_bytes=max_bytes if max_bytes is not None else settings.ingest_max_bytes,
         follow_redirects=True,
         max_redirects=settings.ingest_max_redirects,
         headers={"User-Agent": USER_AGENT},
     )
+
+
+def _under(path: Path, roots: Sequence[Path]) -> bool:
+    return any(path == root or path.is_relative_to(root) for root in roots)
+
+
+async def check_submitted(sources: Sequence[Source], settings: Settings) -> None:
+    """The checks for sources given over HTTP (INGEST_SOURCES is trusted): folders must
+    lie under INGEST_FOLDER_ROOTS, URLs must pass the egress checks now (the fetch checks
+    again when it connects). Raises InvalidInput (422) naming the source."""
+    roots = [resolve_path(root) for root in settings.ingest_folder_roots]
+    policy = egress.Policy.from_settings(settings)
+    for i, source in enumerate(sources):
+        where = f"sources[{i}]"
+        if isinstance(source, FolderSource):
+            if not _under(source.path, roots):
+                raise InvalidInput(
+                    f"{where}: the folder {str(source.path)!r} is not under a folder that "
+                    "may be ingested (INGEST_FOLDER_ROOTS)",
+                    code="folder_not_allowed",
+                )
+            continue
+        for url in source.urls if isinstance(source, UrlsSource) else (source.url,):
+            try:
+                await egress.check_url(url, policy)
+            except egress.EgressRefused as exc:
+                raise egress.EgressRefused(f"{where}: {exc.detail}") from None
 
 
 def _media_type(header: str | None) -> str | None:
@@ -283,6 +318,8 @@ async def fetch(
                 last_modified=response.headers.get("last-modified"),
                 filename=_filename(response),
             )
+    except egress.EgressRefused as exc:
+        raise FetchError(f"refused {url}: {exc.detail}") from None
     except httpx.TooManyRedirects:
         raise FetchError(f"more than {client.max_redirects} redirects from {url}") from None
     except httpx.TimeoutException:

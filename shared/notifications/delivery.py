@@ -7,6 +7,7 @@ import time
 import httpx
 import structlog
 
+from shared import egress
 from shared.notifications import email, webhooks
 from shared.notifications.service import Delivery, Outcome
 from shared.settings import Settings
@@ -14,14 +15,16 @@ from shared.settings import Settings
 log = structlog.get_logger(__name__)
 
 USER_AGENT = "Followup-Webhooks/1"
+MAX_RESPONSE_BYTES = 1 << 20  # a receiver's answer is not used; past this it is an error
 
 
 async def send_webhook(delivery: Delivery, settings: Settings) -> Outcome:
     assert delivery.secret is not None
     try:
-        # Checked again at every delivery: DNS answers change after subscription.
-        await webhooks.check_url(delivery.target, settings)
-    except webhooks.UnsafeWebhook as exc:
+        # The URL's form is checked again before signing; the address is checked by the
+        # connection itself (resolved once, pinned).
+        egress.check_url_form(delivery.target, webhooks.policy(settings))
+    except egress.EgressRefused as exc:
         return Outcome(ok=False, error=exc.detail, retryable=False)
     timestamp = int(time.time())
     headers = {
@@ -32,11 +35,18 @@ async def send_webhook(delivery: Delivery, settings: Settings) -> Outcome:
         webhooks.SIGNATURE_HEADER: webhooks.signature(delivery.secret, timestamp, delivery.body),
     }
     try:
-        # No redirects: a 3xx could point anywhere, past the SSRF check.
-        async with httpx.AsyncClient(
-            timeout=settings.webhook_timeout_s, follow_redirects=False, trust_env=False
+        # No redirects: a receiver answers where it is told to; its body is not read.
+        async with egress.make_client(
+            settings,
+            policy=webhooks.policy(settings),
+            timeout=settings.webhook_timeout_s,
+            max_bytes=MAX_RESPONSE_BYTES,
+            max_seconds=settings.webhook_timeout_s,
+            follow_redirects=False,
         ) as client:
             response = await client.post(delivery.target, content=delivery.body, headers=headers)
+    except egress.EgressRefused as exc:
+        return Outcome(ok=False, error=exc.detail, retryable=False)
     except httpx.HTTPError as exc:
         return Outcome(ok=False, error=f"{type(exc).__name__}: {exc}"[:500])
     if 200 <= response.status_code < 300:

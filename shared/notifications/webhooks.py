@@ -8,16 +8,13 @@ compare in constant time, refuse old timestamps, and deduplicate on
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import hmac
-import ipaddress
 import secrets
-import socket
 import time
-from urllib.parse import urlsplit
 
+from shared import egress
 from shared.errors import InvalidInput
 from shared.settings import Settings
 
@@ -105,49 +102,23 @@ def unseal(sealed: str, secret_key: str) -> str:
 # --- SSRF ---------------------------------------------------------------------------------
 
 
-def _public(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    # is_global is False for private, loopback, link-local, shared (100.64/10), reserved
-    # and documentation ranges; multicast is refused too.
-    return ip.is_global and not ip.is_multicast
+def policy(settings: Settings) -> egress.Policy:
+    """The egress policy of webhooks: https only (http too with WEBHOOK_ALLOW_HTTP), and
+    WEBHOOK_ALLOWED_HOSTS added to EGRESS_ALLOW_HOSTS."""
+    schemes = ("https", "http") if settings.webhook_allow_http else ("https",)
+    return egress.Policy.from_settings(
+        settings, extra_hosts=settings.webhook_allowed_hosts, schemes=schemes
+    )
 
 
 async def check_url(url: str, settings: Settings) -> None:
-    """Refuse a webhook URL that is not https (unless WEBHOOK_ALLOW_HTTP) or that resolves
-    to a non-public address (unless its host is in WEBHOOK_ALLOWED_HOSTS).
-
-    Called when a subscription is created and again before every delivery, since DNS
-    answers change.
-    """
+    """Refuse a webhook URL that is not https (unless WEBHOOK_ALLOW_HTTP) or whose host is
+    not public (shared/egress). Called when a subscription is created; the delivery's
+    connection checks again, and connects to the address it checked."""
     try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:
-        raise UnsafeWebhook(f"the webhook URL is malformed: {exc}") from None
-    scheme = parts.scheme.lower()
-    if scheme != "https" and not (scheme == "http" and settings.webhook_allow_http):
-        raise UnsafeWebhook(
-            "webhook URLs must use https"
-            + ("" if settings.webhook_allow_http else " (http is allowed only for local use)")
-        )
-    host = parts.hostname
-    if not host:
-        raise UnsafeWebhook("the webhook URL has no host")
-    allowed = {h.lower() for h in settings.webhook_allowed_hosts}
-    if host.lower() in allowed:
-        return
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(
-            host, port or (443 if scheme == "https" else 80), type=socket.SOCK_STREAM
-        )
-    except (OSError, UnicodeError) as exc:
-        raise UnsafeWebhook(f"the webhook host {host!r} does not resolve ({exc})") from None
-    addresses = {str(info[4][0]) for info in infos}
-    blocked = sorted(a for a in addresses if not _public(a))
-    if not addresses or blocked:
-        raise UnsafeWebhook(
-            f"the webhook host {host!r} resolves to non-public addresses {blocked}; "
-            "ask an operator to allow it (WEBHOOK_ALLOWED_HOSTS) if it is intended"
-        )
+        await egress.check_url(url, policy(settings))
+    except egress.EgressRefused as exc:
+        detail = exc.detail
+        if "must use" in detail and not settings.webhook_allow_http:
+            detail = "webhook URLs must use https (http is allowed only for local use)"
+        raise UnsafeWebhook(detail) from None

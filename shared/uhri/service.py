@@ -48,6 +48,7 @@ from typing import IO, Any, Literal
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared import egress
 from shared.db import unit_of_work
 from shared.deadlines import service as deadlines
 from shared.errors import DomainError, NotFound, one_line
@@ -569,8 +570,12 @@ class Downloaded:
 
 
 def _client(app: Settings, settings: UhriSettings) -> httpx.AsyncClient:
-    # The ingestion's client (user agent, redirect limit), with the export's own timeout.
-    return make_client(app.model_copy(update={"ingest_timeout_s": settings.timeout_s}))
+    # The ingestion's egress client (user agent, redirect limit), with the export's own
+    # timeout and size limit.
+    return make_client(
+        app.model_copy(update={"ingest_timeout_s": settings.timeout_s}),
+        max_bytes=settings.max_bytes,
+    )
 
 
 async def download(
@@ -627,6 +632,8 @@ async def download(
                 sha256=digest.hexdigest(),
                 size=size,
             )
+    except egress.EgressRefused as exc:
+        raise FetchError(f"refused {url}: {exc.detail}") from None
     except httpx.TimeoutException:
         raise FetchError(f"timed out fetching {url}") from None
     except httpx.HTTPError as exc:

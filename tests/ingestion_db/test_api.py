@@ -6,6 +6,7 @@ from pathlib import Path
 
 import httpx
 from arq.jobs import Job, JobStatus
+from fastapi import FastAPI
 
 from shared.db import Database
 from shared.ingestion import pipeline
@@ -30,8 +31,15 @@ async def test_routes_need_an_admin_key(client: httpx.AsyncClient, api_keys: Key
 
 
 async def test_post_starts_a_run_the_worker_lists(
-    client: httpx.AsyncClient, api_keys: KeyFactory, clean_redis: JobQueue, tmp_path: Path
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    api_keys: KeyFactory,
+    clean_redis: JobQueue,
+    settings: Settings,
+    tmp_path: Path,
 ) -> None:
+    # A folder given over HTTP must lie under INGEST_FOLDER_ROOTS.
+    app.state.settings = settings.model_copy(update={"ingest_folder_roots": [str(tmp_path)]})
     admin = await api_keys.headers("admin")
     body = {"sources": [{"type": "folder", "path": str(tmp_path)}]}
     response = await client.post("/v1/ingestion/runs", json=body, headers=admin)

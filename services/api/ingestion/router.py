@@ -20,6 +20,7 @@ from shared.audit import service as audit
 from shared.ingestion import runs
 from shared.ingestion.pipeline import list_job_id
 from shared.ingestion.schemas import RunDetail, RunIn, RunOut
+from shared.ingestion.sources import check_submitted, parse_sources
 from shared.queue import enqueue_after_commit
 
 router = APIRouter(prefix="/v1/ingestion", tags=["ingestion"], responses=PROBLEM_RESPONSES)
@@ -38,9 +39,15 @@ async def start_run(
     """Start an ingestion run over the configured sources (or the sources in the body).
 
     The worker lists the sources, then ingests each document in its own job; follow the
-    run at `Location`. Needs an `admin` key.
+    run at `Location`. Needs an `admin` key. Sources given here are checked: a folder must
+    lie under `INGEST_FOLDER_ROOTS` (422 `folder_not_allowed`), a URL must resolve to
+    public addresses only (422 `egress_refused`; the fetch checks again when it connects).
     """
     sources = body.sources if body is not None and body.sources is not None else None
+    if sources is not None:
+        # Sources from a request are not trusted as INGEST_SOURCES is: folders under
+        # INGEST_FOLDER_ROOTS, URLs to public addresses only.
+        await check_submitted(parse_sources(sources), settings)
     run = await runs.create_run(
         session,
         trigger="api",
