@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=2_000_000, ge=1024)
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
     rate_limit_per_minute: int = Field(default=600, ge=0)
+    # HTTP caching and compression of responses (services/api/caching.py).
+    cache_max_age_s: int = Field(default=30, ge=0)
+    cache_stale_while_revalidate_s: int = Field(default=60, ge=0)
+    compress_min_bytes: int = Field(default=1024, ge=0)
     # Reminders and change webhooks (shared/notifications). SMTP_URL:
     # smtp://[user:password@]host[:port] (STARTTLS when offered) or smtps://... (TLS).
     smtp_url: SecretStr | None = None

@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from services.api.audit.router import router as audit_router
+from services.api.caching import CacheControlMiddleware, CompressMiddleware
 from services.api.middleware import RequestContextMiddleware
 from services.api.platform.router import router as platform_router
 from services.api.problems import install_problem_handlers
@@ -83,6 +84,12 @@ def create_app(
             expose_headers=["ETag", "Link", "Location", "X-Request-ID", "Retry-After"],
             max_age=600,
         )
+    app.add_middleware(
+        CacheControlMiddleware,
+        max_age=settings.cache_max_age_s,
+        stale_while_revalidate=settings.cache_stale_while_revalidate_s,
+    )
+    app.add_middleware(CompressMiddleware, minimum_size=settings.compress_min_bytes)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     return app
 
