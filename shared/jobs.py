@@ -19,3 +19,7 @@ INGESTION_SWEEP: Final = "ingestion_sweep"
 
 # UHRI import (services/worker/uhri.py).
 IMPORT_UHRI: Final = "import_uhri"
+
+# Report drafts (services/worker/reports.py).
+GENERATE_REPORT: Final = "generate_report"
+SWEEP_REPORTS: Final = "sweep_reports"

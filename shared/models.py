@@ -46,6 +46,7 @@ from shared.recommendations.models import (
     Recommendation,
     RecommendingState,
 )
+from shared.reports.models import Report, ReportFile
 from shared.uhri.models import UhriImport, UhriRecordState
 
 __all__ = [
@@ -88,6 +89,8 @@ __all__ = [
     "RecommendingState",
     "Reminder",
     "ReminderScan",
+    "Report",
+    "ReportFile",
     "SourceCache",
     "Subscription",
     "UhriImport",

@@ -108,6 +108,7 @@ def _domain_routers() -> list[APIRouter]:
     from services.api.progress.router import router as progress
     from services.api.recommendations.router import detail_router
     from services.api.recommendations.router import router as recommendations
+    from services.api.reports.router import router as reports
     from services.api.stats.router import router as stats
     from services.api.subscriptions.router import reminders_router
     from services.api.subscriptions.router import router as subscriptions
@@ -115,6 +116,7 @@ def _domain_routers() -> list[APIRouter]:
 
     return [
         recommendations,
+        reports,
         catalog,
         documents,
         progress,

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from arq import func
 from arq.cron import CronJob, cron
 
-from services.worker import ingestion, reminders, uhri
+from services.worker import ingestion, reminders, reports, uhri
 from services.worker.jobs import Ctx, ping
 from shared import jobs
 from shared.db import Database
@@ -44,6 +44,9 @@ FUNCTIONS: list[Any] = [
     func(reminders.deliver_reminder, name=jobs.DELIVER_REMINDER, max_tries=1, timeout=120),
     func(reminders.dispatch_outbox, name=jobs.DISPATCH_OUTBOX, max_tries=1, timeout=120),
     func(reminders.recompute_deadlines, name=jobs.RECOMPUTE_DEADLINES, max_tries=1, timeout=3600),
+    # A failed report waits for an explicit retry (POST /v1/reports/{id}/retry).
+    func(reports.generate_report, name=jobs.GENERATE_REPORT, max_tries=1, timeout=600),
+    func(reports.sweep_reports, name=jobs.SWEEP_REPORTS, max_tries=1, timeout=120),
 ]
 
 CRON_JOBS: list[CronJob] = [
@@ -63,6 +66,13 @@ CRON_JOBS: list[CronJob] = [
         timeout=300,
     ),
     cron(reminders.sweep_reminders, name=f"cron:{jobs.SWEEP_REMINDERS}", unique=True, timeout=120),
+    cron(
+        reports.sweep_reports,
+        name=f"cron:{jobs.SWEEP_REPORTS}",
+        minute=set(range(2, 60, 5)),
+        unique=True,
+        timeout=120,
+    ),
     cron(
         reminders.recompute_deadlines,
         name=f"cron:{jobs.RECOMPUTE_DEADLINES}",

@@ -1,0 +1,94 @@
+"""Report drafts (Word documents built by the worker) and their files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import get_args
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.db import Base, UUIDPrimaryKey, sql_in
+from shared.reports.schemas import ClusterSource, Language, ReportKind, ReportStatus
+
+REPORT_KINDS: tuple[str, ...] = get_args(ReportKind)
+REPORT_STATUSES: tuple[str, ...] = get_args(ReportStatus)
+LANGUAGES: tuple[str, ...] = get_args(Language)
+CLUSTER_SOURCES: tuple[str, ...] = get_args(ClusterSource)
+
+
+class Report(UUIDPrimaryKey, Base):
+    """A request for a report draft and where its generation stands.
+
+    ``requests`` counts the times the job was asked for (creation, retries, recoveries by
+    the sweep): it is part of the job id, so each request runs once and a retry is a new
+    job. ``attempts`` counts the runs that started.
+    """
+
+    __tablename__ = "reports"
+    __table_args__ = (
+        CheckConstraint(sql_in("kind", REPORT_KINDS), name="kind"),
+        CheckConstraint(sql_in("status", REPORT_STATUSES), name="status"),
+        CheckConstraint(sql_in("language", LANGUAGES), name="language"),
+        CheckConstraint(sql_in("clusters", CLUSTER_SOURCES), name="clusters"),
+        CheckConstraint("(status = 'failed') = (error IS NOT NULL)", name="error_iff_failed"),
+        # The draft of a State and cycle (reminder links) and the lists by State.
+        Index("ix_reports_subject", "country", "kind", "cycle", "created_at"),
+        # The sweep reads the reports that should be moving.
+        Index(
+            "ix_reports_pending",
+            "status",
+            "updated_at",
+            postgresql_where=text("status IN ('queued', 'running')"),
+        ),
+    )
+
+    kind: Mapped[str] = mapped_column(String(30))
+    country: Mapped[str] = mapped_column(ForeignKey("countries.iso3"))
+    cycle: Mapped[int | None] = mapped_column(SmallInteger)
+    # The treaty body of a treaty_body_followup report ("CCPR"); "UPR" for mid-term drafts.
+    mechanism: Mapped[str] = mapped_column(ForeignKey("mechanisms.code"))
+    language: Mapped[str] = mapped_column(String(5))
+    clusters: Mapped[str] = mapped_column(String(20), default="themes")
+    action_plan_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("action_plans.id", ondelete="SET NULL")
+    )
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    error: Mapped[str | None] = mapped_column(Text)
+    requests: Mapped[int] = mapped_column(Integer, default=1)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    recommendations: Mapped[int | None] = mapped_column(Integer)
+    file_size: Mapped[int | None] = mapped_column(Integer)
+    file_sha256: Mapped[str | None] = mapped_column(String(64))
+    api_key_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("api_keys.id", ondelete="SET NULL")
+    )
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.clock_timestamp())
+    updated_at: Mapped[dt.datetime] = mapped_column(server_default=func.clock_timestamp())
+    started_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]
+
+
+class ReportFile(Base):
+    """The .docx of a ready report, apart so that reading a report's status never loads it."""
+
+    __tablename__ = "report_files"
+
+    report_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True
+    )
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.clock_timestamp())
