@@ -22,12 +22,21 @@ def not_modified(request: Request, etag: str) -> bool:
 
 def required_version(request: Request) -> int:
     """The version a write is based on, from If-Match; 428 without it."""
-    header = request.headers.get("if-match")
-    if not header:
+    version = optional_version(request)
+    if version is None:
         raise PreconditionRequired(
             "send If-Match with the ETag of the version you are changing",
             code="if_match_required",
         )
+    return version
+
+
+def optional_version(request: Request) -> int | None:
+    """The version named by If-Match, for writes that do not need one but honour it
+    (412 when it is stale); None without the header."""
+    header = request.headers.get("if-match")
+    if not header:
+        return None
     tag = header.strip().removeprefix("W/")
     if not (tag.startswith('"v') and tag.endswith('"') and tag[2:-1].isdigit()):
         raise PreconditionFailed(

@@ -76,7 +76,9 @@ class RecommendationPage(BaseModel):
 
 
 class RecommendationPatch(BaseModel):
-    """The tags a follow-up team maintains; every field is optional, absent = unchanged."""
+    """A JSON merge patch (RFC 7396) of the tags a follow-up team maintains: a field
+    absent is unchanged, a field given replaces the whole list (`[]` empties it). To add
+    or remove single values, use `POST /v1/recommendations/{id}/tags`."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -84,6 +86,29 @@ class RecommendationPatch(BaseModel):
     affected_persons: list[str] | None = Field(default=None, max_length=100)
     sdg_targets: list[str] | None = Field(default=None, max_length=169)
     institutions: list[str] | None = Field(default=None, max_length=100)
+
+
+class TagValues(BaseModel):
+    """Values of each tag list (UHRI theme codes or names, affected-persons groups, SDG
+    targets, institution names)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    themes: list[str] = Field(default=[], max_length=100)
+    affected_persons: list[str] = Field(default=[], max_length=100)
+    sdg_targets: list[str] = Field(default=[], max_length=169)
+    institutions: list[str] = Field(default=[], max_length=100)
+
+
+class TagOperations(BaseModel):
+    """Values to add to and remove from the tag lists, the other values untouched: two
+    editors adding different themes both keep theirs. Adding a value already there or
+    removing one that is not is no change; a value both added and removed is a 422."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    add: TagValues = TagValues()
+    remove: TagValues = TagValues()
 
 
 class UpdateIn(BaseModel):

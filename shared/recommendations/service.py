@@ -27,6 +27,7 @@ from shared.recommendations.schemas import (
     PositionChangeOut,
     RecommendationFilter,
     RecommendationPatch,
+    TagOperations,
     UpdateIn,
     UpdateOut,
 )
@@ -230,6 +231,53 @@ def _tags(rec: Recommendation) -> dict[str, list[str]]:
     }
 
 
+TAG_FIELDS = ("themes", "affected_persons", "sdg_targets", "institutions")
+
+
+def _resolved(field: str, values: Sequence[str], problems: validation.Problems) -> list[str]:
+    """The canonical spelling of each tag value (422 for unknown ones, via ``problems``)."""
+    if field == "themes":
+        return list(validation.themes(values, field, problems))
+    if field == "affected_persons":
+        return list(validation.affected_persons(values, field, problems))
+    if field == "sdg_targets":
+        return list(validation.sdg(values, field, problems, goals_allowed=False)[1])
+    return list(validation.institutions(values, field, problems))
+
+
+def _with_goals(values: dict[str, Any]) -> dict[str, Any]:
+    """SDG goals follow the targets (a denormalized column for the goal filter)."""
+    if "sdg_targets" in values:
+        return {**values, "sdg_goals": sdg_goals_of(values["sdg_targets"])}
+    return values
+
+
+async def _write_tags(
+    session: AsyncSession,
+    actor: Actor,
+    rec: Recommendation,
+    version: int,
+    values: dict[str, list[str]],
+) -> int:
+    """Write new tag lists at ``version`` (412 when the row moved on), with the audit."""
+    before = _tags(rec)
+    new_version = await RecommendationRepository(session).update_if_version(
+        rec.id, version, _with_goals(values)
+    )
+    if new_version is None:
+        raise changed_meanwhile("recommendation")
+    audit.record(
+        session,
+        actor,
+        "recommendation.update",
+        "recommendation",
+        str(rec.id),
+        before=before,
+        after={**before, **values},
+    )
+    return new_version
+
+
 async def patch(
     session: AsyncSession,
     actor: Actor,
@@ -237,44 +285,53 @@ async def patch(
     version: int,
     changes: RecommendationPatch,
 ) -> int:
-    """Change the tags of a recommendation at ``version``; returns the new version."""
+    """Apply a JSON merge patch of the tags at ``version``: each list given replaces the
+    current one. Returns the new version."""
     problems = validation.Problems("body")
-    values: dict[str, Any] = {}
-    if changes.themes is not None:
-        values["themes"] = list(validation.themes(changes.themes, "themes", problems))
-    if changes.affected_persons is not None:
-        values["affected_persons"] = list(
-            validation.affected_persons(changes.affected_persons, "affected_persons", problems)
-        )
-    if changes.sdg_targets is not None:
-        _, targets = validation.sdg(
-            changes.sdg_targets, "sdg_targets", problems, goals_allowed=False
-        )
-        values["sdg_targets"] = list(targets)
-        values["sdg_goals"] = sdg_goals_of(targets)
-    if changes.institutions is not None:
-        values["institutions"] = list(
-            validation.institutions(changes.institutions, "institutions", problems)
-        )
+    values = {
+        field: _resolved(field, given, problems)
+        for field in TAG_FIELDS
+        if (given := getattr(changes, field)) is not None
+    }
     problems.raise_if_any()
-
     rec = await _writable(session, actor, rec_id)
-    before = _tags(rec)
     require_version("recommendation", rec.version, version)
-    new_version = await RecommendationRepository(session).update_if_version(rec_id, version, values)
-    if new_version is None:
-        raise changed_meanwhile("recommendation")
-    after = {**before, **{k: v for k, v in values.items() if k != "sdg_goals"}}
-    audit.record(
-        session,
-        actor,
-        "recommendation.update",
-        "recommendation",
-        str(rec_id),
-        before=before,
-        after=after,
-    )
-    return new_version
+    return await _write_tags(session, actor, rec, version, values)
+
+
+async def change_tags(
+    session: AsyncSession,
+    actor: Actor,
+    rec_id: uuid.UUID,
+    version: int | None,
+    ops: TagOperations,
+) -> int:
+    """Add and remove single tag values, the others untouched. ``version`` (If-Match)
+    is optional: the operations do not depend on the rest of the list, but a version
+    named and stale is a 412. Returns the new version (the current one when nothing
+    changed)."""
+    problems = validation.Problems("body")
+    added = {f: _resolved(f, getattr(ops.add, f), problems) for f in TAG_FIELDS}
+    removed = {f: _resolved(f, getattr(ops.remove, f), problems) for f in TAG_FIELDS}
+    for field in TAG_FIELDS:
+        for value in sorted(set(added[field]) & set(removed[field])):
+            problems.add(field, f"{value!r} is both added and removed")
+    problems.raise_if_any()
+    # Locked: the lists are computed from the row as it is, then written.
+    rec = await _writable(session, actor, rec_id, for_update=True)
+    if version is not None:
+        require_version("recommendation", rec.version, version)
+    current = _tags(rec)
+    values: dict[str, list[str]] = {}
+    for field in TAG_FIELDS:
+        gone = set(removed[field])
+        new = [v for v in current[field] if v not in gone]
+        new += [v for v in added[field] if v not in new]
+        if new != current[field]:
+            values[field] = new
+    if not values:
+        return rec.version
+    return await _write_tags(session, actor, rec, rec.version, values)
 
 
 def _update_out(row: ImplementationUpdate) -> UpdateOut:
@@ -292,12 +349,21 @@ def _update_out(row: ImplementationUpdate) -> UpdateOut:
 
 
 async def add_update(
-    session: AsyncSession, actor: Actor, rec_id: uuid.UUID, data: UpdateIn
-) -> UpdateOut:
-    """Append a progress report; the recommendation takes its status."""
+    session: AsyncSession,
+    actor: Actor,
+    rec_id: uuid.UUID,
+    data: UpdateIn,
+    *,
+    version: int | None = None,
+) -> tuple[UpdateOut, int]:
+    """Append a progress report; the recommendation takes its status. ``version`` (the
+    If-Match of the request, optional): 412 when the recommendation moved on since the
+    reporter read it. Returns the update and the recommendation's new version."""
     # Lock the recommendation first: the update's foreign key would otherwise take a share
     # lock that concurrent reporters then each try to upgrade (a deadlock).
     rec = await _writable(session, actor, rec_id, for_update=True)
+    if version is not None:
+        require_version("recommendation", rec.version, version)
     repo = RecommendationRepository(session)
     row = ImplementationUpdate(
         id=uuid.uuid4(),
@@ -313,7 +379,7 @@ async def add_update(
     repo.add_update(row)
     await session.flush()
     await session.refresh(row, ["created_at"])
-    previous, _ = await repo.set_status(rec_id, data.status)
+    previous, new_version = await repo.set_status(rec_id, data.status)
     out = _update_out(row)
     if previous != data.status:
         await outbox.emit(
@@ -337,7 +403,7 @@ async def add_update(
         before={"status": previous},
         after={"status": data.status, "update_id": str(row.id)},
     )
-    return out
+    return out, new_version
 
 
 async def list_updates(session: AsyncSession, rec_id: uuid.UUID) -> list[UpdateOut]:

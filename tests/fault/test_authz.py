@@ -48,6 +48,16 @@ async def _update(
     )
 
 
+async def _tags(
+    client: httpx.AsyncClient, corpus: Corpus, headers: dict[str, str]
+) -> httpx.Response:
+    return await client.post(
+        f"/v1/recommendations/{corpus.recs['p1'].id}/tags",
+        json={"add": {"themes": ["D51"]}},
+        headers=headers,
+    )
+
+
 async def _delete(
     client: httpx.AsyncClient, corpus: Corpus, headers: dict[str, str]
 ) -> httpx.Response:
@@ -57,6 +67,7 @@ async def _delete(
 ROUTES = [
     WriteRoute("PATCH /v1/recommendations/{id}", "recommendations:write", _patch),
     WriteRoute("POST /v1/recommendations/{id}/updates", "recommendations:write", _update),
+    WriteRoute("POST /v1/recommendations/{id}/tags", "recommendations:write", _tags),
     WriteRoute("DELETE /v1/recommendations/{id}", "admin", _delete),
 ]
 

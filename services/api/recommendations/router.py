@@ -20,7 +20,7 @@ from services.api.deps import (
     StreamSession,
     WriteSession,
 )
-from services.api.etag import etag_for, not_modified, required_version
+from services.api.etag import etag_for, not_modified, optional_version, required_version
 from services.api.pagination import link_header
 from services.api.problems import PROBLEM_RESPONSES
 from shared.db import driver_of
@@ -35,6 +35,7 @@ from shared.recommendations.schemas import (
     RecommendationPage,
     RecommendationPatch,
     RecommendationQuery,
+    TagOperations,
     UpdateIn,
     UpdateOut,
 )
@@ -207,15 +208,51 @@ async def patch_recommendation(
     session: WriteSession,
     actor: RecommendationsWriter,
 ) -> Response:
-    """Change the tags of a recommendation. Needs `recommendations:write` for the State
-    under review and `If-Match` with the current ETag (428 without it, 412 when another
-    editor changed it first)."""
+    """Change the tags of a recommendation: a JSON merge patch (RFC 7396, sent as
+    `application/merge-patch+json` or `application/json`). A field absent stays as it
+    is; a field given **replaces the whole list** (`[]` empties it). To add or remove
+    single values without sending the rest, use `POST /v1/recommendations/{id}/tags`.
+
+    Needs `recommendations:write` for the State under review and `If-Match` with the
+    current ETag (428 without it, 412 when another editor changed it first). Answers the
+    recommendation with its new ETag."""
     version = required_version(request)
     await service.patch(session, actor, rec_id, version, changes)
+    return await _current(session, rec_id)
+
+
+async def _current(session: WriteSession, rec_id: uuid.UUID) -> Response:
+    """The recommendation as the write left it, with its ETag."""
     item = await service.get_item(await driver_of(await session.connection()), str(rec_id))
     return Response(
         content=item.json.encode(), media_type=JSON, headers={"ETag": etag_for(item.version)}
     )
+
+
+@router.post(
+    "/{rec_id}/tags",
+    response_model=RecommendationOut,
+    summary="Add and remove tag values",
+)
+async def change_tags(
+    rec_id: uuid.UUID,
+    ops: TagOperations,
+    request: Request,
+    session: WriteSession,
+    actor: RecommendationsWriter,
+) -> Response:
+    """Add values to and remove values from the themes, affected persons, SDG targets
+    and institutions of a recommendation, the other values untouched:
+    `{"add": {"themes": ["A12"]}, "remove": {"institutions": ["Ministry of Justice"]}}`.
+    Two editors adding different values both keep theirs. Adding a value already there
+    or removing one that is not there changes nothing; a value both added and removed is
+    a 422.
+
+    `If-Match` is optional here (the operations do not depend on the rest of the list);
+    when sent and stale: 412. Needs `recommendations:write` for the State under review.
+    Answers the recommendation with its new ETag."""
+    await service.change_tags(session, actor, rec_id, optional_version(request), ops)
+    return await _current(session, rec_id)
 
 
 @router.delete("/{rec_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete (tombstone)")
@@ -243,11 +280,18 @@ async def add_update(
 ) -> UpdateOut:
     """Append an implementation update (status, narrative, evidence, source). Updates are
     never changed or removed: the history is the accountability record. The
-    recommendation takes the update's status."""
-    out = await service.add_update(session, actor, rec_id, data)
+    recommendation takes the update's status.
+
+    `If-Match` with the recommendation's ETag is optional; when sent and the
+    recommendation changed since (another update, a tag change): 412, nothing recorded.
+    The answer carries the new update's `Location` and the recommendation's new `ETag`."""
+    out, version = await service.add_update(
+        session, actor, rec_id, data, version=optional_version(request)
+    )
     response.headers["Location"] = str(
         request.url_for("get_update", rec_id=str(rec_id), update_id=str(out.id))
     )
+    response.headers["ETag"] = etag_for(version)
     return out
 
 
