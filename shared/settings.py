@@ -47,7 +47,13 @@ class Settings(BaseSettings):
     log_json: bool = True
     max_body_bytes: int = Field(default=2_000_000, ge=1024)
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
+    # Rate limits (GCRA: this many at once, then a steady rate of this many a minute); 0
+    # turns one off. Per API key, and per client address for requests without a key.
     rate_limit_per_minute: int = Field(default=600, ge=0)
+    rate_limit_anonymous_per_minute: int = Field(default=1200, ge=0)
+    # The header a trusted reverse proxy sets to the client address (its last entry is
+    # used, e.g. X-Forwarded-For); unset: the address of the connection.
+    rate_limit_client_header: str | None = None
     # HTTP caching and compression of responses (services/api/caching.py).
     cache_max_age_s: int = Field(default=30, ge=0)
     cache_stale_while_revalidate_s: int = Field(default=60, ge=0)

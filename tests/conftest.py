@@ -40,6 +40,9 @@ ROOT = Path(__file__).resolve().parents[1]
 # reach loopback (and no other non-public address) unless a test sets its own policy.
 # Nothing outside the tests has this default (shared/egress).
 os.environ.setdefault("EGRESS_ALLOW_HOSTS", "127.0.0.1,localhost")
+# Every request of the suite comes from 127.0.0.1 without a key: the per-address limit
+# is off for the servers tests start (tests/platform/test_ratelimit.py turns it on).
+os.environ.setdefault("RATE_LIMIT_ANONYMOUS_PER_MINUTE", "0")
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -79,7 +82,7 @@ async def scratch_database(settings: Settings, name: str) -> AsyncIterator[Async
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
-    return Settings(environment="test", rate_limit_per_minute=0)
+    return Settings(environment="test", rate_limit_per_minute=0, rate_limit_anonymous_per_minute=0)
 
 
 @pytest.fixture(scope="session")

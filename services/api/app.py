@@ -14,7 +14,7 @@ from services.api.caching import CacheControlMiddleware, CompressMiddleware
 from services.api.middleware import RequestContextMiddleware
 from services.api.platform.router import router as platform_router
 from services.api.problems import install_problem_handlers
-from services.api.ratelimit import RateLimiter
+from services.api.ratelimit import RateLimiter, RateLimitMiddleware
 from services.api.recommendations import fast as fast_reads
 from shared.db import Database
 from shared.logs import configure_logging
@@ -65,7 +65,12 @@ def create_app(
     app.state.settings = settings
     app.state.db = db or Database(settings)
     app.state.queue = queue or connect_queue(settings.redis_url)
-    app.state.rate_limiter = RateLimiter(app.state.queue, settings.rate_limit_per_minute)
+    app.state.rate_limiter = RateLimiter(
+        app.state.queue,
+        settings.rate_limit_per_minute,
+        anonymous_per_minute=settings.rate_limit_anonymous_per_minute,
+        client_header=settings.rate_limit_client_header,
+    )
 
     install_problem_handlers(app)
     app.include_router(platform_router)
@@ -75,13 +80,24 @@ def create_app(
     # First: the anonymous hot reads, answered without FastAPI's per-request machinery.
     app.router.routes[:0] = fast_reads.routes(settings.api_public_read)
 
+    # Innermost of the middleware: a 429 still gets CORS fields, a request id and a log line.
+    app.add_middleware(RateLimitMiddleware, limiter=app.state.rate_limiter)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"],
             allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match"],
-            expose_headers=["ETag", "Link", "Location", "X-Request-ID", "Retry-After"],
+            expose_headers=[
+                "ETag",
+                "Link",
+                "Location",
+                "X-Request-ID",
+                "Retry-After",
+                "RateLimit-Limit",
+                "RateLimit-Remaining",
+                "RateLimit-Reset",
+            ],
             max_age=600,
         )
     app.add_middleware(

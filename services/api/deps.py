@@ -88,7 +88,7 @@ async def _actor(request: Request, session: AsyncSession) -> Actor | None:
     actor = await authenticate(session, token)
     if actor is None:
         raise Unauthorized("the API key is unknown or revoked", code="invalid_api_key")
-    await request.app.state.rate_limiter.check(actor)
+    await request.app.state.rate_limiter.check(actor, request.scope.setdefault("state", {}))
     return actor
 
 

@@ -1,11 +1,34 @@
-"""Per-key rate limiting: a fixed one-minute window counted in Redis."""
+"""Rate limits: GCRA (the generic cell rate algorithm) in Redis, one atomic Lua script.
+
+A limit of L a minute lets a client send up to L requests at once, then one every 60/L
+seconds: the bucket refills continuously, so there is no minute boundary to burst
+across (the fixed window this replaces let 2L through around one). The state is one
+Redis string per client (its "theoretical arrival time"), which expires when full.
+
+Two kinds of client: an API key (``RATE_LIMIT_PER_MINUTE``, checked after the key is
+authenticated) and, for requests without a key, the client address
+(``RATE_LIMIT_ANONYMOUS_PER_MINUTE``; behind a proxy, ``RATE_LIMIT_CLIENT_HEADER`` names
+the header it sets). Each check is one EVALSHA: one round trip, also on the lean
+anonymous read routes, which the middleware covers before routing.
+
+Answers carry the field names of draft-ietf-httpapi-ratelimit-headers up to -06:
+``RateLimit-Limit``, ``RateLimit-Remaining``, ``RateLimit-Reset`` (seconds until the
+bucket is full again), and 429s ``Retry-After`` (seconds until one request passes).
+"""
 
 from __future__ import annotations
 
+import math
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
+import orjson
 import structlog
+from redis.asyncio import Redis
 from redis.exceptions import RedisError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.auth.schemas import Actor
 from shared.errors import RateLimited
@@ -13,30 +36,163 @@ from shared.queue import JobQueue
 
 log = structlog.get_logger(__name__)
 
+# KEYS[1] the client's bucket; ARGV now (ms), interval (ms between requests at the
+# sustained rate), burst (requests at once). Returns {allowed, remaining, retry_ms,
+# reset_ms}. Integer milliseconds: Lua numbers are doubles, exact far beyond these.
+GCRA = """
+local now = tonumber(ARGV[1])
+local interval = tonumber(ARGV[2])
+local burst = tonumber(ARGV[3])
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+local new_tat = tat + interval
+local allow_at = new_tat - interval * burst
+if now < allow_at then
+  return {0, 0, allow_at - now, tat - now}
+end
+redis.call('SET', KEYS[1], new_tat, 'PX', new_tat - now)
+return {1, math.floor((now - allow_at) / interval), 0, new_tat - now}
+"""
+# After Redis fails, the limiter stands aside this long rather than make every request
+# wait for a connection error: it protects the service, it must not take it down.
+BACKOFF_S = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    allowed: bool
+    limit: int
+    remaining: int
+    retry_after_s: int
+    reset_s: int
+
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        return [
+            (b"ratelimit-limit", str(self.limit).encode()),
+            (b"ratelimit-remaining", str(self.remaining).encode()),
+            (b"ratelimit-reset", str(self.reset_s).encode()),
+        ]
+
 
 class RateLimiter:
-    def __init__(self, queue: JobQueue, per_minute: int) -> None:
-        self.queue = queue
+    def __init__(
+        self,
+        queue: JobQueue,
+        per_minute: int,
+        *,
+        anonymous_per_minute: int = 0,
+        client_header: str | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.redis: Redis = queue.redis
         self.per_minute = per_minute
+        self.anonymous_per_minute = anonymous_per_minute
+        self.client_header = client_header.lower().encode("latin-1") if client_header else None
+        self.clock = clock
+        self.script = self.redis.register_script(GCRA)
+        self._down_until = 0.0
 
-    async def check(self, actor: Actor) -> None:
+    async def hit(self, key: str, limit: int) -> Decision | None:
+        """Count one request against ``key``; None when Redis cannot say."""
+        now = time.monotonic()
+        if now < self._down_until:
+            return None
+        interval = max(1, round(60_000 / limit))
+        try:
+            allowed, remaining, retry_ms, reset_ms = await self.script(
+                keys=[f"followup:rl:{key}"], args=[int(self.clock() * 1000), interval, limit]
+            )
+        except (RedisError, OSError) as exc:
+            self._down_until = now + BACKOFF_S
+            log.warning("rate_limit_unavailable", error=str(exc)[:200])
+            return None
+        return Decision(
+            allowed=bool(allowed),
+            limit=limit,
+            remaining=int(remaining),
+            retry_after_s=max(1, math.ceil(int(retry_ms) / 1000)),
+            reset_s=math.ceil(int(reset_ms) / 1000),
+        )
+
+    async def check(self, actor: Actor, state: dict[str, Any] | None = None) -> None:
+        """The per-key limit; raises RateLimited (429). ``state``: the request's, where
+        the middleware finds the decision to add its headers to the answer."""
         if self.per_minute <= 0 or actor.api_key_id is None:
             return
-        now = time.time()
-        window = int(now // 60)
-        key = f"followup:rate:{actor.api_key_id}:{window}"
-        try:
-            pipe = self.queue.redis.pipeline(transaction=False)
-            pipe.incr(key)
-            pipe.expire(key, 120)
-            count, _ = await pipe.execute()
-        except (RedisError, OSError) as exc:
-            # The limiter protects the service; it must not take reads down with Redis.
-            log.warning("rate_limit_unavailable", error=str(exc)[:200])
+        decision = await self.hit(f"key:{actor.api_key_id}", self.per_minute)
+        if decision is None:
             return
-        if int(count) > self.per_minute:
-            retry_after = max(1, int(60 - (now % 60)) + 1)
+        if state is not None:
+            state["rate_limit"] = decision
+        if not decision.allowed:
             raise RateLimited(
                 f"more than {self.per_minute} requests a minute for this key",
-                retry_after=retry_after,
+                retry_after=decision.retry_after_s,
             )
+
+    def client_address(self, scope: Scope) -> str:
+        if self.client_header is not None:
+            for name, value in scope["headers"]:
+                if name == self.client_header:
+                    # The last entry is the one the trusted proxy added (X-Forwarded-For
+                    # lists the client's own claims first).
+                    last: str = value.decode("latin-1").rsplit(",", 1)[-1].strip()
+                    if last:
+                        return last[:100]
+        client = scope.get("client")
+        return str(client[0]) if client else "unknown"
+
+
+class RateLimitMiddleware:
+    """Limits requests without an API key per client address (before routing, so the
+    lean read routes are covered), and adds the RateLimit fields to every answer that
+    was counted, per address or per key."""
+
+    def __init__(self, app: ASGIApp, limiter: RateLimiter) -> None:
+        self.app = app
+        self.limiter = limiter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state: dict[str, Any] = scope.setdefault("state", {})
+        limit = self.limiter.anonymous_per_minute
+        if limit > 0 and not any(name == b"authorization" for name, _ in scope["headers"]):
+            decision = await self.limiter.hit(f"ip:{self.limiter.client_address(scope)}", limit)
+            if decision is not None:
+                if not decision.allowed:
+                    await _refuse(scope, send, decision)
+                    return
+                state["rate_limit"] = decision
+
+        async def send_with_fields(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                counted: Decision | None = state.get("rate_limit")
+                if counted is not None:
+                    message = {**message, "headers": [*message["headers"], *counted.headers()]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_fields)
+
+
+async def _refuse(scope: Scope, send: Send, decision: Decision) -> None:
+    body = orjson.dumps(
+        {
+            "type": "https://followup.example.org/problems/rate_limited",
+            "title": "Too many requests",
+            "status": 429,
+            "detail": f"more than {decision.limit} requests a minute from this address "
+            "without an API key",
+            "instance": scope["path"],
+            "code": "rate_limited",
+        }
+    )
+    headers = [
+        (b"content-type", b"application/problem+json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"retry-after", str(decision.retry_after_s).encode()),
+        *decision.headers(),
+    ]
+    await send({"type": "http.response.start", "status": 429, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,116 @@
+"""Rate limits: GCRA in Redis, per key and per client address, with a fixed clock (no
+minute boundary for a test to race)."""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import FastAPI
+
+from services.api.app import create_app
+from services.api.ratelimit import Decision, RateLimiter
+from shared.db import Database
+from shared.queue import JobQueue
+from shared.settings import Settings
+from tests.conftest import KeyFactory
+
+
+class Clock:
+    def __init__(self, now: float = 1_800_000_059.9) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_gcra_has_no_window_boundary_to_burst_across(clean_redis: JobQueue) -> None:
+    clock = Clock()  # 0.1 s before a minute boundary
+    limiter = RateLimiter(clean_redis, 0, clock=clock)
+    decisions = [await limiter.hit("k", 3) for _ in range(4)]
+    assert [d.allowed for d in decisions if d] == [True, True, True, False]
+    assert [d.remaining for d in decisions if d] == [2, 1, 0, 0]
+    assert decisions[3] is not None
+    assert decisions[3].retry_after_s == 20  # one request every 60/3 s
+    clock.now += 0.2  # past the minute boundary: a fixed window would start afresh
+    assert (await limiter.hit("k", 3)) == Decision(
+        allowed=False, limit=3, remaining=0, retry_after_s=20, reset_s=60
+    )
+    clock.now += 19.8  # the next slot
+    again = await limiter.hit("k", 3)
+    assert again is not None
+    assert again.allowed
+    assert again.remaining == 0
+    assert (await limiter.hit("other", 3)) is not None  # buckets are per client
+
+
+def limited_app(settings: Settings, db: Database, queue: JobQueue, **limits: object) -> FastAPI:
+    app = create_app(settings.model_copy(update=limits), db=db, queue=queue)
+    app.state.rate_limiter.clock = Clock()
+    return app
+
+
+def client_of(app: FastAPI) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False, client=("10.9.8.7", 5))
+    return httpx.AsyncClient(transport=transport, base_url="http://test")
+
+
+async def test_per_key_limit_answers_429_with_ratelimit_fields(
+    settings: Settings, db: Database, clean_redis: JobQueue, api_keys: KeyFactory
+) -> None:
+    app = limited_app(settings, db, clean_redis, rate_limit_per_minute=3)
+    headers = await api_keys.headers("recommendations:write")
+    async with client_of(app) as client:
+        answers = [await client.get("/v1/countries", headers=headers) for _ in range(4)]
+        anonymous = await client.get("/v1/countries")
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert [a.headers["ratelimit-remaining"] for a in answers] == ["2", "1", "0", "0"]
+    assert {a.headers["ratelimit-limit"] for a in answers} == {"3"}
+    limited = answers[3]
+    assert limited.headers["content-type"] == "application/problem+json"
+    assert limited.json()["code"] == "rate_limited"
+    assert limited.headers["retry-after"] == "20"
+    assert limited.headers["ratelimit-reset"] == "60"
+    # The per-address limit is off here: a request without a key is not counted.
+    assert anonymous.status_code == 200
+    assert "ratelimit-limit" not in anonymous.headers
+
+
+async def test_per_address_limit_covers_the_lean_read_routes(
+    settings: Settings, db: Database, clean_redis: JobQueue, api_keys: KeyFactory
+) -> None:
+    app = limited_app(settings, db, clean_redis, rate_limit_anonymous_per_minute=2)
+    async with client_of(app) as client:
+        answers = [await client.get("/v1/recommendations", params={"limit": 1}) for _ in range(3)]
+        other_route = await client.get("/v1/countries")
+        with_key = await client.get(
+            "/v1/countries", headers=await api_keys.headers("recommendations:write")
+        )
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert answers[0].headers["ratelimit-remaining"] == "1"
+    limited = answers[2]
+    assert limited.headers["content-type"] == "application/problem+json"
+    assert limited.json()["code"] == "rate_limited"
+    assert limited.headers["retry-after"] == "30"
+    assert other_route.status_code == 429  # one bucket per address, whatever the route
+    assert with_key.status_code == 200  # keyed requests count against their key only
+
+
+async def test_client_address_from_the_trusted_proxy_header(
+    settings: Settings, db: Database, clean_redis: JobQueue
+) -> None:
+    app = limited_app(
+        settings,
+        db,
+        clean_redis,
+        rate_limit_anonymous_per_minute=1,
+        rate_limit_client_header="X-Forwarded-For",
+    )
+
+    async def status(forwarded: str) -> int:
+        headers = {"X-Forwarded-For": forwarded}
+        async with client_of(app) as client:
+            return (await client.get("/v1/countries", headers=headers)).status_code
+
+    # The proxy appends the address it saw; what the client wrote before it is ignored.
+    assert await status("1.2.3.4, 192.0.2.10") == 200
+    assert await status("5.6.7.8, 192.0.2.10") == 429
+    assert await status("1.2.3.4, 192.0.2.11") == 200
