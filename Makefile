@@ -13,6 +13,8 @@ lint:
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy .
+	.venv/bin/lint-imports
+	.venv/bin/python scripts/check_imports.py
 
 # Benchmarks (never part of the tests); figures go to bench/results/.
 bench:

@@ -26,6 +26,7 @@ from functools import cache
 import orjson
 
 from shared.errors import DomainError
+from shared.settings import get_settings
 
 VERSION = 1
 _TAG_BYTES = 16
@@ -75,9 +76,6 @@ def _key(secret: str) -> bytes:
 
 
 def _secret() -> str:
-    # Imported here: settings read the environment, and this module is imported early.
-    from shared.settings import get_settings
-
     return get_settings().secret_key.get_secret_value()
 
 

@@ -9,13 +9,31 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from services.api.action_plans.router import router as action_plans
 from services.api.audit.router import router as audit_router
 from services.api.caching import CacheControlMiddleware, CompressMiddleware
+from services.api.calendar.router import router as calendar
+from services.api.catalog.router import router as catalog
+from services.api.cooperation.router import router as cooperation
+from services.api.deadlines.router import router as deadlines
+from services.api.documents.router import router as documents
+from services.api.ingestion.router import router as ingestion
+from services.api.institutions.router import router as institutions
+from services.api.mandates.router import router as mandates
 from services.api.middleware import RequestContextMiddleware
 from services.api.platform.router import router as platform_router
 from services.api.problems import install_problem_handlers
+from services.api.programmes.router import router as programmes
+from services.api.progress.router import router as progress
 from services.api.ratelimit import RateLimiter, RateLimitMiddleware
 from services.api.recommendations import fast as fast_reads
+from services.api.recommendations.router import detail_router
+from services.api.recommendations.router import router as recommendations
+from services.api.reports.router import router as reports
+from services.api.stats.router import router as stats
+from services.api.subscriptions.router import reminders_router
+from services.api.subscriptions.router import router as subscriptions
+from services.api.uhri.router import router as uhri
 from shared.db import Database
 from shared.logs import configure_logging
 from shared.queue import JobQueue, connect_queue
@@ -111,25 +129,6 @@ def create_app(
 
 
 def _domain_routers() -> list[APIRouter]:
-    from services.api.action_plans.router import router as action_plans
-    from services.api.calendar.router import router as calendar
-    from services.api.catalog.router import router as catalog
-    from services.api.cooperation.router import router as cooperation
-    from services.api.deadlines.router import router as deadlines
-    from services.api.documents.router import router as documents
-    from services.api.ingestion.router import router as ingestion
-    from services.api.institutions.router import router as institutions
-    from services.api.mandates.router import router as mandates
-    from services.api.programmes.router import router as programmes
-    from services.api.progress.router import router as progress
-    from services.api.recommendations.router import detail_router
-    from services.api.recommendations.router import router as recommendations
-    from services.api.reports.router import router as reports
-    from services.api.stats.router import router as stats
-    from services.api.subscriptions.router import reminders_router
-    from services.api.subscriptions.router import router as subscriptions
-    from services.api.uhri.router import router as uhri
-
     return [
         recommendations,
         reports,

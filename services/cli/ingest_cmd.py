@@ -22,6 +22,7 @@ from shared.db import Database
 from shared.errors import DomainError
 from shared.ingestion import pipeline
 from shared.ingestion.pipeline import ItemOutcome
+from shared.ingestion.repository import IngestionRepository
 from shared.ingestion.sources import make_client
 from shared.settings import get_settings
 
@@ -69,8 +70,6 @@ async def _run(sources: list[dict[str, Any]], quiet: bool) -> tuple[list[ItemOut
                     name = outcome.source_key.rsplit("/", 1)[-1]
                     progress.update(task, description=f"{outcome.status:9} {name[:40]}")
                 progress.advance(task)
-        from shared.ingestion.repository import IngestionRepository
-
         async with db.sessionmaker() as session:
             run = await IngestionRepository(session).run(run_id)
             errors = list(run.errors) if run else []

@@ -12,7 +12,10 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import shared.models  # noqa: F401  (every mapped table, so foreign keys resolve)
+from services.worker import runner
 from shared.auth import service as keys
+from shared.countries.reference_sync import sync_reference_data
 from shared.db import Database, unit_of_work
 from shared.errors import DomainError
 from shared.settings import get_settings
@@ -85,17 +88,13 @@ def worker(
     burst: Annotated[bool, typer.Option(help="run queued jobs, then exit (no cron)")] = False,
 ) -> None:
     """Run the arq worker: scheduled ingestion, reminders and deliveries."""
-    from services.worker.runner import run
-
-    run(burst=burst)
+    runner.run(burst=burst)
 
 
 @app.command("worker-health")
 def worker_health() -> None:
     """Exit 0 when a worker reported healthy recently (for container probes)."""
-    from services.worker.runner import check_health
-
-    raise typer.Exit(check_health())
+    raise typer.Exit(runner.check_health())
 
 
 @app.command()
@@ -112,8 +111,6 @@ def migrate(
 
 
 async def _sync_reference(session: AsyncSession) -> None:
-    from shared.countries.reference_sync import sync_reference_data
-
     await session.run_sync(lambda s: sync_reference_data(s.connection()))
 
 

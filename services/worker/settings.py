@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from arq import func
 from arq.cron import CronJob, cron
 
+import shared.models  # noqa: F401  (every mapped table, so foreign keys resolve)
 from services.worker import ingestion, reminders, reports, uhri
 from services.worker.jobs import Ctx, ping
 from shared import jobs

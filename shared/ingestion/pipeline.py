@@ -23,7 +23,6 @@ import httpx
 import structlog
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-import shared.models  # noqa: F401  (every mapped table, so foreign keys resolve in any process)
 from shared import jobs
 from shared.db import Database, unit_of_work
 from shared.errors import one_line
@@ -34,6 +33,7 @@ from shared.ingestion.service import IngestError, IngestResult, ingest_document,
 from shared.ingestion.sources import (
     Fetched,
     FetchError,
+    fetch,
     list_sources,
     make_client,
     parse_sources,
@@ -287,8 +287,6 @@ async def _fetch(
     etag: str | None,
     last_modified: str | None,
 ) -> Fetched:
-    from shared.ingestion.sources import fetch
-
     return await fetch(
         client, url, max_bytes=settings.ingest_max_bytes, etag=etag, last_modified=last_modified
     )

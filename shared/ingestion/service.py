@@ -34,6 +34,7 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.deadlines.service import recompute_for_document
 from shared.documents.models import Document
 from shared.errors import one_line
 from shared.ingestion import ParsedDocument, ParsedRecommendation, PositionChange, parse_extracted
@@ -800,9 +801,6 @@ async def _hooks(
     session: AsyncSession, document_id: uuid.UUID, events: list[dict[str, Any]]
 ) -> None:
     """Deadlines derived from the document, and change events for position changes."""
-    # Imported here: both domains sit above ingestion and may import its models.
-    from shared.deadlines.service import recompute_for_document
-
     await recompute_for_document(session, document_id)
     for event in events:
         await emit(session, "recommendation.position_changed", event["state"], event)

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import distinct_on, insert
 
 from shared.kernel.repository import Repository
 from shared.mandates import rules
+from shared.mandates.models import Mandate
 from shared.programmes.models import (
     Evaluation,
     Indicator,
@@ -94,8 +95,6 @@ class ProgrammeRepository(Repository[Programme]):
         await self.session.execute(delete(Programme).where(Programme.id == programme_id))
 
     async def mandate_countries(self, mandate_id: uuid.UUID) -> list[str] | None:
-        from shared.mandates.models import Mandate
-
         result = await self.session.execute(
             select(Mandate.countries).where(Mandate.id == mandate_id)
         )

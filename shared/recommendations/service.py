@@ -19,6 +19,7 @@ from shared.kernel import outbox, validation
 from shared.kernel.concurrency import changed_meanwhile, require_version
 from shared.kernel.sdg import sdg_goals_of
 from shared.pagination import decode_cursor, encode_cursor
+from shared.recommendations import queries
 from shared.recommendations.models import ImplementationUpdate, Recommendation
 from shared.recommendations.repository import RecommendationReads, RecommendationRepository
 from shared.recommendations.schemas import (
@@ -78,8 +79,6 @@ def _order(f: RecommendationFilter) -> str:
 
 def _keyset(order: str, cursor: str) -> tuple[str, dict[str, Any], str]:
     """The keyset clause, its parameters and the sync token of the pass a cursor continues."""
-    from shared.recommendations import queries
-
     kind = f"recommendations:{order}"
     try:
         if order == "natural":
