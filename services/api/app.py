@@ -30,6 +30,7 @@ from services.api.recommendations import fast as fast_reads
 from services.api.recommendations.router import detail_router
 from services.api.recommendations.router import router as recommendations
 from services.api.reports.router import router as reports
+from services.api.spreadsheets.router import router as spreadsheets
 from services.api.stats.router import router as stats
 from services.api.subscriptions.router import reminders_router
 from services.api.subscriptions.router import router as subscriptions
@@ -131,6 +132,7 @@ def create_app(
 def _domain_routers() -> list[APIRouter]:
     return [
         recommendations,
+        spreadsheets,
         reports,
         catalog,
         documents,

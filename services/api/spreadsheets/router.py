@@ -1,0 +1,80 @@
+"""The spreadsheet round trip of a State's recommendations (XLSX)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel
+
+from services.api.deps import Reader, ReadSession, RecommendationsWriter, WriteSession
+from services.api.problems import PROBLEM_RESPONSES
+from services.api.recommendations.router import Filter
+from shared.spreadsheets import service
+from shared.spreadsheets.export import MEDIA_TYPE
+
+router = APIRouter(
+    prefix="/v1/recommendations", tags=["recommendations"], responses=PROBLEM_RESPONSES
+)
+
+XLSX: dict[int | str, dict[str, Any]] = {
+    200: {"content": {MEDIA_TYPE: {}}, "description": "the workbook (.xlsx)"}
+}
+
+
+class ImportOut(BaseModel):
+    rows: int
+    created: int
+    unchanged: int
+    update_ids: list[uuid.UUID]
+
+
+@router.get(
+    "/export.xlsx", response_class=Response, responses=XLSX, summary="Export as a spreadsheet"
+)
+async def export_xlsx(session: ReadSession, _reader: Reader, f: Filter) -> Response:
+    """A State's recommendations as an Excel workbook to work on offline: one sheet per
+    cycle, a frozen header, the government's latest `status`, `narrative`,
+    `evidence_links` (one a line), `reported_on` and `author`, the `owner` institutions,
+    and drop-down lists for positions and statuses. Same filters as the list; `country`
+    is required. Edit the status, narrative and evidence columns and send the file back
+    to `POST /v1/recommendations/import.xlsx`. A State or cycle without recommendations
+    is a 422 naming it."""
+    blob = await service.export_workbook(session, f)
+    name = "-".join(f.countries) + "-recommendations.xlsx"
+    return Response(
+        content=blob,
+        media_type=MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.post(
+    "/import.xlsx",
+    response_model=ImportOut,
+    summary="Import progress from a spreadsheet",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
+async def import_xlsx(
+    request: Request, session: WriteSession, actor: RecommendationsWriter
+) -> ImportOut:
+    """Bring an edited export back (the file as the request body): each row whose
+    `status`, `narrative` or `evidence_links` differ from the government's latest update
+    becomes a progress update (source `government`, `author` from the row or the key's
+    name); unchanged rows are skipped. All or nothing: a file that is not XLSX, unknown
+    columns, formulas where values are expected, more than 50,000 rows, or any bad cell
+    is a 422 (`errors` lists `{"sheet", "row", "column", "message"}`) and nothing is
+    imported. Needs `recommendations:write` for every State in the file."""
+    result = await service.import_workbook(session, actor, await request.body())
+    return ImportOut(
+        rows=result.rows,
+        created=result.created,
+        unchanged=result.unchanged,
+        update_ids=result.update_ids,
+    )

@@ -1,0 +1,2 @@
+"""The spreadsheet round trip: a State's recommendations to XLSX, edited rows back as
+progress updates."""
