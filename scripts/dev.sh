@@ -70,6 +70,21 @@ ensure_env() {
   "$ROOT/.tools/bin/uv" sync --frozen --quiet
 }
 
+# JavaScript tools of the tests (tests/js: the OpenID provider...), from the lock file,
+# installed again only when the lock changed. Without Node the tests needing it skip.
+ensure_js() {
+  local js="$ROOT/tests/js"
+  [ -f "$js/package-lock.json" ] || return 0
+  if ! command -v npm >/dev/null 2>&1; then
+    say "npm not found: the tests that need Node (tests/js) will be skipped"
+    return 0
+  fi
+  if [ ! -f "$js/node_modules/.package-lock.json" ] || [ "$js/package-lock.json" -nt "$js/node_modules/.package-lock.json" ]; then
+    say "installing tests/js (npm ci)"
+    npm ci --prefix "$js" --no-audit --no-fund --loglevel=error >/dev/null
+  fi
+}
+
 free_port() {
   "$ROOT/.venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
@@ -222,6 +237,7 @@ case "$MODE" in
     ;;
   test)
     ensure_env
+    ensure_js
     services_for_test
     set +e
     "$ROOT/.venv/bin/pytest" "$@"

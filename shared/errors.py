@@ -36,6 +36,14 @@ class InvalidCursor(DomainError):
 
 class Unauthorized(DomainError):
     status, code, title = 401, "unauthorized", "Unauthorized"
+    # The RFC 6750 `error` of the WWW-Authenticate header (None: no token was usable).
+    bearer_error: str | None = None
+
+
+class InvalidToken(Unauthorized):
+    """A presented credential was refused; the header says `error="invalid_token"`."""
+
+    bearer_error = "invalid_token"
 
 
 class Forbidden(DomainError):

@@ -30,6 +30,7 @@ from shared.notifications.models import (
     ReminderScan,
     Subscription,
 )
+from shared.people.models import User, UserMembership
 from shared.programmes.models import (
     Evaluation,
     Indicator,
@@ -95,4 +96,6 @@ __all__ = [
     "Subscription",
     "UhriImport",
     "UhriRecordState",
+    "User",
+    "UserMembership",
 ]

@@ -10,6 +10,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from shared.people.config import OidcIssuer
+
 DEV_SECRET_KEY = "development-only-secret-key-change-me"  # noqa: S105 - dev default, refused in production
 
 # Relative folder sources are resolved against the repository root.
@@ -93,6 +95,19 @@ class Settings(BaseSettings):
     egress_dns_server: str | None = None
     egress_max_redirects: int = Field(default=5, ge=0, le=30)
     egress_max_seconds: float = Field(default=1800.0, gt=0)
+    # Sign-in (shared/people, README "Sign-in"): trusted OpenID Connect issuers, a JSON
+    # list of {"issuer", "audience", optional claim names and group mapping}.
+    oidc_issuers: list[OidcIssuer] = []
+    oidc_clock_skew_s: int = Field(default=60, ge=0, le=600)
+    # Keys are fetched again at most this often on an unknown `kid` (per issuer), and
+    # refreshed in any case after oidc_jwks_max_age_s.
+    oidc_jwks_min_refresh_s: float = Field(default=30.0, ge=0)
+    oidc_jwks_max_age_s: float = Field(default=3600.0, gt=0)
+    oidc_http_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    # Tokens from `followup dev-token`: on by default in development, refused elsewhere.
+    dev_tokens: bool | None = None
+    # Coordinators are reminded of progress reports submitted longer ago than this.
+    review_reminder_days: int = Field(default=7, ge=1, le=365)
 
     @model_validator(mode="before")
     @classmethod
@@ -124,7 +139,16 @@ class Settings(BaseSettings):
             raise ValueError(f"SECRET_KEY must be set when ENVIRONMENT={self.environment}")
         if self.environment == "production" and self.egress_allow_private:
             raise ValueError("EGRESS_ALLOW_PRIVATE is for development; name hosts instead")
+        if self.dev_tokens and self.environment != "development":
+            raise ValueError(
+                "DEV_TOKENS=true is refused when ENVIRONMENT="
+                f"{self.environment}: development tokens are trusted only in development"
+            )
         return self
+
+    @property
+    def dev_tokens_enabled(self) -> bool:
+        return self.environment == "development" and self.dev_tokens is not False
 
 
 @cache

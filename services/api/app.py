@@ -20,6 +20,7 @@ from services.api.documents.router import router as documents
 from services.api.ingestion.router import router as ingestion
 from services.api.institutions.router import router as institutions
 from services.api.mandates.router import router as mandates
+from services.api.people.router import router as people
 from services.api.middleware import RequestContextMiddleware
 from services.api.platform.router import router as platform_router
 from services.api.problems import install_problem_handlers
@@ -37,6 +38,7 @@ from services.api.subscriptions.router import router as subscriptions
 from services.api.uhri.router import router as uhri
 from shared.db import Database
 from shared.logs import configure_logging
+from shared.people.oidc import TokenVerifier
 from shared.queue import JobQueue, connect_queue
 from shared.settings import Settings, get_settings
 
@@ -46,7 +48,9 @@ what it answered, what is being done about each, which OHCHR mandates and progra
 support that work, and which follow-up deadlines are coming.
 
 Reads are public unless the deployment turns public reads off; writes need
-`Authorization: Bearer <api key>` with the right scope (and country). Errors are
+`Authorization: Bearer <api key>` with the right scope (and country), or
+`Authorization: Bearer <OpenID Connect access token>` of a person whose roles allow the
+write (see `GET /v1/me`). Errors are
 RFC 9457 `application/problem+json` documents with a stable `code`.
 """
 
@@ -74,6 +78,7 @@ def create_app(
             await app.state.db.dispose()
         if owns_queue:
             await app.state.queue.close()
+        await app.state.tokens.close()
 
     app = FastAPI(
         title="Follow-up API",
@@ -90,6 +95,7 @@ def create_app(
         anonymous_per_minute=settings.rate_limit_anonymous_per_minute,
         client_header=settings.rate_limit_client_header,
     )
+    app.state.tokens = TokenVerifier(settings)
 
     install_problem_handlers(app)
     app.include_router(platform_router)
@@ -134,6 +140,7 @@ def _domain_routers() -> list[APIRouter]:
         recommendations,
         spreadsheets,
         reports,
+        people,
         catalog,
         documents,
         progress,

@@ -11,9 +11,11 @@ from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth.schemas import Actor, Scope
-from shared.auth.service import authenticate
+from shared.auth.service import KEY_PREFIX, authenticate
 from shared.db import Database, unit_of_work
-from shared.errors import Forbidden, Unauthorized, Unavailable
+from shared.errors import Forbidden, InvalidToken, Unauthorized, Unavailable
+from shared.people import service as people
+from shared.people.oidc import TokenVerifier
 from shared.queue import JobQueue
 from shared.settings import Settings
 
@@ -71,40 +73,79 @@ async def live_queue(request: Request) -> JobQueue:
 LiveQueue = Annotated[JobQueue, Depends(live_queue)]
 
 
+class _BadAuthorization(Unauthorized):
+    bearer_error = "invalid_request"
+
+
 def _bearer(request: Request) -> str | None:
     header = request.headers.get("authorization")
     if not header:
         return None
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("use 'Authorization: Bearer <api key>'", code="invalid_authorization")
+        raise _BadAuthorization(
+            "use 'Authorization: Bearer <api key or access token>'", code="invalid_authorization"
+        )
     return token.strip()
 
 
-async def _actor(request: Request, session: AsyncSession) -> Actor | None:
+async def _token_actor(
+    request: Request, session: AsyncSession, token: str, *, primary: bool
+) -> Actor:
+    """The person behind an OpenID Connect access token: verified once, then looked up
+    (one query); created or refreshed on the primary when new or changed."""
+    verifier: TokenVerifier = request.app.state.tokens
+    identity, specs = await verifier.verify(token)
+    actor = await people.token_actor(session, identity, specs, may_write=primary)
+    if actor is None:
+        # End the read transaction first: nothing was read that the request needs, and
+        # (with a bound test database) it would otherwise swallow the write below.
+        await session.rollback()
+        db: Database = request.app.state.db
+        async with unit_of_work(db.sessionmaker, request.app.state.queue) as write:
+            actor = await people.token_actor(write, identity, specs, may_write=True)
+    assert actor is not None
+    return actor
+
+
+async def _actor(request: Request, session: AsyncSession, *, primary: bool) -> Actor | None:
     token = _bearer(request)
     if token is None:
         return None
-    actor = await authenticate(session, token)
-    if actor is None:
-        raise Unauthorized("the API key is unknown or revoked", code="invalid_api_key")
+    if token.startswith(KEY_PREFIX) or not request.app.state.tokens.enabled:
+        actor = await authenticate(session, token)
+        if actor is None:
+            raise InvalidToken("the API key is unknown or revoked", code="invalid_api_key")
+    else:
+        actor = await _token_actor(request, session, token, primary=primary)
     await request.app.state.rate_limiter.check(actor, request.scope.setdefault("state", {}))
     return actor
 
 
 async def optional_reader(request: Request, session: ReadSession) -> Actor | None:
     """The caller of a read route; a key is needed only when public reads are off."""
-    actor = await _actor(request, session)
+    actor = await _actor(request, session, primary=False)
     if actor is None and not get_settings(request).api_public_read:
         raise Unauthorized("an API key is required to read", code="api_key_required")
     return actor
 
 
 async def writer(request: Request, session: WriteSession) -> Actor:
-    actor = await _actor(request, session)
+    actor = await _actor(request, session, primary=True)
     if actor is None:
         raise Unauthorized("an API key is required", code="api_key_required")
     return actor
+
+
+async def signed_in(request: Request, session: ReadSession) -> Actor:
+    """Any authenticated caller (an API key or a person)."""
+    actor = await _actor(request, session, primary=False)
+    if actor is None:
+        raise Unauthorized("sign in or present an API key", code="authentication_required")
+    return actor
+
+
+SignedIn = Annotated[Actor, Depends(signed_in)]
 
 
 Reader = Annotated[Actor | None, Depends(optional_reader)]
@@ -150,7 +191,7 @@ DataWriter = Annotated[Actor, Depends(_data_writer)]
 
 
 async def admin_reader(request: Request, session: ReadSession) -> Actor:
-    actor = await _actor(request, session)
+    actor = await _actor(request, session, primary=False)
     if actor is None:
         raise Unauthorized("an API key is required", code="api_key_required")
     # What admins read (audit log, ingestion runs, imports) spans every country.
@@ -159,3 +200,13 @@ async def admin_reader(request: Request, session: ReadSession) -> Actor:
 
 
 AdminReader = Annotated[Actor, Depends(admin_reader)]
+
+
+async def _people_manager(actor: Writer) -> Actor:
+    """An admin, or a coordinator (who manages the people of its own State)."""
+    if not (actor.is_admin or actor.roles_in("coordinator")):
+        raise Forbidden("only admins and coordinators manage users", code="not_allowed")
+    return actor
+
+
+PeopleManager = Annotated[Actor, Depends(_people_manager)]

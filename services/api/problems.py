@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from shared.errors import DomainError, RateLimited
+from shared.errors import DomainError, RateLimited, Unauthorized
 
 log = structlog.get_logger(__name__)
 
@@ -95,6 +95,15 @@ def problem_response(
     )
 
 
+def _www_authenticate(exc: Unauthorized) -> str:
+    """RFC 6750 challenge: the error and a short description (never the token)."""
+    value = 'Bearer realm="followup"'
+    if exc.bearer_error:
+        description = exc.detail.replace('"', "'").replace("\\", "/")[:200]
+        value += f', error="{exc.bearer_error}", error_description="{description}"'
+    return value
+
+
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     errors = []
     for err in exc.errors():
@@ -130,6 +139,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def domain(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, DomainError)
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+        if isinstance(exc, Unauthorized):
+            headers = {"WWW-Authenticate": _www_authenticate(exc)}
         return problem_response(
             request,
             exc.status,

@@ -117,9 +117,14 @@ class RateLimiter:
     async def check(self, actor: Actor, state: dict[str, Any] | None = None) -> None:
         """The per-key limit; raises RateLimited (429). ``state``: the request's, where
         the middleware finds the decision to add its headers to the answer."""
-        if self.per_minute <= 0 or actor.api_key_id is None:
+        if self.per_minute <= 0:
             return
-        decision = await self.hit(f"key:{actor.api_key_id}", self.per_minute)
+        if actor.api_key_id is not None:
+            decision = await self.hit(f"key:{actor.api_key_id}", self.per_minute)
+        elif actor.user_id is not None:
+            decision = await self.hit(f"user:{actor.user_id}", self.per_minute)
+        else:
+            return
         if decision is None:
             return
         if state is not None:

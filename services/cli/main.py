@@ -183,10 +183,13 @@ def api_key_revoke(
 from services.cli.ingest_cmd import ingest  # noqa: E402
 from services.cli.parse_cmd import parse  # noqa: E402  (registered after the app exists)
 from services.cli.uhri_cmd import import_uhri  # noqa: E402
+from services.cli.user_cmd import dev_token, user_app  # noqa: E402
 
 app.command("parse")(parse)
 app.command("ingest")(ingest)
 app.command("import-uhri")(import_uhri)
+app.command("dev-token")(dev_token)
+app.add_typer(user_app, name="user")
 
 if __name__ == "__main__":
     app()
