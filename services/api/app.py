@@ -20,8 +20,8 @@ from services.api.documents.router import router as documents
 from services.api.ingestion.router import router as ingestion
 from services.api.institutions.router import router as institutions
 from services.api.mandates.router import router as mandates
-from services.api.people.router import router as people
 from services.api.middleware import RequestContextMiddleware
+from services.api.people.router import router as people
 from services.api.platform.router import router as platform_router
 from services.api.problems import install_problem_handlers
 from services.api.programmes.router import router as programmes

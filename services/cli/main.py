@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import shared.models  # noqa: F401  (every mapped table, so foreign keys resolve)
+from services.cli.common import out, run_in_unit_of_work
 from services.worker import runner
 from shared.auth import service as keys
 from shared.countries.reference_sync import sync_reference_data
-from shared.db import Database, unit_of_work
-from shared.errors import DomainError
 from shared.settings import get_settings
 
 T = TypeVar("T")
@@ -29,14 +25,6 @@ app = typer.Typer(
 )
 api_key_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 app.add_typer(api_key_app, name="api-key")
-
-err = Console(stderr=True)
-out = Console()
-
-
-def fail(message: str, code: int = 2) -> typer.Exit:
-    err.print(f"error: {message}", markup=False, highlight=False)
-    return typer.Exit(code)
 
 
 @app.command()
@@ -112,25 +100,6 @@ def migrate(
 
 async def _sync_reference(session: AsyncSession) -> None:
     await session.run_sync(lambda s: sync_reference_data(s.connection()))
-
-
-def run_in_unit_of_work(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Run ``work`` in one committed transaction; domain errors become a clean exit 2."""
-
-    async def main() -> T:
-        db = Database(get_settings())
-        try:
-            async with unit_of_work(db.sessionmaker, None) as session:
-                return await work(session)
-        finally:
-            await db.dispose()
-
-    try:
-        return asyncio.run(main())
-    except DomainError as exc:
-        raise fail(exc.detail) from None
-    except OSError as exc:
-        raise fail(f"cannot reach the database: {exc}") from None
 
 
 @api_key_app.command("create")

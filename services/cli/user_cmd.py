@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.cli.main import fail, out, run_in_unit_of_work
+from services.cli.common import fail, out, run_in_unit_of_work
 from shared.auth.schemas import OPERATOR
 from shared.people import devkey
 from shared.people import service as people
