@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from html import escape
 
 WIDTH = 640
-LABEL_W = 190
+LABEL_W = 200
 ROW_H = 24
 BAR_H = 16
 
@@ -74,7 +74,7 @@ def _head(chart: Chart, height: int) -> list[str]:
     ]
 
 
-def _short(label: str, limit: int = 28) -> str:
+def _short(label: str, limit: int = 24) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
@@ -82,7 +82,7 @@ def _bars(chart: Chart, fmt: object) -> str:
     rows = chart.rows
     height = max(1, len(rows)) * ROW_H + 8
     peak = max((chart.total(v) for _, v in rows), default=0) or 1
-    area = WIDTH - LABEL_W - 60
+    area = WIDTH - LABEL_W - 90
     parts = _head(chart, height)
     for i, (label, values) in enumerate(rows):
         y = 4 + i * ROW_H
