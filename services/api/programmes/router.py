@@ -16,7 +16,7 @@ from services.api.pagination import LimitParam, link_header
 from services.api.problems import PROBLEM_RESPONSES
 from shared.kernel import validation
 from shared.pagination import DEFAULT_LIMIT, Page
-from shared.programmes import service
+from shared.programmes import indicators, links, milestones, service
 from shared.programmes.schemas import (
     EvaluationIn,
     EvaluationOut,
@@ -226,7 +226,7 @@ async def programme_recommendations(
     cursor: Cursor = None,
 ) -> LinkedRecommendationPage:
     """The linked recommendations with the note of each link, ordered by ref."""
-    page = await service.linked_recommendations(session, programme_id, cursor=cursor, limit=limit)
+    page = await links.linked_recommendations(session, programme_id, cursor=cursor, limit=limit)
     return _paged(request, response, page, LinkedRecommendationPage)
 
 
@@ -247,7 +247,7 @@ async def link_recommendation(
     """Link a recommendation (by `recommendation_id` or `ref`) with a note. It must be
     addressed to the programme's country, or to a country a regional programme covers
     (422 otherwise). Linking again changes the note (200)."""
-    out, created = await service.link(session, actor, programme_id, data)
+    out, created = await links.link(session, actor, programme_id, data)
     if not created:
         response.status_code = status.HTTP_200_OK
     return out
@@ -262,7 +262,7 @@ async def unlink_recommendation(
     programme_id: uuid.UUID, rec_id: uuid.UUID, session: WriteSession, actor: ProgrammesWriter
 ) -> Response:
     """Remove the link between a programme and a recommendation."""
-    await service.unlink(session, actor, programme_id, rec_id)
+    await links.unlink(session, actor, programme_id, rec_id)
     return Response(status_code=204)
 
 
@@ -281,7 +281,7 @@ async def recommendation_programmes(
     cursor: Cursor = None,
 ) -> LinkedProgrammePage:
     """The programmes linked to a recommendation, by start date, with each link's note."""
-    page = await service.programmes_of_recommendation(session, rec_id, cursor=cursor, limit=limit)
+    page = await links.programmes_of_recommendation(session, rec_id, cursor=cursor, limit=limit)
     return _paged(request, response, page, LinkedProgrammePage)
 
 
@@ -297,7 +297,7 @@ async def list_indicators(
     programme_id: uuid.UUID, session: ReadSession, _reader: Reader
 ) -> list[IndicatorOut]:
     """The performance indicators, each with its latest measurement."""
-    return await service.list_indicators(session, programme_id)
+    return await indicators.list_indicators(session, programme_id)
 
 
 @router.post(
@@ -315,7 +315,7 @@ async def add_indicator(
     actor: ProgrammesWriter,
 ) -> IndicatorOut:
     """An indicator with its baseline, target, unit and measurement frequency."""
-    out = await service.add_indicator(session, actor, programme_id, data)
+    out = await indicators.add_indicator(session, actor, programme_id, data)
     response.headers["Location"] = str(
         request.url_for("get_indicator", programme_id=str(programme_id), indicator_id=str(out.id))
     )
@@ -331,7 +331,7 @@ async def get_indicator(
     programme_id: uuid.UUID, indicator_id: uuid.UUID, session: ReadSession, _reader: Reader
 ) -> IndicatorOut:
     """One indicator with its latest measurement."""
-    return await service.get_indicator(session, programme_id, indicator_id)
+    return await indicators.get_indicator(session, programme_id, indicator_id)
 
 
 @router.delete(
@@ -346,7 +346,7 @@ async def delete_indicator(
     actor: ProgrammesWriter,
 ) -> Response:
     """Delete an indicator and its measurements."""
-    await service.delete_indicator(session, actor, programme_id, indicator_id)
+    await indicators.delete_indicator(session, actor, programme_id, indicator_id)
     return Response(status_code=204)
 
 
@@ -366,7 +366,7 @@ async def list_measurements(
     cursor: Cursor = None,
 ) -> MeasurementPage:
     """Dated values, oldest first."""
-    page = await service.list_measurements(
+    page = await indicators.list_measurements(
         session, programme_id, indicator_id, cursor=cursor, limit=limit
     )
     return _paged(request, response, page, MeasurementPage)
@@ -386,7 +386,7 @@ async def add_measurement(
     actor: ProgrammesWriter,
 ) -> MeasurementOut:
     """A dated value of the indicator; the date must lie within the programme period."""
-    return await service.add_measurement(session, actor, programme_id, indicator_id, data)
+    return await indicators.add_measurement(session, actor, programme_id, indicator_id, data)
 
 
 # --- milestones and evaluations ---------------------------------------------------------
@@ -401,7 +401,7 @@ async def list_milestones(
     programme_id: uuid.UUID, session: ReadSession, _reader: Reader
 ) -> list[MilestoneOut]:
     """Milestones by due date."""
-    return await service.list_milestones(session, programme_id)
+    return await milestones.list_milestones(session, programme_id)
 
 
 @router.post(
@@ -414,7 +414,7 @@ async def add_milestone(
     programme_id: uuid.UUID, data: MilestoneIn, session: WriteSession, actor: ProgrammesWriter
 ) -> MilestoneOut:
     """A milestone; its due date becomes a deadline (met once `achieved_on` is set)."""
-    return await service.add_milestone(session, actor, programme_id, data)
+    return await milestones.add_milestone(session, actor, programme_id, data)
 
 
 @router.patch(
@@ -430,7 +430,7 @@ async def patch_milestone(
     actor: ProgrammesWriter,
 ) -> MilestoneOut:
     """Change a milestone (e.g. set `achieved_on`); its deadline follows."""
-    return await service.patch_milestone(session, actor, programme_id, milestone_id, changes)
+    return await milestones.patch_milestone(session, actor, programme_id, milestone_id, changes)
 
 
 @router.delete(
@@ -445,7 +445,7 @@ async def delete_milestone(
     actor: ProgrammesWriter,
 ) -> Response:
     """Delete a milestone and its deadline."""
-    await service.delete_milestone(session, actor, programme_id, milestone_id)
+    await milestones.delete_milestone(session, actor, programme_id, milestone_id)
     return Response(status_code=204)
 
 
@@ -458,7 +458,7 @@ async def list_evaluations(
     programme_id: uuid.UUID, session: ReadSession, _reader: Reader
 ) -> list[EvaluationOut]:
     """Evaluations by date."""
-    return await service.list_evaluations(session, programme_id)
+    return await milestones.list_evaluations(session, programme_id)
 
 
 @router.post(
@@ -475,7 +475,7 @@ async def add_evaluation(
 ) -> EvaluationOut:
     """A planned or completed evaluation; its date becomes a deadline (met once it has
     `findings`)."""
-    return await service.add_evaluation(session, actor, programme_id, data)
+    return await milestones.add_evaluation(session, actor, programme_id, data)
 
 
 @router.patch(
@@ -491,7 +491,7 @@ async def patch_evaluation(
     actor: ProgrammesWriter,
 ) -> EvaluationOut:
     """Change an evaluation (e.g. record its `findings`); its deadline follows."""
-    return await service.patch_evaluation(session, actor, programme_id, evaluation_id, changes)
+    return await milestones.patch_evaluation(session, actor, programme_id, evaluation_id, changes)
 
 
 @router.delete(
@@ -506,5 +506,5 @@ async def delete_evaluation(
     actor: ProgrammesWriter,
 ) -> Response:
     """Delete an evaluation and its deadline."""
-    await service.delete_evaluation(session, actor, programme_id, evaluation_id)
+    await milestones.delete_evaluation(session, actor, programme_id, evaluation_id)
     return Response(status_code=204)

@@ -21,6 +21,8 @@ from shared import i18n
 from shared.errors import InvalidCursor, NotFound
 from shared.mandates import service as mandates
 from shared.mandates.schemas import MandateFilter
+from shared.programmes import indicators as programme_indicators
+from shared.programmes import links
 from shared.programmes import service as programmes
 from shared.programmes.schemas import ProgrammeFilter
 from shared.reference.countries import by_iso3
@@ -126,14 +128,16 @@ async def programme_page(request: Request) -> Response:
     try:
         async with read_session(request) as session:
             programme = await programmes.get(session, ident)
-            indicators = await programmes.list_indicators(session, ident)
+            indicators = await programme_indicators.list_indicators(session, ident)
             measurements = {
                 i.id: (
-                    await programmes.list_measurements(session, ident, i.id, cursor=None, limit=50)
+                    await programme_indicators.list_measurements(
+                        session, ident, i.id, cursor=None, limit=50
+                    )
                 ).items
                 for i in indicators
             }
-            linked = await programmes.linked_recommendations(session, ident, cursor=None, limit=50)
+            linked = await links.linked_recommendations(session, ident, cursor=None, limit=50)
             mandate = None
             if programme.mandate_id is not None:
                 mandate = await mandates.get(

@@ -20,7 +20,7 @@ from shared.action_plans.schemas import ActionFilter
 from shared.db import Database
 from shared.errors import InvalidCursor, InvalidInput, NotFound
 from shared.institutions import service as institutions
-from shared.programmes import service as programmes
+from shared.programmes import links
 from shared.recommendations import service, validation
 from shared.recommendations.schemas import RecommendationListQuery, RecommendationQuery
 from shared.reference import taxonomies
@@ -165,7 +165,7 @@ async def detail(request: Request) -> Response:
             actions = await plans.list_actions(
                 session, ActionFilter(recommendation_id=rec_id), cursor=None, limit=50
             )
-            linked = await programmes.programmes_of_recommendation(
+            linked = await links.programmes_of_recommendation(
                 session, rec_id, cursor=None, limit=50
             )
     except NotFound:
