@@ -31,7 +31,10 @@ from shared.kernel.outbox import CHANGE_EVENTS
 
 CHANNELS = ("email", "webhook")
 REMINDER_EVENT = "deadline.reminder"
-EVENT_TYPES = (REMINDER_EVENT, *CHANGE_EVENTS)
+# A test event sent on request (POST /v1/subscriptions/{id}/ping), to that subscription
+# only: never subscribed to, never fanned out.
+PING_EVENT = "subscription.ping"
+EVENT_TYPES = (REMINDER_EVENT, *CHANGE_EVENTS, PING_EVENT)
 REMINDER_STATUSES = ("pending", "delivering", "delivered", "failed")
 # The window of a reminder is its lead in days before the due date; -1 means "overdue"
 # (the day after the due date), so every window opens at due_date - window_days.
@@ -89,7 +92,9 @@ class Reminder(UUIDPrimaryKey, Base):
         CheckConstraint(sql_in("event_type", EVENT_TYPES), name="event_type"),
         CheckConstraint(
             "(deadline_id IS NOT NULL AND window_days IS NOT NULL AND outbox_id IS NULL)"
-            " OR (deadline_id IS NULL AND window_days IS NULL AND outbox_id IS NOT NULL)",
+            " OR (deadline_id IS NULL AND window_days IS NULL AND outbox_id IS NOT NULL)"
+            f" OR (event_type = '{PING_EVENT}' AND deadline_id IS NULL"
+            " AND window_days IS NULL AND outbox_id IS NULL)",
             name="source",
         ),
         UniqueConstraint("deadline_id", "subscription_id", "window_days"),

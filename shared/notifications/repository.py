@@ -349,3 +349,27 @@ class NotificationRepository:
         for attempt in rows.scalars():
             out[attempt.reminder_id].append(attempt)
         return out
+
+    async def deliveries_page(
+        self, subscription_id: uuid.UUID, *, before: int | None, limit: int
+    ) -> Sequence[Any]:
+        """Delivery attempts of a subscription's events, newest first."""
+        result = await self.session.execute(
+            _DELIVERIES, {"sid": subscription_id, "before": before, "limit": limit}
+        )
+        return result.all()
+
+
+# The next retry is the event's next attempt while it waits for one after this attempt.
+_DELIVERIES = text(
+    """
+    SELECT a.id, a.reminder_id, r.event_type, a.attempt, a.started_at, a.duration_ms,
+           a.status_code, a.error, a.outcome,
+           CASE WHEN a.outcome = 'retry' AND r.status = 'pending' AND a.attempt = r.attempts
+                THEN r.next_attempt_at END AS next_retry_at
+    FROM reminders r JOIN delivery_attempts a ON a.reminder_id = r.id
+    WHERE r.subscription_id = :sid AND (CAST(:before AS bigint) IS NULL OR a.id < :before)
+    ORDER BY a.id DESC
+    LIMIT :limit
+    """
+)

@@ -26,6 +26,7 @@ EventType = Literal[
     "recommendation.status_changed",
     "programme.updated",
     "mandate.updated",
+    "subscription.ping",
 ]
 _EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 
@@ -119,6 +120,31 @@ class AttemptOut(BaseModel):
     status_code: int | None
     error: str | None
     outcome: str
+
+
+class DeliveryOut(BaseModel):
+    """One attempt to deliver an event to a subscription."""
+
+    event_id: uuid.UUID = Field(description="the event id the receiver saw (X-Followup-Event-Id)")
+    event_type: EventType
+    attempt: int = Field(description="1 for the first try of this event")
+    started_at: dt.datetime
+    latency_ms: int = Field(description="from the request's start to the receiver's answer")
+    status_code: int | None = Field(description="the receiver's HTTP status; null: no answer")
+    error: str | None
+    outcome: Literal["delivered", "retry", "failed"]
+    next_retry_at: dt.datetime | None = Field(
+        description="when this event is tried again (after a failed attempt that will be"
+        " retried and is the event's latest), else null"
+    )
+
+
+class PingOut(BaseModel):
+    """The test event queued for delivery."""
+
+    event_id: uuid.UUID
+    event_type: Literal["subscription.ping"]
+    status: ReminderStatus
 
 
 class ReminderOut(BaseModel):

@@ -35,6 +35,7 @@ from shared.kernel.concurrency import changed_meanwhile, require_version
 from shared.notifications import email, webhooks
 from shared.notifications.models import (
     OVERDUE_WINDOW,
+    PING_EVENT,
     REMINDER_EVENT,
     DeliveryAttempt,
     Reminder,
@@ -401,6 +402,15 @@ class Delivery:
     message: EmailMessage | None
 
 
+def ping_data(sub: Subscription) -> dict[str, Any]:
+    """The data of a test event: which subscription it tests, and that it is a test."""
+    return {
+        "subscription_id": str(sub.id),
+        "subscription_name": sub.name,
+        "message": "A test event sent on request: nothing happened in the data.",
+    }
+
+
 def _deadline_data(d: Deadline, window: int, base_url: str) -> dict[str, Any]:
     base = base_url.rstrip("/")
     return {
@@ -470,6 +480,8 @@ async def claim(
                 subscription=f"{sub.name!r} ({sub.id})" if sub.name else str(sub.id),
                 today=today,
             )
+    elif reminder.event_type == PING_EVENT:
+        data = ping_data(sub)
     else:
         assert reminder.outbox_id is not None
         event = await repo.outbox_event(reminder.outbox_id)

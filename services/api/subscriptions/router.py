@@ -12,9 +12,11 @@ from services.api.etag import etag_for, not_modified, required_version
 from services.api.pagination import LimitParam, link_header
 from services.api.problems import PROBLEM_RESPONSES
 from services.api.schemas import PageOut
-from shared.notifications import service
+from shared.notifications import ping, service
 from shared.notifications.schemas import (
+    DeliveryOut,
     EventType,
+    PingOut,
     ReminderOut,
     ReminderStatus,
     SubscriptionCreated,
@@ -121,6 +123,47 @@ async def delete_subscription(
     """Stop the subscription; its reminders and their delivery log stay readable."""
     await service.deactivate_subscription(session, actor, subscription_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/{subscription_id}/ping",
+    response_model=PingOut,
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Send a test event",
+)
+async def ping_subscription(
+    subscription_id: uuid.UUID, session: WriteSession, actor: SubscriptionsWriter
+) -> PingOut:
+    """Send a signed test event (`subscription.ping`) to a webhook subscription, to check
+    the receiver and its signature check before real events flow. It is delivered like
+    every event (same signature, same retries), by the worker, right after this answer:
+    follow it in `GET /v1/subscriptions/{id}/deliveries`. Its `data`:
+    `{"subscription_id", "subscription_name", "message"}`. 409 for an e-mail or deleted
+    subscription."""
+    return await ping.ping(session, actor, subscription_id)
+
+
+@router.get(
+    "/{subscription_id}/deliveries",
+    response_model=PageOut[DeliveryOut],
+    summary="Delivery attempts",
+)
+async def list_deliveries(
+    subscription_id: uuid.UUID,
+    request: Request,
+    response: Response,
+    session: WriteSession,
+    actor: SubscriptionsWriter,
+    limit: LimitParam = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+) -> PageOut[DeliveryOut]:
+    """Every attempt to deliver an event to this subscription, newest first: the event
+    id and type, when it started, the latency, the receiver's status code or the error,
+    the outcome (`delivered`, `retry`, `failed`) and, while a retry is pending, when it
+    comes."""
+    page = await ping.deliveries(session, actor, subscription_id, cursor=cursor, limit=limit)
+    link_header(request, response, page.next_cursor)
+    return PageOut(items=page.items, next_cursor=page.next_cursor)
 
 
 @reminders_router.get("", response_model=PageOut[ReminderOut], summary="List reminders")

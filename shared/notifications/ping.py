@@ -1,0 +1,79 @@
+"""Testing a webhook before real events flow: a signed test event on request, and the log
+of every delivery attempt to a subscription.
+
+The test event is a reminder like any other (``subscription.ping``, to this subscription
+only): the same job delivers it, signed the same way, through the same egress guard, with
+the same retries; its attempts are logged with the others.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared import jobs
+from shared.audit.service import record
+from shared.auth.schemas import Actor
+from shared.errors import Conflict
+from shared.notifications.models import PING_EVENT, Reminder
+from shared.notifications.repository import NotificationRepository
+from shared.notifications.schemas import DeliveryOut, PingOut
+from shared.notifications.service import _owned, delivery_job_id
+from shared.pagination import Page, decode_cursor, encode_cursor
+from shared.queue import enqueue_after_commit
+
+_CURSOR = "deliveries"
+
+
+async def ping(session: AsyncSession, actor: Actor, subscription_id: uuid.UUID) -> PingOut:
+    """Queue a signed test event to a webhook subscription (delivered after the commit)."""
+    sub = await _owned(session, actor, subscription_id)
+    if sub.channel != "webhook":
+        raise Conflict("only webhook subscriptions can be pinged", code="not_a_webhook")
+    if not sub.active:
+        raise Conflict("the subscription is deleted", code="subscription_inactive")
+    reminder = Reminder(
+        id=uuid.uuid4(), subscription_id=sub.id, event_type=PING_EVENT, status="pending", attempts=0
+    )
+    session.add(reminder)
+    await session.flush()
+    enqueue_after_commit(
+        session, jobs.DELIVER_REMINDER, str(reminder.id), job_id=delivery_job_id(reminder.id)
+    )
+    record(
+        session, actor, "ping", "subscription", str(sub.id), after={"event_id": str(reminder.id)}
+    )
+    return PingOut(event_id=reminder.id, event_type=PING_EVENT, status="pending")
+
+
+async def deliveries(
+    session: AsyncSession,
+    actor: Actor,
+    subscription_id: uuid.UUID,
+    *,
+    cursor: str | None,
+    limit: int,
+) -> Page[DeliveryOut]:
+    """Every delivery attempt to a subscription, newest first."""
+    await _owned(session, actor, subscription_id)
+    before = int(decode_cursor(cursor, _CURSOR, [int])[0]) if cursor else None
+    rows = await NotificationRepository(session).deliveries_page(
+        subscription_id, before=before, limit=limit + 1
+    )
+    items = [
+        DeliveryOut(
+            event_id=r.reminder_id,
+            event_type=r.event_type,
+            attempt=r.attempt,
+            started_at=r.started_at,
+            latency_ms=r.duration_ms,
+            status_code=r.status_code,
+            error=r.error,
+            outcome=r.outcome,
+            next_retry_at=r.next_retry_at,
+        )
+        for r in rows[:limit]
+    ]
+    next_cursor = encode_cursor(_CURSOR, [rows[limit - 1].id]) if len(rows) > limit else None
+    return Page(items=items, next_cursor=next_cursor)
