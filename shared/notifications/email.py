@@ -81,6 +81,24 @@ def reminder_message(
     return message
 
 
+def ping_message(*, event_id: str, to: str, sender: str, subscription: str) -> EmailMessage:
+    """The test message of POST /v1/subscriptions/{id}/ping."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = "[Follow-up] Test message"
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = f"<{event_id}@followup>"
+    message["X-Followup-Event-Id"] = event_id
+    message.set_content(
+        "Follow-up test message\n\n"
+        f"Sent on request to test the subscription {subscription}: reminders will reach"
+        " this address.\n"
+        f"Event id: {event_id}\n"
+    )
+    return message
+
+
 async def send(message: EmailMessage, settings: Settings) -> None:
     """Send over SMTP_URL: smtp://[user:pass@]host[:port] (STARTTLS when the server
     offers it) or smtps://... (implicit TLS)."""

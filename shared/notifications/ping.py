@@ -27,10 +27,9 @@ _CURSOR = "deliveries"
 
 
 async def ping(session: AsyncSession, actor: Actor, subscription_id: uuid.UUID) -> PingOut:
-    """Queue a signed test event to a webhook subscription (delivered after the commit)."""
+    """Queue a test event to a subscription (delivered after the commit): a signed
+    webhook POST, or a test e-mail."""
     sub = await _owned(session, actor, subscription_id)
-    if sub.channel != "webhook":
-        raise Conflict("only webhook subscriptions can be pinged", code="not_a_webhook")
     if not sub.active:
         raise Conflict("the subscription is deleted", code="subscription_inactive")
     reminder = Reminder(

@@ -482,6 +482,14 @@ async def claim(
             )
     elif reminder.event_type == PING_EVENT:
         data = ping_data(sub)
+        if sub.channel == "email":
+            assert sub.address is not None
+            message = email.ping_message(
+                event_id=str(reminder.id),
+                to=sub.address,
+                sender=settings.mail_from,
+                subscription=f"{sub.name!r} ({sub.id})" if sub.name else str(sub.id),
+            )
     else:
         assert reminder.outbox_id is not None
         event = await repo.outbox_event(reminder.outbox_id)

@@ -59,6 +59,7 @@ PUBLIC_BY_DESIGN: dict[str, str] = {}
 OWNER_SCOPED = {
     "PATCH /v1/subscriptions/{subscription_id}",
     "DELETE /v1/subscriptions/{subscription_id}",
+    "POST /v1/subscriptions/{subscription_id}/ping",
 }
 
 # The id that fills a path parameter, by the path segment just before it.
@@ -153,6 +154,7 @@ def programme_body(seeded: Seeded | None = None) -> dict[str, Any]:
 # A plausible request for every write operation with a body (by "METHOD /path").
 BODIES: dict[str, Body] = {
     "PATCH /v1/recommendations/{rec_id}": _j({"themes": ["A12", "D51"]}),
+    "POST /v1/recommendations/{rec_id}/tags": _j({"add": {"themes": ["D51"]}}),
     "POST /v1/recommendations/{rec_id}/updates": _j(
         {"status": "in_progress", "narrative": "Bill tabled", "source": "government"}
     ),

@@ -22,7 +22,7 @@ from shared.db import Database
 from shared.queue import JobQueue
 from shared.settings import Settings
 from tests.conftest import KeyFactory
-from tests.notifications.helpers import local_settings, receiver
+from tests.notifications.helpers import local_settings, receiver, smtp_server
 
 
 def signature_is_valid(secret: str, header: str, body: bytes) -> bool:
@@ -131,10 +131,10 @@ async def test_failed_ping_shows_the_error_and_the_next_retry(
         assert bad.status_code == 400
 
 
-async def test_ping_refusals(
+async def test_ping_refusals_and_email(
     stack: tuple[httpx.AsyncClient, dict[str, Any]], api_keys: KeyFactory
 ) -> None:
-    client, _ = stack
+    client, ctx = stack
     headers = await api_keys.headers("subscriptions:write")
     mail = (
         await client.post(
@@ -143,15 +143,28 @@ async def test_ping_refusals(
             headers=headers,
         )
     ).json()
-    response = await client.post(f"/v1/subscriptions/{mail['id']}/ping", headers=headers)
-    assert response.status_code == 409
-    assert response.json()["code"] == "not_a_webhook"
+    url = f"/v1/subscriptions/{mail['id']}"
     other = await api_keys.headers("subscriptions:write", name="someone else")
     for path in ("ping", "deliveries"):
         call = client.post if path == "ping" else client.get
-        assert (
-            await call(f"/v1/subscriptions/{mail['id']}/{path}", headers=other)
-        ).status_code == 404
+        response = await call(f"{url}/{path}", headers=other)
+        assert response.status_code == 404
     missing = f"/v1/subscriptions/{uuid.uuid4()}/ping"
     assert (await client.post(missing, headers=headers)).status_code == 404
-    assert (await client.post(f"/v1/subscriptions/{mail['id']}/ping")).status_code == 401
+    assert (await client.post(f"{url}/ping")).status_code == 401
+
+    # An e-mail subscription gets a test message.
+    event_id = (await client.post(f"{url}/ping", headers=headers)).json()["event_id"]
+    with smtp_server() as (smtp_url, mailbox):
+        cfg = local_settings(ctx["settings"], smtp_url=smtp_url)
+        assert await deliver_reminder({**ctx, "settings": cfg}, event_id) == "delivered"
+    [message] = mailbox
+    assert message["To"] == "focal@example.org"
+    assert message["X-Followup-Event-Id"] == event_id
+    assert "Test message" in message["Subject"]
+
+    # A deleted subscription cannot be pinged.
+    assert (await client.delete(url, headers=headers)).status_code == 204
+    response = await client.post(f"{url}/ping", headers=headers)
+    assert response.status_code == 409
+    assert response.json()["code"] == "subscription_inactive"

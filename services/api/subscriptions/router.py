@@ -135,10 +135,11 @@ async def ping_subscription(
     subscription_id: uuid.UUID, session: WriteSession, actor: SubscriptionsWriter
 ) -> PingOut:
     """Send a signed test event (`subscription.ping`) to a webhook subscription, to check
-    the receiver and its signature check before real events flow. It is delivered like
-    every event (same signature, same retries), by the worker, right after this answer:
-    follow it in `GET /v1/subscriptions/{id}/deliveries`. Its `data`:
-    `{"subscription_id", "subscription_name", "message"}`. 409 for an e-mail or deleted
+    the receiver and its signature check before real events flow (an e-mail subscription
+    gets a test message). It is delivered like every event (same signature, same
+    retries), by the worker, right after this answer: follow it in
+    `GET /v1/subscriptions/{id}/deliveries`. Its `data`:
+    `{"subscription_id", "subscription_name", "message"}`. 409 for a deleted
     subscription."""
     return await ping.ping(session, actor, subscription_id)
 
