@@ -48,6 +48,7 @@ def reminder_message(
     status: str,
     link: str,
     calendar_link: str | None,
+    draft_link: str | None = None,
     subscription: str,
     today: dt.date,
 ) -> EmailMessage:
@@ -72,6 +73,8 @@ def reminder_message(
     ]
     if calendar_link:
         lines.append(f"Calendar: {calendar_link}")
+    if draft_link:
+        lines.append(f"Draft:    {draft_link}")
     lines += [
         "",
         f"You receive this message because of the subscription {subscription}.",

@@ -148,6 +148,18 @@ class NotificationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def document_cycle(self, document_id: str) -> int | None:
+        """The cycle of a document a deadline is about (None for a malformed id)."""
+        try:
+            ident = uuid.UUID(document_id)
+        except ValueError:
+            return None
+        result = await self.session.execute(
+            text("SELECT cycle FROM documents WHERE id = :id"), {"id": ident}
+        )
+        cycle = result.scalar_one_or_none()
+        return int(cycle) if cycle is not None else None
+
     # --- subscriptions -------------------------------------------------------------------
 
     def add(self, row: Subscription) -> None:

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
+from urllib.parse import urlencode
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -431,6 +432,18 @@ def _deadline_data(d: Deadline, window: int, base_url: str) -> dict[str, Any]:
     }
 
 
+async def _midterm_draft_url(repo: NotificationRepository, d: Deadline, base: str) -> str | None:
+    """For a UPR mid-term deadline (its subject is the working-group report), the URL that
+    opens, or starts, the draft report of that State and cycle (GET /v1/reports/draft)."""
+    if d.kind != "upr_midterm_report" or d.country is None or d.subject_type != "document":
+        return None
+    cycle = await repo.document_cycle(d.subject_id)
+    if cycle is None:
+        return None
+    query = urlencode({"kind": "upr_midterm", "country": d.country, "cycle": cycle})
+    return f"{base}/v1/reports/draft?{query}"
+
+
 async def claim(
     session: AsyncSession, reminder_id: uuid.UUID, settings: Settings, today: dt.date
 ) -> Delivery | None:
@@ -461,6 +474,10 @@ async def claim(
         deadline = await session.get(Deadline, reminder.deadline_id)
         assert deadline is not None
         data = _deadline_data(deadline, reminder.window_days, base)
+        # A mid-term reminder leads to the draft report of that State and cycle.
+        draft = await _midterm_draft_url(repo, deadline, base)
+        if draft is not None:
+            data["report_draft_url"] = draft
         if sub.channel == "email":
             assert sub.address is not None
             message = email.reminder_message(
@@ -477,6 +494,7 @@ async def claim(
                 calendar_link=f"{base}/v1/calendar/{deadline.country}.ics"
                 if deadline.country
                 else None,
+                draft_link=draft,
                 subscription=f"{sub.name!r} ({sub.id})" if sub.name else str(sub.id),
                 today=today,
             )
