@@ -89,6 +89,14 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     # The public portal and workspace (`followup web`).
     web_port: int = Field(default=8080, ge=1, le=65535)
+    # Its sign-in: an OpenID Connect client (authorization code flow with PKCE) of one of
+    # the OIDC_ISSUERS; the portal's address as the provider redirects to it.
+    web_oidc_issuer: str | None = None
+    web_oidc_client_id: str | None = None
+    web_oidc_client_secret: SecretStr | None = None
+    web_oidc_scopes: str = "openid profile email"
+    web_public_url: str = "http://127.0.0.1:8080"
+    web_session_hours: int = Field(default=8, ge=1, le=24 * 14)
     public_base_url: str = "http://127.0.0.1:8000"
     api_public_read: bool = True
     cors_origins: Annotated[list[str], NoDecode] = []

@@ -11,17 +11,21 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.web import signin, workspace
 from services.web.pages import country, home, programmes, recommendations
 from services.web.pages.common import NotFoundPage, language_of, not_found
 from shared import i18n
 from shared.db import Database
 from shared.logs import configure_logging
+from shared.people.oidc import TokenVerifier
+from shared.queue import JobQueue, connect_queue
 from shared.settings import Settings, get_settings
 
 STATIC = Path(__file__).parent / "static"
@@ -66,6 +70,14 @@ async def healthz(request: Request) -> Response:
     return PlainTextResponse("ok")
 
 
+async def csrf_failed(request: Request, exc: Exception) -> Response:
+    lang = language_of(request)
+    t = i18n.translator(lang)
+    return PlainTextResponse(
+        t("This form has expired. Go back, reload the page and send it again."), status_code=403
+    )
+
+
 async def http_error(request: Request, exc: Exception) -> Response:
     status = exc.status_code if isinstance(exc, HTTPException) else 404
     if status == 404 or isinstance(exc, NotFoundPage):
@@ -89,13 +101,25 @@ def routes() -> list[BaseRoute]:
         Route("/{lang}/programmes/{ident}", programmes.programme_page),
         Route("/{lang}/mandates", programmes.mandate_list),
         Route("/{lang}/mandates/{ident}", programmes.mandate_page),
+        Route("/auth/callback", signin.oidc_callback),
+        Route("/{lang}/sign-in", signin.sign_in_page),
+        Route("/{lang}/sign-in/oidc", signin.oidc_start),
+        Route("/{lang}/sign-in/dev", signin.dev_sign_in, methods=["POST"]),
+        Route("/{lang}/sign-out", signin.sign_out, methods=["POST"]),
+        *workspace.routes(),
     ]
 
 
-def create_app(settings: Settings | None = None, *, db: Database | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    db: Database | None = None,
+    queue: JobQueue | None = None,
+) -> Starlette:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
     owns_db = db is None
+    owns_queue = queue is None
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -106,13 +130,34 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         yield
         if owns_db:
             await app.state.db.dispose()
+        if owns_queue:
+            await app.state.queue.close()
+        await app.state.tokens.close()
 
     app = Starlette(
         routes=routes(),
-        middleware=[Middleware(SecurityHeaders)],
-        exception_handlers={HTTPException: http_error, NotFoundPage: http_error},
+        middleware=[
+            Middleware(SecurityHeaders),
+            # Signed (not readable by scripts, not sent cross-site on POST); Secure
+            # everywhere but on a development or test machine's plain http.
+            Middleware(
+                SessionMiddleware,
+                secret_key=settings.secret_key.get_secret_value(),
+                session_cookie="followup_session",
+                max_age=settings.web_session_hours * 3600,
+                same_site="lax",
+                https_only=settings.environment == "production",
+            ),
+        ],
+        exception_handlers={
+            HTTPException: http_error,
+            NotFoundPage: http_error,
+            signin.CsrfFailed: csrf_failed,
+        },
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.db = db or Database(settings)
+    app.state.queue = queue or connect_queue(settings.redis_url)
+    app.state.tokens = TokenVerifier(settings)
     return app

@@ -109,6 +109,14 @@ LABELS: dict[str, dict[str, str]] = {
         "media": N_("Media"),
         "other": N_("Other"),
     },
+    "role": {
+        "admin": N_("Administrator"),
+        "coordinator": N_("Coordinator"),
+        "focal_point": N_("Focal point"),
+        "nhri": N_("National human rights institution"),
+        "civil_society": N_("Civil society organisation"),
+        "viewer": N_("Viewer"),
+    },
     "frequency": {
         "monthly": N_("Monthly"),
         "quarterly": N_("Quarterly"),

@@ -12,7 +12,7 @@ from starlette.responses import HTMLResponse
 
 from services.web.rendering import render
 from shared import i18n
-from shared.db import Database
+from shared.db import Database, unit_of_work
 from shared.settings import Settings
 
 PAGE_SIZE = 20
@@ -50,6 +50,14 @@ def settings_of(request: Request) -> Settings:
 async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
     db: Database = request.app.state.db
     async with db.read_sessionmaker() as session:
+        yield session
+
+
+@asynccontextmanager
+async def write_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One committed transaction (jobs it asks for reach Redis after the commit)."""
+    db: Database = request.app.state.db
+    async with unit_of_work(db.sessionmaker, request.app.state.queue) as session:
         yield session
 
 

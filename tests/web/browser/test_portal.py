@@ -28,6 +28,7 @@ def pages(portal: Portal) -> list[str]:
         "/en/programmes",
         f"/fr/programmes/{portal.programme}",
         "/es/no/such/page",
+        "/fr/sign-in",
     ]
 
 
