@@ -46,7 +46,7 @@ from sqlalchemy.engine.url import make_url  # noqa: E402
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine  # noqa: E402
 
 from shared.settings import Settings  # noqa: E402
-from shared.uhri import repository, service  # noqa: E402
+from shared.uhri import importer, repository, staging  # noqa: E402
 from shared.uhri.settings import UhriSettings  # noqa: E402
 from tests.conftest import upgrade  # noqa: E402
 from tests.data import UHRI_DATA  # noqa: E402
@@ -133,7 +133,7 @@ def _instrument(times: StageTimes, per_statement: bool) -> None:
     ):
         if hasattr(repo, name):
             setattr(repo, name, _timed_async(times, f"db_{name}", getattr(repo, name)))
-    reader = service._BatchReader
+    reader = staging.BatchReader
     next_batch = reader.next_batch
 
     def timed_next_batch(self: Any) -> Any:
@@ -243,7 +243,7 @@ async def _run(records: int, batch_size: int, per_statement: bool) -> dict[str, 
                 times.take()
                 cpu, pg_cpu = _own_cpu_s(), _postgres_cpu_s()
                 started = time.perf_counter()
-                result = await service.import_file(sessionmaker, file, settings=uhri)
+                result = await importer.import_file(sessionmaker, file, settings=uhri)
                 seconds = time.perf_counter() - started
                 figures[name] = {
                     **_cpu_figures(cpu, pg_cpu, result.records),
@@ -265,7 +265,7 @@ async def _run(records: int, batch_size: int, per_statement: bool) -> dict[str, 
             times.take()
             cpu, pg_cpu = _own_cpu_s(), _postgres_cpu_s()
             started = time.perf_counter()
-            result = await service.import_file(sessionmaker, changed_path, settings=uhri)
+            result = await importer.import_file(sessionmaker, changed_path, settings=uhri)
             seconds = time.perf_counter() - started
             figures["reimport_1pct_changed"] = {
                 **_cpu_figures(cpu, pg_cpu, result.records),

@@ -20,7 +20,7 @@ from rich.table import Table
 
 from shared.db import Database
 from shared.settings import get_settings
-from shared.uhri import service
+from shared.uhri import download, importer, service
 from shared.uhri.schemas import UhriImportOut
 
 out = Console()
@@ -43,7 +43,7 @@ async def _run(
     try:
         if _is_url(source):
             progress.update(task, description="downloading")
-            return await service.import_url(
+            return await download.import_url(
                 db.sessionmaker,
                 source,
                 trigger="cli",
@@ -51,7 +51,7 @@ async def _run(
                 full=full,
                 progress=advance,
             )
-        return await service.import_file(
+        return await importer.import_file(
             db.sessionmaker, Path(source), trigger="cli", full=full, progress=advance
         )
     finally:

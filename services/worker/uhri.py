@@ -12,7 +12,7 @@ import structlog
 
 from services.worker.cron import CronArgs, parse_schedule
 from services.worker.jobs import Ctx, db, job
-from shared.uhri import service
+from shared.uhri import download, service
 from shared.uhri.settings import UhriSettings, get_uhri_settings
 
 log = structlog.get_logger(__name__)
@@ -30,7 +30,7 @@ async def import_uhri(ctx: Ctx) -> dict[str, Any]:
     if not settings.export_url:
         return {"status": "disabled"}
     try:
-        result = await service.import_url(
+        result = await download.import_url(
             db(ctx).sessionmaker, settings.export_url, trigger="cron", settings=settings
         )
     except service.UhriImportFailed as exc:

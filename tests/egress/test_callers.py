@@ -17,7 +17,7 @@ from shared.ingestion.models import IngestionItem
 from shared.ingestion.sources import FetchError
 from shared.notifications import webhooks
 from shared.settings import REPO_ROOT, SHARED_DATA, Settings
-from shared.uhri import service as uhri
+from shared.uhri import download
 from shared.uhri.settings import UhriSettings
 from tests.conftest import KeyFactory
 from tests.egress.helpers import dns_server
@@ -106,12 +106,12 @@ async def test_a_refused_fetch_is_a_clear_item_error(
 
 
 async def test_uhri_download_is_guarded(strict: Settings, tmp_path: Path) -> None:
-    client = uhri._client(strict, UhriSettings())
+    client = download._client(strict, UhriSettings())
     async with client:
         with pytest.raises(FetchError, match="refused"):
-            await uhri.download(METADATA, tmp_path, client=client)
+            await download.download(METADATA, tmp_path, client=client)
         with pytest.raises(FetchError, match="refused"):
-            await uhri.download("http://2130706433/export.json", tmp_path, client=client)
+            await download.download("http://2130706433/export.json", tmp_path, client=client)
 
 
 @pytest.mark.parametrize(

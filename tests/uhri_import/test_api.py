@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.uhri import service
+from shared.uhri import importer
 from tests.conftest import KeyFactory
 
 
@@ -17,8 +17,8 @@ async def test_imports_are_listed_for_admins(
     sessionmaker: async_sessionmaker[AsyncSession],
     json_export: Path,
 ) -> None:
-    first = await service.import_file(sessionmaker, json_export)
-    second = await service.import_file(sessionmaker, json_export)
+    first = await importer.import_file(sessionmaker, json_export)
+    second = await importer.import_file(sessionmaker, json_export)
     admin = await api_keys.headers("admin")
     writer = await api_keys.headers("recommendations:write")
 

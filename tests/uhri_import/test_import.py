@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared.deadlines.models import Deadline
 from shared.documents.models import Document
 from shared.recommendations.models import Recommendation, RecommendingState
-from shared.uhri import service
+from shared.uhri import importer, service
 from shared.uhri.models import UhriImport, UhriRecordState
 from shared.uhri.settings import UhriSettings
 from tests.recommendations import factory
@@ -33,7 +33,7 @@ async def _rec(session: AsyncSession, ref: str) -> Recommendation:
 async def test_json_export_creates_recommendations(
     sessionmaker: Maker, session: AsyncSession, json_export: Path
 ) -> None:
-    result = await service.import_file(sessionmaker, json_export)
+    result = await importer.import_file(sessionmaker, json_export)
 
     assert result.status == "succeeded"
     assert result.full
@@ -87,7 +87,7 @@ async def test_json_export_creates_recommendations(
 async def test_concluding_observations_get_their_follow_up_deadline(
     sessionmaker: Maker, session: AsyncSession, json_export: Path
 ) -> None:
-    await service.import_file(sessionmaker, json_export)
+    await importer.import_file(sessionmaker, json_export)
 
     docs = {
         d.symbol: d
@@ -116,18 +116,18 @@ async def test_concluding_observations_get_their_follow_up_deadline(
 async def test_xlsx_search_export_is_a_partial_import(
     sessionmaker: Maker, session: AsyncSession, json_export: Path, xlsx_export: Path
 ) -> None:
-    result = await service.import_file(sessionmaker, xlsx_export)
+    result = await importer.import_file(sessionmaker, xlsx_export)
     assert result.source_format == "xlsx"
     assert not result.full
     assert (result.records, result.created) == (6, 6)
 
     # The same annotations from the JSON export: same records, nothing duplicated.
-    again = await service.import_file(sessionmaker, json_export)
+    again = await importer.import_file(sessionmaker, json_export)
     assert again.created == 16
     assert await count(session, "SELECT count(*) FROM recommendations") == 22
 
     # A later xlsx holding 6 of 22 annotations tombstones nothing: it is partial.
-    partial = await service.import_file(sessionmaker, xlsx_export)
+    partial = await importer.import_file(sessionmaker, xlsx_export)
     assert partial.tombstoned == 0
     assert (
         await count(session, "SELECT count(*) FROM recommendations WHERE deleted_at IS NOT NULL")
@@ -138,13 +138,13 @@ async def test_xlsx_search_export_is_a_partial_import(
 async def test_reimport_changes_nothing(
     sessionmaker: Maker, session: AsyncSession, json_export: Path
 ) -> None:
-    await service.import_file(sessionmaker, json_export)
+    await importer.import_file(sessionmaker, json_export)
     before = {
         r.ref: (r.version, r.updated_at)
         for r in (await session.execute(select(Recommendation))).scalars()
     }
 
-    result = await service.import_file(sessionmaker, json_export)
+    result = await importer.import_file(sessionmaker, json_export)
 
     assert (result.created, result.updated, result.unchanged, result.tombstoned) == (0, 0, 22, 0)
     after = {
@@ -161,7 +161,7 @@ async def test_changed_record_is_updated(
     sessionmaker: Maker, session: AsyncSession, tmp_path: Path
 ) -> None:
     items = records()
-    first = await service.import_file(sessionmaker, write_export(tmp_path / "a.json", items))
+    first = await importer.import_file(sessionmaker, write_export(tmp_path / "a.json", items))
     usa = await _rec(session, "A/HRC/46/15#26.1")
     stamp = usa.updated_at
 
@@ -169,7 +169,7 @@ async def test_changed_record_is_updated(
         if item["AnnotationId"] == USA_FIRST_ID:
             item["Text"] = item["Text"].replace("Ratify", "Consider ratifying", 1)
             item["UprPositions"] = ["Noted"]
-    result = await service.import_file(sessionmaker, write_export(tmp_path / "b.json", items))
+    result = await importer.import_file(sessionmaker, write_export(tmp_path / "b.json", items))
 
     assert (result.updated, result.unchanged, result.created) == (1, 21, 0)
     usa = await _rec(session, "A/HRC/46/15#26.1")
@@ -197,10 +197,10 @@ async def test_removed_record_is_tombstoned_then_comes_back(
     sessionmaker: Maker, session: AsyncSession, tmp_path: Path
 ) -> None:
     items = records()
-    await service.import_file(sessionmaker, write_export(tmp_path / "a.json", items))
+    await importer.import_file(sessionmaker, write_export(tmp_path / "a.json", items))
 
     without = [i for i in items if i["AnnotationId"] != PERU_ID]
-    result = await service.import_file(sessionmaker, write_export(tmp_path / "b.json", without))
+    result = await importer.import_file(sessionmaker, write_export(tmp_path / "b.json", without))
 
     assert (result.tombstoned, result.unchanged) == (1, 21)
     peru = await _rec(session, "CRC/C/PER/CO/6-7#4")
@@ -210,7 +210,7 @@ async def test_removed_record_is_tombstoned_then_comes_back(
     assert state is not None
     assert state.tombstoned_at is not None
 
-    back = await service.import_file(sessionmaker, write_export(tmp_path / "c.json", items))
+    back = await importer.import_file(sessionmaker, write_export(tmp_path / "c.json", items))
     assert (back.updated, back.unchanged, back.tombstoned) == (1, 21, 0)
     peru = await _rec(session, "CRC/C/PER/CO/6-7#4")
     assert peru.deleted_at is None
@@ -221,10 +221,10 @@ async def test_short_full_export_tombstones_nothing(
     sessionmaker: Maker, session: AsyncSession, tmp_path: Path
 ) -> None:
     items = records()
-    await service.import_file(sessionmaker, write_export(tmp_path / "a.json", items))
+    await importer.import_file(sessionmaker, write_export(tmp_path / "a.json", items))
     guarded = UhriSettings(tombstone_min_guard=5, tombstone_max_fraction=0.2)
 
-    result = await service.import_file(
+    result = await importer.import_file(
         sessionmaker, write_export(tmp_path / "b.json", items[:5]), settings=guarded
     )
 
@@ -254,7 +254,7 @@ async def test_merge_with_recommendation_parsed_from_the_report(
     )
     await session.commit()
 
-    result = await service.import_file(sessionmaker, json_export)
+    result = await importer.import_file(sessionmaker, json_export)
 
     assert (result.merged, result.created) == (1, 21)
     merged = await _rec(session, "A/HRC/46/15#26.1")
@@ -276,7 +276,7 @@ async def test_merge_with_recommendation_parsed_from_the_report(
     assert other.document_id == report.id
     assert await count(session, "SELECT count(*) FROM recommendations") == 22
 
-    again = await service.import_file(sessionmaker, json_export)
+    again = await importer.import_file(sessionmaker, json_export)
     assert (again.merged, again.unchanged) == (0, 22)
     merged = await _rec(session, "A/HRC/46/15#26.1")
     assert merged.version == 2
@@ -289,7 +289,7 @@ async def test_unmapped_country_is_kept_out_and_reported(
     for item in items:
         if item["AnnotationId"] == PERU_ID:
             item["Countries"] = ["Atlantis"]
-    result = await service.import_file(sessionmaker, write_export(tmp_path / "a.json", items))
+    result = await importer.import_file(sessionmaker, write_export(tmp_path / "a.json", items))
 
     assert (result.created, result.unmapped) == (21, 1)
     labels = {(u.field, u.label): u.count for u in result.unmapped_labels}
@@ -304,7 +304,7 @@ async def test_malformed_file_fails_clearly_and_tombstones_nothing(
     sessionmaker: Maker, session: AsyncSession, tmp_path: Path
 ) -> None:
     items = records()
-    await service.import_file(sessionmaker, write_export(tmp_path / "a.json", items))
+    await importer.import_file(sessionmaker, write_export(tmp_path / "a.json", items))
     changed = [dict(i) for i in items]
     changed[0]["Text"] = "<p>4. A changed first record.</p>"
     whole = write_export(tmp_path / "b.json", changed).read_bytes()
@@ -312,7 +312,7 @@ async def test_malformed_file_fails_clearly_and_tombstones_nothing(
     broken.write_bytes(whole[: len(whole) // 2])  # cut in the middle of a record
 
     with pytest.raises(service.UhriImportFailed) as caught:
-        await service.import_file(sessionmaker, broken, settings=UhriSettings(batch_size=5))
+        await importer.import_file(sessionmaker, broken, settings=UhriSettings(batch_size=5))
 
     assert "invalid JSON" in caught.value.detail
     row = await session.get(UhriImport, caught.value.import_id, populate_existing=True)
@@ -338,15 +338,15 @@ async def test_not_an_export_fails(sessionmaker: Maker, tmp_path: Path) -> None:
     bogus = tmp_path / "x.json"
     bogus.write_text('{"not": "an array"}')
     with pytest.raises(service.UhriImportFailed, match="top-level array"):
-        await service.import_file(sessionmaker, bogus)
+        await importer.import_file(sessionmaker, bogus)
 
     garbage = tmp_path / "x.csv"
     garbage.write_text("Text,Countries\n")
     with pytest.raises(service.UhriImportFailed, match="not a UHRI export"):
-        await service.import_file(sessionmaker, garbage)
+        await importer.import_file(sessionmaker, garbage)
 
     with pytest.raises(service.UhriImportFailed, match="Is a directory"):
-        await service.import_file(sessionmaker, tmp_path)
+        await importer.import_file(sessionmaker, tmp_path)
 
 
 async def test_duplicate_symbol_paragraph_gets_an_annotation_ref(
@@ -355,7 +355,7 @@ async def test_duplicate_symbol_paragraph_gets_an_annotation_ref(
     items = records()
     twin = dict(next(i for i in items if i["AnnotationId"] == PERU_ID))
     twin["AnnotationId"] = "00000000-0000-4000-8000-000000000001"
-    result = await service.import_file(
+    result = await importer.import_file(
         sessionmaker, write_export(tmp_path / "a.json", [*items, twin])
     )
     assert result.created == 23
@@ -372,13 +372,13 @@ async def test_duplicate_symbol_paragraph_gets_an_annotation_ref(
 async def test_unchanged_import_writes_no_recommendation(
     sessionmaker: Maker, session: AsyncSession, json_export: Path
 ) -> None:
-    await service.import_file(sessionmaker, json_export)
+    await importer.import_file(sessionmaker, json_export)
     await session.execute(text("SELECT 1"))
     xmin = {
         row[0]: row[1]
         for row in await session.execute(text("SELECT id, xmin::text FROM recommendations"))
     }
-    await service.import_file(sessionmaker, json_export)
+    await importer.import_file(sessionmaker, json_export)
     after = {
         row[0]: row[1]
         for row in await session.execute(text("SELECT id, xmin::text FROM recommendations"))
@@ -391,7 +391,7 @@ async def test_unchanged_annotation_whose_recommendation_was_deleted_is_created_
 ) -> None:
     # Same content hash, but its recommendation is gone (uhri_records.recommendation_id was
     # set NULL): not "unchanged", so the batch's fast path must leave it to staging.
-    await service.import_file(sessionmaker, json_export)
+    await importer.import_file(sessionmaker, json_export)
     await session.execute(
         text(
             "DELETE FROM position_changes WHERE recommendation_id = "
@@ -408,7 +408,7 @@ async def test_unchanged_annotation_whose_recommendation_was_deleted_is_created_
     )
     await session.commit()
 
-    result = await service.import_file(sessionmaker, json_export)
+    result = await importer.import_file(sessionmaker, json_export)
 
     assert (result.created, result.updated, result.unchanged) == (1, 0, 21)
     state = await session.get(UhriRecordState, PERU_ID, populate_existing=True)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.worker import uhri as uhri_jobs
 from shared.db import Database
 from shared.queue import JobQueue
-from shared.uhri import service
+from shared.uhri import download, service
 from shared.uhri.models import UhriImport
 from shared.uhri.settings import UhriSettings
 from tests.uhri_import.helpers import count, serve
@@ -88,7 +88,7 @@ async def test_download_failures_are_recorded(
         assert "HTTP 404" in result["error"]
 
         with pytest.raises(service.UhriImportFailed, match="over the limit"):
-            await service.import_url(
+            await download.import_url(
                 db.sessionmaker,
                 served.url("/export-full-en.json"),
                 settings=UhriSettings(max_bytes=1024),
