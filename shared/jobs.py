@@ -23,3 +23,6 @@ IMPORT_UHRI: Final = "import_uhri"
 # Report drafts (services/worker/reports.py).
 GENERATE_REPORT: Final = "generate_report"
 SWEEP_REPORTS: Final = "sweep_reports"
+
+# Personal data retention (services/worker/privacy.py).
+PURGE_PERSONAL_DATA: Final = "purge_personal_data"

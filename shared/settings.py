@@ -115,6 +115,9 @@ class Settings(BaseSettings):
     cache_max_age_s: int = Field(default=30, ge=0)
     cache_stale_while_revalidate_s: int = Field(default=60, ge=0)
     compress_min_bytes: int = Field(default=1024, ge=0)
+    # Personal data (shared/privacy): what was closed this many days ago (stopped e-mail
+    # subscriptions, closed memberships) is purged by the worker's nightly job; 0 keeps it.
+    personal_data_retention_days: int = Field(default=365, ge=0)
     # Reminders and change webhooks (shared/notifications). SMTP_URL:
     # smtp://[user:password@]host[:port] (STARTTLS when offered) or smtps://... (TLS).
     smtp_url: SecretStr | None = None

@@ -23,6 +23,7 @@ from services.api.mandates.router import router as mandates
 from services.api.middleware import RequestContextMiddleware
 from services.api.people.router import router as people
 from services.api.platform.router import router as platform_router
+from services.api.privacy.router import router as privacy_router
 from services.api.problems import install_problem_handlers
 from services.api.programmes.router import router as programmes
 from services.api.progress.router import router as progress
@@ -100,6 +101,7 @@ def create_app(
     install_problem_handlers(app)
     app.include_router(platform_router)
     app.include_router(audit_router)
+    app.include_router(privacy_router)
     for router in _domain_routers():
         app.include_router(router)
     # First: the anonymous hot reads, answered without FastAPI's per-request machinery.

@@ -151,6 +151,7 @@ def api_key_revoke(
 
 from services.cli.ingest_cmd import ingest  # noqa: E402
 from services.cli.parse_cmd import parse  # noqa: E402  (registered after the app exists)
+from services.cli.privacy_cmd import erase_person  # noqa: E402
 from services.cli.uhri_cmd import import_uhri  # noqa: E402
 from services.cli.user_cmd import dev_token, user_app  # noqa: E402
 
@@ -159,6 +160,7 @@ app.command("ingest")(ingest)
 app.command("import-uhri")(import_uhri)
 app.command("dev-token")(dev_token)
 app.add_typer(user_app, name="user")
+app.command("erase-person")(erase_person)
 
 if __name__ == "__main__":
     app()

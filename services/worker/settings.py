@@ -9,7 +9,7 @@ from arq import func
 from arq.cron import CronJob, cron
 
 import shared.models  # noqa: F401  (every mapped table, so foreign keys resolve)
-from services.worker import ingestion, reminders, reports, uhri
+from services.worker import ingestion, privacy, reminders, reports, uhri
 from services.worker.jobs import Ctx, ping
 from shared import jobs
 from shared.db import Database
@@ -48,6 +48,7 @@ FUNCTIONS: list[Any] = [
     # A failed report waits for an explicit retry (POST /v1/reports/{id}/retry).
     func(reports.generate_report, name=jobs.GENERATE_REPORT, max_tries=1, timeout=600),
     func(reports.sweep_reports, name=jobs.SWEEP_REPORTS, max_tries=1, timeout=120),
+    func(privacy.purge_personal_data, name=jobs.PURGE_PERSONAL_DATA, max_tries=1, timeout=600),
 ]
 
 CRON_JOBS: list[CronJob] = [
@@ -73,6 +74,14 @@ CRON_JOBS: list[CronJob] = [
         minute=set(range(2, 60, 5)),
         unique=True,
         timeout=120,
+    ),
+    cron(
+        privacy.purge_personal_data,
+        name=f"cron:{jobs.PURGE_PERSONAL_DATA}",
+        hour={3},
+        minute={25},
+        unique=True,
+        timeout=600,
     ),
     cron(
         reminders.recompute_deadlines,

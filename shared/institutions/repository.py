@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text, tuple_
+from sqlalchemy import ColumnElement, delete, func, insert, or_, select, text, tuple_, update
 
 from shared.institutions.models import (
     FocalPoint,
@@ -163,6 +163,36 @@ class MechanismRepository(Repository[NationalMechanism]):
             select(func.count()).select_from(FocalPoint).where(FocalPoint.mechanism_id == ident)
         )
         return int(result.scalar_one())
+
+    async def focal_points_of_person(
+        self, email: str | None, name: str | None
+    ) -> Sequence[FocalPoint]:
+        """Focal points whose contact holds ``email`` or whose name is ``name`` (both
+        without regard to case): what erasing one person removes."""
+        conditions: list[ColumnElement[bool]] = []
+        if email:
+            conditions.append(FocalPoint.contact.icontains(email, autoescape=True))
+        if name:
+            conditions.append(func.lower(FocalPoint.name) == name.lower())
+        if not conditions:
+            return []
+        query = select(FocalPoint).where(or_(*conditions)).order_by(FocalPoint.id)
+        return (await self.session.execute(query)).scalars().all()
+
+    async def delete_focal_points(self, ids: Sequence[uuid.UUID]) -> None:
+        """Delete focal points; their mechanisms take a new version (their ETag changes)."""
+        if not ids:
+            return
+        mechanisms = (
+            await self.session.execute(
+                delete(FocalPoint).where(FocalPoint.id.in_(ids)).returning(FocalPoint.mechanism_id)
+            )
+        ).scalars()
+        await self.session.execute(
+            update(NationalMechanism)
+            .where(NationalMechanism.id.in_(set(mechanisms)))
+            .values(version=NationalMechanism.version + 1, updated_at=func.clock_timestamp())
+        )
 
     async def set_focal_points(self, ident: uuid.UUID, rows: Sequence[dict[str, Any]]) -> None:
         await self.session.execute(delete(FocalPoint).where(FocalPoint.mechanism_id == ident))

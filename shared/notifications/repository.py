@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, func, select, text, tuple_, update
+from sqlalchemy import Row, delete, func, select, text, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -161,6 +161,27 @@ class NotificationRepository:
         return int(cycle) if cycle is not None else None
 
     # --- subscriptions -------------------------------------------------------------------
+
+    async def email_subscriptions_of(self, address: str) -> Sequence[Subscription]:
+        """E-mail subscriptions sent to ``address`` (without regard to case)."""
+        query = select(Subscription).where(
+            Subscription.channel == "email", func.lower(Subscription.address) == address.lower()
+        )
+        return (await self.session.execute(query)).scalars().all()
+
+    async def closed_email_subscriptions(self, before: dt.datetime) -> Sequence[Subscription]:
+        """E-mail subscriptions stopped before ``before``: past their retention."""
+        query = select(Subscription).where(
+            Subscription.channel == "email",
+            Subscription.active.is_(False),
+            Subscription.updated_at < before,
+        )
+        return (await self.session.execute(query)).scalars().all()
+
+    async def delete_subscriptions(self, ids: Sequence[uuid.UUID]) -> None:
+        """Delete subscriptions with their reminders and delivery attempts (cascade)."""
+        if ids:
+            await self.session.execute(delete(Subscription).where(Subscription.id.in_(ids)))
 
     def add(self, row: Subscription) -> None:
         self.session.add(row)
