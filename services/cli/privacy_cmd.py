@@ -46,7 +46,8 @@ def erase_person(
         raise typer.Exit(2) from None
     extra = "".join(f", {n} {key}" for key, n in erased.other.items())
     out.print(
-        f"erased {erased.focal_points} focal point(s), {erased.subscriptions} subscription(s)"
+        f"erased {erased.focal_points} focal point(s), {erased.users} user(s), "
+        f"{erased.subscriptions} subscription(s)"
         f"{extra}; {erased.audit_entries} audit entr(y/ies) redacted",
         markup=False,
         highlight=False,

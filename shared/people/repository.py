@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select, text, tuple_, update
+from sqlalchemy import delete, func, or_, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -195,3 +195,44 @@ class PeopleRepository:
         if institution_id is not None:
             query = query.where(UserMembership.institution_id == institution_id)
         return (await self.session.execute(query)).scalars().all()
+
+    # --- personal data (shared/privacy) ------------------------------------------------
+
+    async def users_of_person(self, email: str | None, name: str | None) -> list[uuid.UUID]:
+        """Users with this e-mail address or this name (without regard to case)."""
+        conditions = []
+        if email:
+            conditions.append(func.lower(User.email) == email.lower())
+        if name:
+            conditions.append(func.lower(User.name) == name.lower())
+        if not conditions:
+            return []
+        found = await self.session.execute(select(User.id).where(or_(*conditions)))
+        return list(found.scalars())
+
+    async def closed_users(self, before: dt.datetime) -> list[uuid.UUID]:
+        """Users deactivated before ``before`` who still have a profile or a membership."""
+        found = await self.session.execute(
+            select(User.id).where(
+                User.active.is_(False),
+                User.updated_at < before,
+                or_(
+                    User.name.is_not(None),
+                    User.email.is_not(None),
+                    User.id.in_(select(UserMembership.user_id)),
+                ),
+            )
+        )
+        return list(found.scalars())
+
+    async def anonymise(self, ids: Sequence[uuid.UUID]) -> None:
+        """Drop the users' name, e-mail and memberships and deactivate them. The row stays
+        (the audit log names users by id); signing in again is refused."""
+        if not ids:
+            return
+        await self.session.execute(delete(UserMembership).where(UserMembership.user_id.in_(ids)))
+        await self.session.execute(
+            update(User)
+            .where(User.id.in_(ids))
+            .values(name=None, email=None, active=False, updated_at=dt.datetime.now(dt.UTC))
+        )

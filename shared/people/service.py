@@ -143,6 +143,10 @@ async def token_actor(
     profile refreshed and ``may_write`` is false (the caller retries on the primary)."""
     repo = PeopleRepository(session)
     found = await repo.identity(token.issuer, token.subject)
+    if found is not None and not found.active:
+        # Before any profile refresh: an erased (deactivated) person's name and e-mail
+        # must not come back with their next token.
+        raise InvalidToken("this user is deactivated", code="inactive_user")
     stale = found is None or (
         (token.name is not None and token.name != found.name)
         or (token.email is not None and token.email != found.email)

@@ -17,15 +17,15 @@ class ErasureIn(BaseModel):
         default=None,
         max_length=320,
         pattern=r"^[^\s\"\\@]+@[^\s\"\\@]+$",
-        description="every focal-point contact holding it, every e-mail subscription to it, "
-        "and every mention of it in the audit log",
+        description="every focal-point contact holding it, users with it, every e-mail "
+        "subscription to it, and every mention of it in the audit log",
         examples=["maria.gomez@example.gov.py"],
     )
     name: str | None = Field(
         default=None,
         min_length=2,
         max_length=300,
-        description="focal points with exactly this name (without regard to case)",
+        description="focal points and users with exactly this name (without regard to case)",
     )
 
     @model_validator(mode="after")
@@ -39,6 +39,7 @@ class ErasureOut(BaseModel):
     """What was erased, counted by kind (the audit entry of the erasure keeps only this)."""
 
     focal_points: int
+    users: int
     subscriptions: int
     audit_entries: int
     # Counts of the erasers other domains register (shared/privacy/service.py), by name.
@@ -47,5 +48,6 @@ class ErasureOut(BaseModel):
 
 class RetentionOut(BaseModel):
     subscriptions: int
+    users: int
     audit_entries: int
     other: dict[str, int] = Field(default_factory=dict)

@@ -1,11 +1,11 @@
 """Personal data: erase one person on request, and purge what is past its retention.
 
-Personal data here: focal points of national mechanisms (name, role, contact), e-mail
-addresses of reminder subscriptions, and the mentions of those addresses in the audit
-log (subscription snapshots). Focal points never reach the audit log in clear (the
-institutions service writes a redacted marker). Other domains holding personal data
-(people and their memberships) register an eraser and a retention purge here; both run
-in the same transaction as the rest.
+Personal data here: focal points of national mechanisms (name, role, contact), users
+(name, e-mail, memberships), e-mail addresses of reminder subscriptions, and the
+mentions of those addresses in the audit log (subscription snapshots). Focal points and
+users never reach the audit log in clear (a redacted marker, a user id). A domain that
+adds personal data registers an eraser and a retention purge here; both run in the same
+transaction as the rest.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from shared.audit.service import record
 from shared.auth.schemas import Actor
 from shared.institutions.repository import MechanismRepository
 from shared.notifications.repository import NotificationRepository
+from shared.people.repository import PeopleRepository
 from shared.privacy.schemas import ERASED, ErasureIn, ErasureOut, RetentionOut
 
 # (session, person) -> rows erased; the eraser also scrubs what it wrote to the audit log.
@@ -41,7 +42,9 @@ def register(name: str, *, eraser: Eraser | None = None, purger: Purger | None =
 async def erase_person(session: AsyncSession, actor: Actor, person: ErasureIn) -> ErasureOut:
     """Erase one person everywhere; the audit log keeps a marker instead of the data.
 
-    Focal points are deleted (their mechanisms take a new version); e-mail subscriptions
+    Focal points are deleted (their mechanisms take a new version); users lose name,
+    e-mail and memberships and are deactivated (the row stays: the audit log names users
+    by id, and a new sign-in is refused until an admin reactivates); e-mail subscriptions
     to the address are deleted with their reminders; every audit entry mentioning the
     address has it replaced by ``[erased]``. The erasure's own audit entry holds counts
     only. Flushes, never commits.
@@ -52,6 +55,9 @@ async def erase_person(session: AsyncSession, actor: Actor, person: ErasureIn) -
     mechanisms = MechanismRepository(session)
     focal = await mechanisms.focal_points_of_person(email, name)
     await mechanisms.delete_focal_points([f.id for f in focal])
+    people = PeopleRepository(session)
+    users = await people.users_of_person(email, name)
+    await people.anonymise(users)
     notifications = NotificationRepository(session)
     subscriptions = await notifications.email_subscriptions_of(email) if email else []
     await notifications.delete_subscriptions([s.id for s in subscriptions])
@@ -61,6 +67,7 @@ async def erase_person(session: AsyncSession, actor: Actor, person: ErasureIn) -
     other = {key: await eraser(session, person) for key, eraser in ERASERS.items()}
     out = ErasureOut(
         focal_points=len(focal),
+        users=len(users),
         subscriptions=len(subscriptions),
         audit_entries=scrubbed,
         other=other,
@@ -75,9 +82,10 @@ async def purge_expired(
 ) -> RetentionOut:
     """Delete what was closed more than ``retention_days`` ago: stopped e-mail
     subscriptions (with their reminders; their addresses scrubbed from their audit
-    entries) and whatever the registered purges cover. 0 days: nothing is purged."""
+    entries), the profile and memberships of users deactivated that long, and whatever
+    the registered purges cover. 0 days: nothing is purged."""
     if retention_days <= 0:
-        return RetentionOut(subscriptions=0, audit_entries=0)
+        return RetentionOut(subscriptions=0, users=0, audit_entries=0)
     cutoff = now - dt.timedelta(days=retention_days)
     notifications = NotificationRepository(session)
     closed = await notifications.closed_email_subscriptions(cutoff)
@@ -90,9 +98,14 @@ async def purge_expired(
             entity="subscription",
             entity_ids=[str(s.id) for s in closed],
         )
+    people = PeopleRepository(session)
+    users = await people.closed_users(cutoff)
+    await people.anonymise(users)
     other = {key: await purge(session, cutoff) for key, purge in PURGERS.items()}
-    out = RetentionOut(subscriptions=len(closed), audit_entries=scrubbed, other=other)
-    if closed or any(other.values()):
+    out = RetentionOut(
+        subscriptions=len(closed), users=len(users), audit_entries=scrubbed, other=other
+    )
+    if closed or users or any(other.values()):
         record(session, actor, "purge", "personal_data", ERASED, after=out.model_dump())
     await session.flush()
     return out

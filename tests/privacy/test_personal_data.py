@@ -16,6 +16,8 @@ from shared.audit.models import AuditEntry
 from shared.auth.schemas import WORKER
 from shared.db import Database
 from shared.notifications.models import Subscription
+from shared.people.models import User
+from shared.people.repository import PeopleRepository
 from shared.privacy import service
 from shared.privacy.schemas import ErasureIn
 from shared.queue import JobQueue
@@ -47,6 +49,10 @@ async def test_erasing_a_person_leaves_a_marker_in_the_audit_log(
 ) -> None:
     admin = await api_keys.headers("admin", "personal_data:read")
     mechanism = await _mechanism(client, admin)
+    user = await PeopleRepository(session).upsert_user(
+        "https://id.example.org", "s-1", "María González", CONTACT
+    )
+    await session.commit()
     mine = await subscribe(client, admin, CONTACT)
     other = await subscribe(client, admin, "desk@example.org")
     assert CONTACT in await audit_text(session)  # subscription snapshots hold the address
@@ -60,6 +66,7 @@ async def test_erasing_a_person_leaves_a_marker_in_the_audit_log(
     assert response.status_code == 200, response.text
     erased = response.json()
     assert erased["focal_points"] == 1
+    assert erased["users"] == 1
     assert erased["subscriptions"] == 1
     assert erased["audit_entries"] >= 1
     after = await client.get(url, headers=admin)
@@ -67,6 +74,12 @@ async def test_erasing_a_person_leaves_a_marker_in_the_audit_log(
     assert after.headers["etag"] != etag  # caches and editors see the change
     assert (await client.get(f"/v1/subscriptions/{mine}", headers=admin)).status_code == 404
     assert (await client.get(f"/v1/subscriptions/{other}", headers=admin)).status_code == 200
+    row = (
+        await session.execute(
+            select(User).where(User.id == user).execution_options(populate_existing=True)
+        )
+    ).scalar_one()
+    assert (row.name, row.email, row.active) == (None, None, False)
     text = await audit_text(session)
     assert CONTACT not in text
     assert "[erased]" in text
@@ -174,7 +187,12 @@ async def test_retention_purges_stopped_email_subscriptions(
     await session.commit()
 
     ctx = {"db": db, "queue": clean_redis, "settings": settings}
-    assert await purge_personal_data(ctx) == {"subscriptions": 1, "audit_entries": 2, "other": {}}
+    assert await purge_personal_data(ctx) == {
+        "subscriptions": 1,
+        "users": 0,
+        "audit_entries": 2,
+        "other": {},
+    }
 
     remaining = (await session.execute(select(Subscription.id))).scalars().all()
     assert {str(i) for i in remaining} == {recent, active}
@@ -195,7 +213,7 @@ async def test_cli_erases_a_person(engine: AsyncEngine) -> None:
     try:
         code, output = await run_followup("erase-person", "--email", address, columns=120)
         assert code == 0, output
-        assert "erased 0 focal point(s), 0 subscription(s)" in output
+        assert "erased 0 focal point(s), 0 user(s), 0 subscription(s)" in output
     finally:  # the command commits: remove its audit entry
         async with engine.begin() as conn:
             await conn.execute(
@@ -203,3 +221,26 @@ async def test_cli_erases_a_person(engine: AsyncEngine) -> None:
                     AuditEntry.entity == "person", AuditEntry.actor == "operator"
                 )
             )
+
+
+async def test_retention_anonymises_users_deactivated_long_ago(session: AsyncSession) -> None:
+    people = PeopleRepository(session)
+    old = await people.upsert_user("https://id.example.org", "old", "Old", "old@example.org")
+    kept = await people.upsert_user("https://id.example.org", "new", "New", "new@example.org")
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=400)
+    await session.execute(
+        update(User).where(User.id == old).values(active=False, updated_at=long_ago)
+    )
+    await session.execute(update(User).where(User.id == kept).values(active=False))
+    out = await service.purge_expired(session, WORKER, dt.datetime.now(dt.UTC), 365)
+    assert out.users == 1
+    rows = {
+        u.id: u
+        for u in (
+            await session.execute(select(User).execution_options(populate_existing=True))
+        ).scalars()
+    }
+    assert (rows[old].name, rows[old].email) == (None, None)
+    assert rows[kept].email == "new@example.org"
+    again = await service.purge_expired(session, WORKER, dt.datetime.now(dt.UTC), 365)
+    assert again.users == 0
