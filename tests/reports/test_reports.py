@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import uuid
+import zipfile
 from collections import Counter
 from collections.abc import Mapping
 
@@ -11,9 +13,13 @@ import httpx
 from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared.auth.schemas import OPERATOR
+from shared.queue import pending_jobs
 from shared.recommendations.models import Recommendation
 from shared.reports import service
 from shared.reports.content import theme_cluster
+from shared.reports.repository import ReportRepository
+from shared.reports.schemas import ReportIn
 from tests.conftest import KeyFactory
 from tests.reports.docx_reading import has_toc_field, headings, open_docx, outline, table_rows
 from tests.reports.world import build_world
@@ -312,3 +318,52 @@ async def test_draft_link_gets_or_creates(
     second = await client.get(url, headers=headers)
     assert second.headers["location"] == first.headers["location"]
     assert (await session.execute(text("SELECT count(*) FROM reports"))).scalar_one() == 1
+
+
+async def test_same_data_same_document(
+    session: AsyncSession, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """Two builds of one report over unchanged data give the same Word XML."""
+    await build_world(session)
+    await session.commit()
+    bodies = []
+    for _ in range(2):
+        async with sessionmaker.begin() as s:
+            row = await service.create(
+                s, OPERATOR, ReportIn(kind="upr_midterm", country="PRY", cycle=3, language="fr")
+            )
+        assert (await service.generate(sessionmaker, row.id, TODAY)).status == "ready"
+        async with sessionmaker() as s:
+            blob = await ReportRepository(s).file(row.id)
+        assert blob is not None
+        with zipfile.ZipFile(io.BytesIO(blob)) as docx:
+            bodies.append({n: docx.read(n) for n in ("word/document.xml", "docProps/core.xml")})
+    assert bodies[0] == bodies[1]
+
+
+async def test_sweep_requeues_lost_jobs(
+    session: AsyncSession, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    await build_world(session)
+    await session.commit()
+    async with sessionmaker.begin() as s:
+        queued = await service.create(
+            s, OPERATOR, ReportIn(kind="upr_midterm", country="PRY", cycle=3)
+        )
+        fresh = await service.create(
+            s, OPERATOR, ReportIn(kind="upr_midterm", country="PRY", cycle=3)
+        )
+    # The first job never reached a worker (Redis lost it); the second was just asked for.
+    await session.execute(
+        text("UPDATE reports SET updated_at = now() - interval '1 hour' WHERE id = :id"),
+        {"id": queued.id},
+    )
+    await session.commit()
+    async with sessionmaker() as s:
+        assert await service.sweep(s, dt.datetime.now(dt.UTC)) == 1
+        jobs = [j.job_id for j in pending_jobs(s)]
+        await s.commit()
+    assert jobs == [f"report:{queued.id}:2"]
+    async with sessionmaker() as s:
+        assert (await ReportRepository(s).get(queued.id)).requests == 2  # type: ignore[union-attr]
+        assert (await ReportRepository(s).get(fresh.id)).requests == 1  # type: ignore[union-attr]
