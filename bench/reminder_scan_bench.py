@@ -26,7 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
-from shared.notifications import service
+from shared.notifications import periodic
 from shared.queue import JobQueue, connect_queue, discard_pending_jobs, flush_pending_jobs
 from shared.settings import Settings
 
@@ -108,7 +108,7 @@ async def _rounds(engine: AsyncEngine, queue: JobQueue, today: dt.date) -> list[
             )
             await session.commit()
             t0 = time.perf_counter()
-            result = await service.scan(session, today)
+            result = await periodic.scan(session, today)
             await session.commit()
             scan_s = time.perf_counter() - t0
             # After the commit: the (batch) delivery jobs reach Redis, as in the worker.
@@ -117,7 +117,7 @@ async def _rounds(engine: AsyncEngine, queue: JobQueue, today: dt.date) -> list[
             enqueue_s = time.perf_counter() - t0
             await queue.redis.flushdb()
             t0 = time.perf_counter()
-            again = await service.scan(session, today)
+            again = await periodic.scan(session, today)
             await session.commit()
             rescan_s = time.perf_counter() - t0
             discard_pending_jobs(session)

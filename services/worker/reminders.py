@@ -18,7 +18,7 @@ from shared import jobs
 from shared.db import unit_of_work
 from shared.deadlines import service as deadlines
 from shared.notifications import delivery as sending
-from shared.notifications import service
+from shared.notifications import delivery_states, periodic, queueing
 from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -37,7 +37,7 @@ def _today() -> dt.date:
 async def scan_reminders(ctx: Ctx) -> dict[str, Any]:
     """Create the reminders of every window that opened since the last scan."""
     async with unit_of_work(db(ctx).sessionmaker, queue(ctx)) as session:
-        result = await service.scan(session, _today())
+        result = await periodic.scan(session, _today())
     log.info("reminder_scan", created=result.created, missed=result.missed)
     return {"created": result.created, "missed": result.missed}
 
@@ -47,7 +47,7 @@ async def sweep_reminders(ctx: Ctx) -> dict[str, int]:
     """Re-enqueue reminders whose job was lost and resend those a dead worker left
     'delivering'; dispatch outbox events whose job was lost."""
     async with unit_of_work(db(ctx).sessionmaker, queue(ctx)) as session:
-        counts = await service.sweep(session, _settings(ctx), dt.datetime.now(dt.UTC))
+        counts = await periodic.sweep(session, _settings(ctx), dt.datetime.now(dt.UTC))
     events = await _dispatch_all(ctx)
     return {**counts, "events": events}
 
@@ -82,7 +82,7 @@ async def fan_out(ctx: Ctx, reminder_ids: tuple[str, ...]) -> int:
         result_key_prefix,
     ]
     for reminder_id in reminder_ids:
-        argv.append(service.delivery_job_id(reminder_id))
+        argv.append(queueing.delivery_job_id(reminder_id))
         argv.append(
             serialize_job(
                 jobs.DELIVER_REMINDER,
@@ -110,7 +110,7 @@ async def deliver_reminder(ctx: Ctx, reminder_id: str, *more: str) -> str:
         return "fanned_out"
     settings = _settings(ctx)
     async with unit_of_work(db(ctx).sessionmaker, queue(ctx)) as session:
-        delivery = await service.claim(session, uuid.UUID(reminder_id), settings, _today())
+        delivery = await delivery_states.claim(session, uuid.UUID(reminder_id), settings, _today())
     if delivery is None:
         return "skipped"
     started_at = dt.datetime.now(dt.UTC)
@@ -118,7 +118,7 @@ async def deliver_reminder(ctx: Ctx, reminder_id: str, *more: str) -> str:
     outcome = await sending.send(delivery, settings)
     duration_ms = int((time.perf_counter() - t0) * 1000)
     async with unit_of_work(db(ctx).sessionmaker, queue(ctx)) as session:
-        status = await service.finish(
+        status = await delivery_states.finish(
             session,
             delivery,
             outcome,
@@ -141,9 +141,9 @@ async def _dispatch_all(ctx: Ctx) -> int:
     total = 0
     while True:
         async with unit_of_work(db(ctx).sessionmaker, queue(ctx)) as session:
-            events, _ = await service.dispatch_outbox(session)
+            events, _ = await periodic.dispatch_outbox(session)
         total += events
-        if events < service.OUTBOX_BATCH:
+        if events < periodic.OUTBOX_BATCH:
             return total
 
 

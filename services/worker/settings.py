@@ -41,7 +41,7 @@ FUNCTIONS: list[Any] = [
     func(uhri.import_uhri, name=jobs.IMPORT_UHRI, max_tries=1, timeout=3 * 3600),
     func(reminders.scan_reminders, name=jobs.SCAN_REMINDERS, max_tries=1, timeout=300),
     func(reminders.sweep_reminders, name=jobs.SWEEP_REMINDERS, max_tries=1, timeout=120),
-    # Retries are rows with next_attempt_at (see shared/notifications/service.py), not arq's.
+    # Retries are rows with next_attempt_at (shared/notifications/delivery_states.py), not arq's.
     func(reminders.deliver_reminder, name=jobs.DELIVER_REMINDER, max_tries=1, timeout=120),
     func(reminders.dispatch_outbox, name=jobs.DISPATCH_OUTBOX, max_tries=1, timeout=120),
     func(reminders.recompute_deadlines, name=jobs.RECOMPUTE_DEADLINES, max_tries=1, timeout=3600),

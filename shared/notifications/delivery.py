@@ -9,7 +9,7 @@ import structlog
 
 from shared import egress
 from shared.notifications import email, webhooks
-from shared.notifications.service import Delivery, Outcome
+from shared.notifications.delivery_states import Delivery, Outcome
 from shared.settings import Settings
 
 log = structlog.get_logger(__name__)

@@ -17,9 +17,10 @@ from shared.audit.service import record
 from shared.auth.schemas import Actor
 from shared.errors import Conflict
 from shared.notifications.models import PING_EVENT, Reminder
+from shared.notifications.queueing import delivery_job_id
 from shared.notifications.repository import NotificationRepository
 from shared.notifications.schemas import DeliveryOut, PingOut
-from shared.notifications.service import _owned, delivery_job_id
+from shared.notifications.subscriptions import owned
 from shared.pagination import Page, decode_cursor, encode_cursor
 from shared.queue import enqueue_after_commit
 
@@ -29,7 +30,7 @@ _CURSOR = "deliveries"
 async def ping(session: AsyncSession, actor: Actor, subscription_id: uuid.UUID) -> PingOut:
     """Queue a test event to a subscription (delivered after the commit): a signed
     webhook POST, or a test e-mail."""
-    sub = await _owned(session, actor, subscription_id)
+    sub = await owned(session, actor, subscription_id)
     if not sub.active:
         raise Conflict("the subscription is deleted", code="subscription_inactive")
     reminder = Reminder(
@@ -55,7 +56,7 @@ async def deliveries(
     limit: int,
 ) -> Page[DeliveryOut]:
     """Every delivery attempt to a subscription, newest first."""
-    await _owned(session, actor, subscription_id)
+    await owned(session, actor, subscription_id)
     before = int(decode_cursor(cursor, _CURSOR, [int])[0]) if cursor else None
     rows = await NotificationRepository(session).deliveries_page(
         subscription_id, before=before, limit=limit + 1

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.api.app import create_app
 from services.worker.reminders import deliver_reminder
 from shared.db import Database
-from shared.notifications import service, webhooks
+from shared.notifications import periodic, webhooks
 from shared.notifications.models import DeliveryAttempt, Reminder, Subscription
 from shared.queue import JobQueue
 from shared.settings import Settings
@@ -241,5 +241,5 @@ async def test_scan_enqueues_after_commit(session: AsyncSession) -> None:
     """The scan asks for delivery jobs on the session; they are pushed after commit."""
     from shared.queue import pending_jobs
 
-    result = await service.scan(session, dt.date(2031, 1, 1))
+    result = await periodic.scan(session, dt.date(2031, 1, 1))
     assert sum(len(j.args) for j in pending_jobs(session)) == result.created

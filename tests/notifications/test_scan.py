@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.deadlines.models import Deadline
-from shared.notifications import service
+from shared.notifications import periodic, queueing
 from shared.notifications.models import Reminder, Subscription
 from shared.queue import pending_jobs
 from tests.deadline_rows import country_deadline
@@ -58,14 +58,14 @@ async def _settle(sm: async_sessionmaker[AsyncSession], when: dt.datetime) -> No
 async def _scan(sm: async_sessionmaker[AsyncSession], today: dt.date) -> list[str]:
     """The ids of the reminders the scan created, checked against the jobs it queued."""
     async with sm() as s:
-        result = await service.scan(s, today)
+        result = await periodic.scan(s, today)
         queued = pending_jobs(s)
         await s.commit()
     # One delivery job for a single reminder, batch jobs (fanned out by the worker) for
     # more: every reminder created is in exactly one of them.
     ids = [str(a) for j in queued for a in j.args]
     assert len(ids) == len(set(ids)) == result.created
-    assert len(queued) == -(-result.created // service.DELIVERY_BATCH)
+    assert len(queued) == -(-result.created // queueing.DELIVERY_BATCH)
     assert all((j.job_id or "").startswith("reminder") for j in queued)
     return ids
 

@@ -24,7 +24,7 @@ from services.worker import reminders
 from shared import jobs
 from shared.db import unit_of_work
 from shared.kernel import outbox
-from shared.notifications import service, webhooks
+from shared.notifications import periodic, queueing, webhooks
 from shared.notifications.models import DeliveryAttempt, Reminder, Subscription
 from shared.queue import JobQueue, JobRequest
 from shared.settings import Settings
@@ -103,7 +103,7 @@ async def due_reminders(
         for i in range(count):
             s.add(country_deadline(today + dt.timedelta(days=7), f"Follow-up report {i}"))
     async with unit_of_work(sm, queue) as s:
-        result = await service.scan(s, today)
+        result = await periodic.scan(s, today)
     assert result.created == count
     async with sm() as s:
         return list((await s.execute(select(Reminder.id))).scalars())
@@ -268,13 +268,13 @@ async def test_batch_fan_out_queues_each_reminder_once(clean_redis: JobQueue) ->
     assert await reminders.fan_out(ctx, ids) == 0
     assert (
         await clean_redis.enqueue(
-            JobRequest(jobs.DELIVER_REMINDER, (ids[0],), job_id=service.delivery_job_id(ids[0]))
+            JobRequest(jobs.DELIVER_REMINDER, (ids[0],), job_id=queueing.delivery_job_id(ids[0]))
         )
         is False
     )
     queued = await clean_redis.redis.zrange("arq:queue", 0, -1)
-    assert sorted(q.decode() for q in queued) == sorted(service.delivery_job_id(i) for i in ids)
+    assert sorted(q.decode() for q in queued) == sorted(queueing.delivery_job_id(i) for i in ids)
     # The payload arq's worker reads (pickled by default): deliver_reminder(<id>).
-    raw = await clean_redis.redis.get(f"arq:job:{service.delivery_job_id(ids[1])}")
+    raw = await clean_redis.redis.get(f"arq:job:{queueing.delivery_job_id(ids[1])}")
     payload = pickle.loads(raw)  # noqa: S301 (our own test data)
     assert (payload["f"], payload["a"], payload["k"]) == (jobs.DELIVER_REMINDER, (ids[1],), {})

@@ -12,7 +12,7 @@ from services.api.etag import etag_for, not_modified, required_version
 from services.api.pagination import LimitParam, link_header
 from services.api.problems import PROBLEM_RESPONSES
 from services.api.schemas import PageOut
-from shared.notifications import ping, service
+from shared.notifications import ping, reminders, subscriptions
 from shared.notifications.schemas import (
     DeliveryOut,
     EventType,
@@ -61,7 +61,7 @@ async def create_subscription(
     with the event id in `X-Followup-Event-Id` (deduplicate on it). The signing `secret`
     is in this response only: keep it.
     """
-    created = await service.create_subscription(session, actor, data, settings)
+    created = await subscriptions.create_subscription(session, actor, data, settings)
     response.headers["ETag"] = etag_for(created.version)
     response.headers["Location"] = f"/v1/subscriptions/{created.id}"
     return created
@@ -77,7 +77,7 @@ async def list_subscriptions(
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> PageOut[SubscriptionOut]:
     """The subscriptions of this API key (all of them for admin keys), oldest first."""
-    page = await service.list_subscriptions(session, actor, cursor=cursor, limit=limit)
+    page = await subscriptions.list_subscriptions(session, actor, cursor=cursor, limit=limit)
     link_header(request, response, page.next_cursor)
     return PageOut(items=page.items, next_cursor=page.next_cursor)
 
@@ -91,7 +91,7 @@ async def get_subscription(
     actor: SubscriptionsWriter,
 ) -> SubscriptionOut | Response:
     """One subscription, with an `ETag`. The signing secret is never shown again."""
-    item = await service.get_subscription(session, actor, subscription_id)
+    item = await subscriptions.get_subscription(session, actor, subscription_id)
     etag = etag_for(item.version)
     if not_modified(request, etag):
         return Response(status_code=304, headers={"ETag": etag})
@@ -109,7 +109,7 @@ async def patch_subscription(
     actor: SubscriptionsWriter,
 ) -> SubscriptionOut:
     """Change filters, lead days, events, or pause it (`active: false`). Needs `If-Match`."""
-    item = await service.patch_subscription(
+    item = await subscriptions.patch_subscription(
         session, actor, subscription_id, required_version(request), data
     )
     response.headers["ETag"] = etag_for(item.version)
@@ -121,7 +121,7 @@ async def delete_subscription(
     subscription_id: uuid.UUID, session: WriteSession, actor: SubscriptionsWriter
 ) -> Response:
     """Stop the subscription; its reminders and their delivery log stay readable."""
-    await service.deactivate_subscription(session, actor, subscription_id)
+    await subscriptions.deactivate_subscription(session, actor, subscription_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -183,7 +183,7 @@ async def list_reminders(
     """Reminders and change events sent (or being sent) to this key's subscriptions,
     newest first, each with its log of delivery attempts (time, duration, HTTP status
     or error). `id` is the event id the receiver saw."""
-    page = await service.list_reminders(
+    page = await reminders.list_reminders(
         session,
         actor,
         subscription_id=subscription_id,
@@ -202,4 +202,4 @@ async def get_reminder(
     reminder_id: uuid.UUID, session: WriteSession, actor: SubscriptionsWriter
 ) -> ReminderOut:
     """One reminder with its delivery attempts."""
-    return await service.get_reminder(session, actor, reminder_id)
+    return await reminders.get_reminder(session, actor, reminder_id)

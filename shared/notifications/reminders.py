@@ -1,0 +1,85 @@
+"""Reads of reminders and their delivery attempts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.auth.schemas import Actor
+from shared.errors import NotFound
+from shared.notifications.models import (
+    DeliveryAttempt,
+    Reminder,
+)
+from shared.notifications.repository import NotificationRepository
+from shared.notifications.schemas import (
+    AttemptOut,
+    ReminderOut,
+)
+from shared.notifications.subscriptions import owned
+from shared.pagination import Page, decode_time_key, encode_time_key
+
+# --- reminders (reads) ---------------------------------------------------------------------
+
+
+def _reminder_out(row: Reminder, attempts: list[DeliveryAttempt]) -> ReminderOut:
+    return ReminderOut(
+        id=row.id,
+        event_type=row.event_type,
+        subscription_id=row.subscription_id,
+        deadline_id=row.deadline_id,
+        window_days=row.window_days,
+        outbox_id=row.outbox_id,
+        status=row.status,
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at if row.status == "pending" else None,
+        delivered_at=row.delivered_at,
+        failed_at=row.failed_at,
+        last_error=row.last_error,
+        created_at=row.created_at,
+        attempt_log=[AttemptOut.model_validate(a, from_attributes=True) for a in attempts],
+    )
+
+
+async def list_reminders(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    subscription_id: uuid.UUID | None,
+    statuses: tuple[str, ...],
+    event_types: tuple[str, ...],
+    deadline_id: uuid.UUID | None,
+    cursor: str | None,
+    limit: int,
+) -> Page[ReminderOut]:
+    repo = NotificationRepository(session)
+    rows = await repo.reminders_page(
+        owner=actor.api_key_id,
+        all_owners=actor.is_global_admin,
+        subscription_id=subscription_id,
+        statuses=statuses,
+        event_types=event_types,
+        deadline_id=deadline_id,
+        after=decode_time_key(cursor, "reminders", dt.datetime.fromisoformat),
+        limit=limit + 1,
+    )
+    page = rows[:limit]
+    attempts = await repo.attempts_of([r.id for r in page])
+    items = [_reminder_out(r, attempts[r.id]) for r in page]
+    next_cursor = (
+        encode_time_key("reminders", items[-1].created_at, items[-1].id)
+        if len(rows) > limit
+        else None
+    )
+    return Page(items=items, next_cursor=next_cursor)
+
+
+async def get_reminder(session: AsyncSession, actor: Actor, reminder_id: uuid.UUID) -> ReminderOut:
+    repo = NotificationRepository(session)
+    row = await repo.reminder(reminder_id)
+    if row is None:
+        raise NotFound(f"no reminder {reminder_id}")
+    await owned(session, actor, row.subscription_id)
+    return _reminder_out(row, (await repo.attempts_of([row.id]))[row.id])
