@@ -203,8 +203,9 @@ AdminReader = Annotated[Actor, Depends(admin_reader)]
 
 
 async def _people_manager(actor: Writer) -> Actor:
-    """An admin, or a coordinator (who manages the people of its own State)."""
-    if not (actor.is_admin or actor.roles_in("coordinator")):
+    """An admin not limited to countries, or a coordinator (who manages the people of its
+    own State)."""
+    if not (actor.is_global_admin or actor.roles_in("coordinator")):
         raise Forbidden("only admins and coordinators manage users", code="not_allowed")
     return actor
 

@@ -17,6 +17,7 @@ from shared.action_plans.models import (
     ActionUpdate,
 )
 from shared.action_plans.schemas import ActionFilter
+from shared.db import driver_of
 from shared.institutions.models import Institution
 from shared.kernel.repository import Repository, get_row, update_if_version
 from shared.recommendations.models import Recommendation
@@ -187,32 +188,18 @@ class PlanRepository(Repository[ActionPlan]):
         )
         return rows.scalars().all()
 
-    async def export(self, plan_id: uuid.UUID) -> AsyncIterator[Sequence[Row[Any]]]:
+    async def export(self, plan_id: uuid.UUID) -> AsyncIterator[Sequence[Any]]:
         """The plan's actions as CSV cells, in batches through a server-side cursor."""
-        result = await self.session.stream(
-            text(
-                """
-                SELECT a.id, a.description, a.status, a.start_date, a.due_date, a.budget,
-                       a.currency,
-                       (SELECT string_agg(i.name, '; ' ORDER BY i.name)
-                          FROM action_institutions ai JOIN institutions i
-                            ON i.id = ai.institution_id
-                         WHERE ai.action_id = a.id),
-                       (SELECT string_agg(r.ref, '; ' ORDER BY r.document_date,
-                                          r.paragraph_key)
-                          FROM action_recommendations ar JOIN recommendations r
-                            ON r.id = ar.recommendation_id
-                         WHERE ar.action_id = a.id AND r.deleted_at IS NULL),
-                       array_to_string(a.indicators, '; '),
-                       (SELECT u.narrative FROM action_updates u WHERE u.action_id = a.id
-                         ORDER BY u.created_at DESC, u.id DESC LIMIT 1)
-                FROM actions a WHERE a.plan_id = :plan_id ORDER BY a.created_at, a.id
-                """
-            ).execution_options(yield_per=EXPORT_BATCH),
-            {"plan_id": plan_id},
-        )
-        async for batch in result.partitions(EXPORT_BATCH):
-            yield batch
+        # Straight on asyncpg, like the recommendations export: a read session runs in
+        # autocommit, and a server-side cursor needs a transaction of its own.
+        driver = await driver_of(await self.session.connection())
+        if driver.is_in_transaction():
+            async for batch in _batches(driver, plan_id):
+                yield batch
+        else:
+            async with driver.transaction(readonly=True):
+                async for batch in _batches(driver, plan_id):
+                    yield batch
 
     # --- accountability -----------------------------------------------------------------------
 
@@ -282,3 +269,25 @@ class PlanRepository(Repository[ActionPlan]):
         """
         result = await self.session.execute(text(sql), {"country": country, "today": today})
         return list(result.all())
+
+
+_EXPORT = """
+SELECT a.id, a.description, a.status, a.start_date, a.due_date, a.budget, a.currency,
+       (SELECT string_agg(i.name, '; ' ORDER BY i.name)
+          FROM action_institutions ai JOIN institutions i ON i.id = ai.institution_id
+         WHERE ai.action_id = a.id),
+       (SELECT string_agg(r.ref, '; ' ORDER BY r.document_date, r.paragraph_key)
+          FROM action_recommendations ar JOIN recommendations r
+            ON r.id = ar.recommendation_id
+         WHERE ar.action_id = a.id AND r.deleted_at IS NULL),
+       array_to_string(a.indicators, '; '),
+       (SELECT u.narrative FROM action_updates u WHERE u.action_id = a.id
+         ORDER BY u.created_at DESC, u.id DESC LIMIT 1)
+FROM actions a WHERE a.plan_id = $1 ORDER BY a.created_at, a.id
+"""
+
+
+async def _batches(driver: Any, plan_id: uuid.UUID) -> AsyncIterator[list[Any]]:
+    cursor = await driver.cursor(_EXPORT, plan_id)
+    while batch := await cursor.fetch(EXPORT_BATCH):
+        yield batch

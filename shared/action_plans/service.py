@@ -589,9 +589,7 @@ async def import_actions(
     return ActionImportReport(rows=len(rows), created=len(created), action_ids=created)
 
 
-async def export_rows(
-    session: AsyncSession, plan_id: uuid.UUID
-) -> AsyncIterator[Sequence[Row[Any]]]:
+async def export_rows(session: AsyncSession, plan_id: uuid.UUID) -> AsyncIterator[Sequence[Any]]:
     async for batch in PlanRepository(session).export(plan_id):
         yield batch
 

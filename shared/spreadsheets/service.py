@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared import jobs
 from shared.audit import service as audit
 from shared.auth.schemas import Actor
-from shared.errors import InvalidInput
+from shared.errors import Forbidden, InvalidInput
 from shared.kernel.outbox import OutboxEvent
 from shared.queue import enqueue_after_commit
 from shared.recommendations.schemas import RecommendationFilter
@@ -82,8 +82,8 @@ async def import_workbook(session: AsyncSession, actor: Actor, blob: bytes) -> I
     """Edited rows back as progress updates, all or nothing.
 
     A row whose status, narrative and evidence equal the government's latest update is
-    skipped. Any bad cell, unknown recommendation or State the key may not write is a 422
-    listing each problem by sheet, row and column, and nothing is written.
+    skipped. A State the key may not write is a 403; any bad cell or unknown recommendation
+    a 422 listing each problem by sheet, row and column; either way nothing is written.
     """
     rows, errors = await asyncio.to_thread(reader.read, blob)
     if not rows and not errors.total:
@@ -91,20 +91,20 @@ async def import_workbook(session: AsyncSession, actor: Actor, blob: bytes) -> I
     repo = SpreadsheetRepository(session)
     ids = [r.id for r in rows]
     recs = await repo.lock(ids)
+    # Authorization first, as on every write route: a State the key may not write is a
+    # 403 for the whole file, whatever its cells hold.
+    states = {r.state_under_review for r in recs.values()}
+    refused = sorted(s for s in states if not actor.may_write_country(s))
+    if refused:
+        raise Forbidden(
+            f"this API key may not write data of {', '.join(refused)}", code="country_not_allowed"
+        )
     current = await repo.latest(ids)
     changed: list[EditedRow] = []
     for row in rows:
         rec = recs.get(row.id)
         if rec is None:
             errors.add(row.sheet, row.row, "id", f"no recommendation {row.id}")
-            continue
-        if not actor.may_write_country(rec.state_under_review):
-            errors.add(
-                row.sheet,
-                row.row,
-                "id",
-                f"this API key may not write data of {rec.state_under_review}",
-            )
             continue
         if row.position is not None and row.position != rec.position:
             errors.add(

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from openpyxl import load_workbook
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -28,6 +30,7 @@ HOMES = (HOME, "ARG")
 FUTURE = str(dt.date.today() + dt.timedelta(days=400))
 
 WRITE_METHODS = ("post", "put", "patch", "delete")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # Scope needed by the operations under each first path segment after /v1.
 SCOPE_BY_SEGMENT = {
@@ -43,14 +46,24 @@ SCOPE_BY_SEGMENT = {
     "mandates": "mandates:write",
     "subscriptions": "subscriptions:write",
     "ingestion": "admin",
+    "reports": "recommendations:write",
+    # Admins manage people (coordinators too, for their State: a role, not a key scope).
+    "users": "admin",
 }
 # Operations whose scope differs from their segment's.
 SCOPE_BY_OPERATION = {
     "DELETE /v1/recommendations/{rec_id}": "admin",
 }
-# Operations on data of no country: a key limited to countries may not run them, whatever
-# its scope.
-GLOBAL_OPERATIONS = {"POST /v1/ingestion/runs"}
+# Operations on data of no country, or on people (whom API keys manage only with an admin
+# key for every country; coordinators manage their State's by signing in): a key limited
+# to countries may not run them, whatever its scope.
+GLOBAL_OPERATIONS = {
+    "POST /v1/ingestion/runs",
+    "POST /v1/users",
+    "PATCH /v1/users/{user_id}",
+    "POST /v1/users/{user_id}/memberships",
+    "DELETE /v1/users/{user_id}/memberships/{membership_id}",
+}
 # Operations anyone may call by design (none yet; a sign-in or token exchange would be).
 # Each entry needs its reason.
 PUBLIC_BY_DESIGN: dict[str, str] = {}
@@ -77,6 +90,9 @@ PARAMETER_OBJECTS = {
     "offers": "offer",
     "deadlines": "deadline",
     "subscriptions": "subscription",
+    "reports": "report",
+    "users": "user",
+    "memberships": "membership",
 }
 
 
@@ -87,6 +103,7 @@ class Seeded:
     ids: dict[str, str] = field(default_factory=dict)
     keys: dict[str, dict[str, str]] = field(default_factory=dict)
     linked_recommendation: str = ""
+    workbook: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -155,6 +172,13 @@ def programme_body(seeded: Seeded | None = None) -> dict[str, Any]:
 BODIES: dict[str, Body] = {
     "PATCH /v1/recommendations/{rec_id}": _j({"themes": ["A12", "D51"]}),
     "POST /v1/recommendations/{rec_id}/tags": _j({"add": {"themes": ["D51"]}}),
+    "POST /v1/recommendations/import.xlsx": lambda s: Request(
+        content=s.workbook, content_type=XLSX
+    ),
+    "POST /v1/reports": _j({"kind": "upr_midterm", "country": HOME, "cycle": 3}),
+    "POST /v1/users": _j({"issuer": "https://id.example.org", "subject": "new-person"}),
+    "PATCH /v1/users/{user_id}": _j({"active": False}),
+    "POST /v1/users/{user_id}/memberships": _j({"role": "coordinator", "country": HOME}),
     "POST /v1/recommendations/{rec_id}/updates": _j(
         {"status": "in_progress", "narrative": "Bill tabled", "source": "government"}
     ),
@@ -237,7 +261,7 @@ def deadline_body(seeded: Seeded) -> dict[str, Any]:
 
 
 async def _created(response: httpx.Response) -> str:
-    assert response.status_code in (200, 201), response.text
+    assert response.status_code in (200, 201, 202), response.text
     return str(response.json()["id"])
 
 
@@ -320,7 +344,39 @@ async def seed(client: httpx.AsyncClient, world: World, keys: dict[str, dict[str
             headers=keys["subscriptions:write"],
         )
     )
+    ids["report"] = await _created(
+        await client.post(
+            "/v1/reports", json={"kind": "upr_midterm", "country": HOME, "cycle": 3}, headers=recs
+        )
+    )
+    admin = keys["admin"]
+    ids["user"] = await _created(
+        await client.post(
+            "/v1/users", json={"issuer": "https://id.example.org", "subject": "p1"}, headers=admin
+        )
+    )
+    ids["membership"] = await _created(
+        await client.post(
+            f"/v1/users/{ids['user']}/memberships",
+            json={"role": "coordinator", "country": HOME},
+            headers=admin,
+        )
+    )
+    seeded.workbook = await _edited_workbook(client)
     return seeded
+
+
+async def _edited_workbook(client: httpx.AsyncClient) -> bytes:
+    """Paraguay's export with one narrative changed: an import that writes one update."""
+    response = await client.get("/v1/recommendations/export.xlsx", params={"country": HOME})
+    assert response.status_code == 200, response.text
+    book = load_workbook(io.BytesIO(response.content))
+    sheet = book.worksheets[0]
+    column = [c.value for c in sheet[1]].index("narrative") + 1
+    sheet.cell(2, column).value = "Edited in the spreadsheet."
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 # Tables a refused request may not change: every table but the keys (the matrix makes

@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from shared.auth import service as keys
@@ -193,7 +194,13 @@ async def test_every_write_operation_refuses_every_wrong_caller_and_changes_noth
     world: World = await build(session)
     keys_ = Keys(api_keys)
     keys_.home = {s: await keys_.get([s], list(w.HOMES)) for s in WRITE_SCOPES}
+    keys_.home["admin"] = await keys_.get([Scope.ADMIN.value], None)
     seeded = await w.seed(client, world, keys_.home)
+    # No worker runs here: the report the matrix retries has failed.
+    await connection.execute(
+        text("UPDATE reports SET status = 'failed', error = 'worker lost' WHERE id = :id"),
+        {"id": seeded.ids["report"]},
+    )
     created = await keys.create_key(session, "revoked", [Scope.ADMIN.value], None)
     await keys.revoke_key(session, str(created.id))
     await session.commit()

@@ -162,15 +162,15 @@ async def test_bad_cells_are_listed_and_nothing_is_imported(
     assert all(e["sheet"] == "Cycle 3" and e["message"] for e in problem["errors"])
     assert await _count(session, UPDATES) == before
 
-    # A key of another State: every row is refused by row, nothing written.
+    # A key of another State: the whole file is refused, nothing written.
     other = await api_keys.headers("recommendations:write", countries=["URY"])
     ws.cell(bad_status, _column("status")).value = "in_progress"
     ws.cell(formula, _column("narrative")).value = "fine"
     ws.cell(bad_link, _column("evidence_links")).value = None
     ws.cell(position, _column("position")).value = "supported"
     refused = await client.post(IMPORT, content=_save(wb), headers=other)
-    assert refused.status_code == 422
-    assert {e["column"] for e in refused.json()["errors"]} == {"id"}
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "country_not_allowed"
     assert await _count(session, UPDATES) == before
 
 

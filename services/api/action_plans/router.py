@@ -12,7 +12,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
-from services.api.deps import Reader, ReadSession, RecommendationsWriter, WriteSession
+from services.api.deps import (
+    Reader,
+    ReadSession,
+    RecommendationsWriter,
+    StreamSession,
+    WriteSession,
+)
 from services.api.etag import etag_for, not_modified, required_version
 from services.api.pagination import LimitParam, link_header
 from services.api.problems import PROBLEM_RESPONSES
@@ -157,7 +163,7 @@ async def patch_plan(
     summary="Export a plan as CSV",
 )
 async def export_plan(
-    plan_id: uuid.UUID, session: ReadSession, _reader: Reader
+    plan_id: uuid.UUID, session: StreamSession, _reader: Reader
 ) -> StreamingResponse:
     """The plan's actions, one a row (multi-valued cells joined by `; `; institutions by
     name, recommendations by ref). Streamed. Holds no personal data."""

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from services.api.deps import AdminWriter, PeopleManager, ReadSession, SignedIn, WriteSession
+from services.api.deps import GlobalAdminWriter, PeopleManager, ReadSession, SignedIn, WriteSession
 from services.api.pagination import LimitParam, link_header
 from services.api.problems import PROBLEM_RESPONSES
 from shared.errors import Forbidden
@@ -85,7 +85,7 @@ async def get_user(user_id: uuid.UUID, session: ReadSession, actor: SignedIn) ->
 
 @router.patch("/v1/users/{user_id}", response_model=UserOut, summary="Activate or deactivate")
 async def patch_user(
-    user_id: uuid.UUID, data: UserPatch, session: WriteSession, actor: AdminWriter
+    user_id: uuid.UUID, data: UserPatch, session: WriteSession, actor: GlobalAdminWriter
 ) -> UserOut:
     """Deactivate (or reactivate) a user: a deactivated user's tokens are refused with 401
     `inactive_user`. Admins only."""

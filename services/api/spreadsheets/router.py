@@ -70,7 +70,8 @@ async def import_xlsx(
     name); unchanged rows are skipped. All or nothing: a file that is not XLSX, unknown
     columns, formulas where values are expected, more than 50,000 rows, or any bad cell
     is a 422 (`errors` lists `{"sheet", "row", "column", "message"}`) and nothing is
-    imported. Needs `recommendations:write` for every State in the file."""
+    imported. Needs `recommendations:write` for every State in the file (403 naming the
+    others)."""
     result = await service.import_workbook(session, actor, await request.body())
     return ImportOut(
         rows=result.rows,
