@@ -49,6 +49,7 @@ SCOPE_BY_SEGMENT = {
     "reports": "recommendations:write",
     # Admins manage people (coordinators too, for their State: a role, not a key scope).
     "users": "admin",
+    "personal-data": "admin",
 }
 # Operations whose scope differs from their segment's.
 SCOPE_BY_OPERATION = {
@@ -59,6 +60,7 @@ SCOPE_BY_OPERATION = {
 # to countries may not run them, whatever its scope.
 GLOBAL_OPERATIONS = {
     "POST /v1/ingestion/runs",
+    "POST /v1/personal-data/erasures",
     "POST /v1/users",
     "PATCH /v1/users/{user_id}",
     "POST /v1/users/{user_id}/memberships",
@@ -176,6 +178,7 @@ BODIES: dict[str, Body] = {
         content=s.workbook, content_type=XLSX
     ),
     "POST /v1/reports": _j({"kind": "upr_midterm", "country": HOME, "cycle": 3}),
+    "POST /v1/personal-data/erasures": _j({"email": "unit@example.org"}),
     "POST /v1/users": _j({"issuer": "https://id.example.org", "subject": "new-person"}),
     "PATCH /v1/users/{user_id}": _j({"active": False}),
     "POST /v1/users/{user_id}/memberships": _j({"role": "coordinator", "country": HOME}),

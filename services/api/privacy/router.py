@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from services.api.deps import AdminWriter, WriteSession
+from services.api.deps import GlobalAdminWriter, WriteSession
 from services.api.problems import PROBLEM_RESPONSES
 from shared.privacy import service
 from shared.privacy.schemas import ErasureIn, ErasureOut
@@ -11,7 +11,9 @@ router = APIRouter(prefix="/v1/personal-data", tags=["personal data"], responses
 
 
 @router.post("/erasures", response_model=ErasureOut)
-async def erase_person(body: ErasureIn, session: WriteSession, actor: AdminWriter) -> ErasureOut:
+async def erase_person(
+    body: ErasureIn, session: WriteSession, actor: GlobalAdminWriter
+) -> ErasureOut:
     """Erase one person's data, by e-mail address and/or name: focal points of national
     mechanisms (their mechanisms take a new version), e-mail subscriptions to the address
     (with their reminders), and every mention of the address in the audit log, replaced
