@@ -26,3 +26,6 @@ SWEEP_REPORTS: Final = "sweep_reports"
 
 # Personal data retention (services/worker/privacy.py).
 PURGE_PERSONAL_DATA: Final = "purge_personal_data"
+
+# Review of progress reports (services/worker/review.py).
+REVIEW_REMINDERS: Final = "review_reminders"

@@ -48,6 +48,7 @@ from shared.recommendations.models import (
     RecommendingState,
 )
 from shared.reports.models import Report, ReportFile
+from shared.review.models import ProgressReport
 from shared.uhri.models import UhriImport, UhriRecordState
 
 __all__ = [
@@ -85,6 +86,7 @@ __all__ = [
     "Programme",
     "ProgrammePartner",
     "ProgrammeRecommendation",
+    "ProgressReport",
     "Recommendation",
     "RecommendationInstitution",
     "RecommendingState",

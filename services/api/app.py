@@ -32,6 +32,7 @@ from services.api.recommendations import fast as fast_reads
 from services.api.recommendations.router import detail_router
 from services.api.recommendations.router import router as recommendations
 from services.api.reports.router import router as reports
+from services.api.review.router import router as review
 from services.api.spreadsheets.router import router as spreadsheets
 from services.api.stats.router import router as stats
 from services.api.subscriptions.router import reminders_router
@@ -143,6 +144,7 @@ def _domain_routers() -> list[APIRouter]:
         spreadsheets,
         reports,
         people,
+        review,
         catalog,
         documents,
         progress,

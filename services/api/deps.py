@@ -211,3 +211,22 @@ async def _people_manager(actor: Writer) -> Actor:
 
 
 PeopleManager = Annotated[Actor, Depends(_people_manager)]
+
+
+async def _report_writer(actor: Writer) -> Actor:
+    """A caller who may take part in the review of progress reports at all; which report
+    it may touch is checked on the report (shared/review)."""
+    if not (
+        actor.has(Scope.RECOMMENDATIONS_WRITE)
+        or actor.roles_in("focal_point")
+        or actor.roles_in("coordinator")
+    ):
+        raise Forbidden(
+            "only focal points, coordinators and keys that write recommendations take part"
+            " in the review of progress reports",
+            code="not_allowed",
+        )
+    return actor
+
+
+ReportWriter = Annotated[Actor, Depends(_report_writer)]

@@ -9,7 +9,7 @@ from arq import func
 from arq.cron import CronJob, cron
 
 import shared.models  # noqa: F401  (every mapped table, so foreign keys resolve)
-from services.worker import ingestion, privacy, reminders, reports, uhri
+from services.worker import ingestion, privacy, reminders, reports, review, uhri
 from services.worker.jobs import Ctx, ping
 from shared import jobs
 from shared.db import Database
@@ -49,6 +49,7 @@ FUNCTIONS: list[Any] = [
     func(reports.generate_report, name=jobs.GENERATE_REPORT, max_tries=1, timeout=600),
     func(reports.sweep_reports, name=jobs.SWEEP_REPORTS, max_tries=1, timeout=120),
     func(privacy.purge_personal_data, name=jobs.PURGE_PERSONAL_DATA, max_tries=1, timeout=600),
+    func(review.review_reminders, name=jobs.REVIEW_REMINDERS, max_tries=1, timeout=600),
 ]
 
 CRON_JOBS: list[CronJob] = [
@@ -90,6 +91,15 @@ CRON_JOBS: list[CronJob] = [
         minute={10},
         unique=True,
         timeout=3600,
+    ),
+    # Review reminders: every morning (UTC).
+    cron(
+        review.review_reminders,
+        name=f"cron:{jobs.REVIEW_REMINDERS}",
+        hour={6},
+        minute={7},
+        unique=True,
+        timeout=600,
     ),
 ]
 _ingest_schedule = ingestion.cron_schedule(_settings.ingest_cron)

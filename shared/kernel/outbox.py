@@ -23,6 +23,10 @@ CHANGE_EVENTS = (
     "recommendation.status_changed",
     "programme.updated",
     "mandate.updated",
+    # The review workflow (shared/review): a report submitted, returned or validated, and
+    # the daily reminders to coordinators and focal points.
+    "progress_report.changed",
+    "review.reminder",
 )
 
 

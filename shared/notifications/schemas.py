@@ -18,6 +18,8 @@ ChangeEvent = Literal[
     "recommendation.status_changed",
     "programme.updated",
     "mandate.updated",
+    "progress_report.changed",
+    "review.reminder",
 ]
 ReminderStatus = Literal["pending", "delivering", "delivered", "failed"]
 EventType = Literal[
@@ -26,6 +28,8 @@ EventType = Literal[
     "recommendation.status_changed",
     "programme.updated",
     "mandate.updated",
+    "progress_report.changed",
+    "review.reminder",
     "subscription.ping",
 ]
 _EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")

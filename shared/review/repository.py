@@ -1,0 +1,206 @@
+"""All SQL of progress reports under review."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true, tuple_
+
+from shared.action_plans.models import Action, ActionInstitution
+from shared.institutions.models import Institution, RecommendationInstitution
+from shared.kernel.outbox import OutboxEvent
+from shared.kernel.repository import Repository
+from shared.people.models import UserMembership
+from shared.recommendations.models import ImplementationUpdate, Recommendation
+from shared.review.models import ProgressReport
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What a report is about: its State, and the institutions that own it."""
+
+    country: str
+    owners: frozenset[uuid.UUID]
+    owner_names: frozenset[str]
+    plan_id: uuid.UUID | None = None
+    cycle: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Visibility:
+    """Which reports a caller sees: every one (None), or validated ones plus those of
+    these States (coordinators) and these institutions (focal points)."""
+
+    countries: frozenset[str] | None
+    institutions: frozenset[uuid.UUID]
+
+
+class ReportRepository(Repository[ProgressReport]):
+    model = ProgressReport
+
+    async def recommendation_target(self, rec_id: uuid.UUID) -> Target | None:
+        rec = (
+            await self.session.execute(
+                select(
+                    Recommendation.state_under_review,
+                    Recommendation.institutions,
+                    Recommendation.cycle,
+                ).where(Recommendation.id == rec_id, Recommendation.deleted_at.is_(None))
+            )
+        ).first()
+        if rec is None:
+            return None
+        owners = await self.session.execute(
+            select(RecommendationInstitution.institution_id).where(
+                RecommendationInstitution.recommendation_id == rec_id
+            )
+        )
+        return Target(
+            country=rec.state_under_review,
+            owners=frozenset(owners.scalars()),
+            owner_names=frozenset(rec.institutions),
+            cycle=rec.cycle,
+        )
+
+    async def action_target(self, action_id: uuid.UUID) -> Target | None:
+        row = (
+            await self.session.execute(
+                select(Action.country, Action.plan_id).where(Action.id == action_id)
+            )
+        ).first()
+        if row is None:
+            return None
+        owners = await self.session.execute(
+            select(ActionInstitution.institution_id).where(ActionInstitution.action_id == action_id)
+        )
+        return Target(
+            country=row.country,
+            owners=frozenset(owners.scalars()),
+            owner_names=frozenset(),
+            plan_id=row.plan_id,
+        )
+
+    async def institutions(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Institution]:
+        if not ids:
+            return {}
+        rows = await self.session.execute(select(Institution).where(Institution.id.in_(ids)))
+        return {r.id: r for r in rows.scalars()}
+
+    @staticmethod
+    def _visible(v: Visibility) -> ColumnElement[bool]:
+        if v.countries is None:
+            return true()
+        return or_(
+            ProgressReport.state == "validated",
+            ProgressReport.country.in_(v.countries) if v.countries else false(),
+            ProgressReport.institution_id.in_(v.institutions) if v.institutions else false(),
+        )
+
+    async def page(
+        self,
+        visibility: Visibility,
+        *,
+        country: str | None,
+        states: Sequence[str],
+        institution_id: uuid.UUID | None,
+        recommendation_id: uuid.UUID | None,
+        after: tuple[dt.datetime, uuid.UUID] | None,
+        limit: int,
+    ) -> Sequence[ProgressReport]:
+        query = (
+            select(ProgressReport)
+            .where(self._visible(visibility))
+            .order_by(ProgressReport.created_at, ProgressReport.id)
+            .limit(limit)
+        )
+        if country is not None:
+            query = query.where(ProgressReport.country == country)
+        if states:
+            query = query.where(ProgressReport.state.in_(states))
+        if institution_id is not None:
+            query = query.where(ProgressReport.institution_id == institution_id)
+        if recommendation_id is not None:
+            query = query.where(ProgressReport.recommendation_id == recommendation_id)
+        if after is not None:
+            query = query.where(
+                tuple_(ProgressReport.created_at, ProgressReport.id) > tuple_(*after)
+            )
+        return (await self.session.execute(query)).scalars().all()
+
+    # --- reminders ---------------------------------------------------------------------
+
+    async def waiting(self, submitted_before: dt.datetime) -> Sequence[tuple[str, int]]:
+        """(State, number of reports) submitted before the instant and still unreviewed."""
+        rows = await self.session.execute(
+            select(ProgressReport.country, ProgressReport.id).where(
+                ProgressReport.state == "submitted", ProgressReport.submitted_at < submitted_before
+            )
+        )
+        counts: dict[str, int] = {}
+        for country, _ in rows:
+            counts[country] = counts.get(country, 0) + 1
+        return sorted(counts.items())
+
+    async def returned(self) -> Sequence[tuple[uuid.UUID, int]]:
+        """(institution, number of returned reports) awaiting a new submission."""
+        rows = await self.session.execute(
+            select(ProgressReport.institution_id, ProgressReport.id).where(
+                ProgressReport.state == "returned", ProgressReport.institution_id.is_not(None)
+            )
+        )
+        counts: dict[uuid.UUID, int] = {}
+        for inst, _ in rows:
+            if inst is not None:
+                counts[inst] = counts.get(inst, 0) + 1
+        return sorted(counts.items())
+
+    async def silent(self, institution_id: uuid.UUID) -> int:
+        """Recommendations the institution owns, of the State's current (latest) cycle,
+        with no published update and no report yet."""
+        inst = await self.session.get(Institution, institution_id)
+        if inst is None:
+            return 0
+        latest_cycle = (
+            select(Recommendation.cycle)
+            .where(Recommendation.state_under_review == inst.country)
+            .order_by(Recommendation.cycle.desc().nulls_last())
+            .limit(1)
+            .scalar_subquery()
+        )
+        owned = and_(
+            RecommendationInstitution.recommendation_id == Recommendation.id,
+            RecommendationInstitution.institution_id == institution_id,
+        )
+        query = select(Recommendation.id).where(
+            Recommendation.state_under_review == inst.country,
+            Recommendation.deleted_at.is_(None),
+            Recommendation.cycle == latest_cycle,
+            exists().where(owned),
+            ~exists().where(ImplementationUpdate.recommendation_id == Recommendation.id),
+            ~exists().where(ProgressReport.recommendation_id == Recommendation.id),
+        )
+        return len((await self.session.execute(query)).all())
+
+    async def focal_institutions(self) -> Sequence[uuid.UUID]:
+        """Institutions with at least one focal point (granted in the database)."""
+        rows = await self.session.execute(
+            select(UserMembership.institution_id)
+            .where(UserMembership.role == "focal_point", UserMembership.institution_id.is_not(None))
+            .distinct()
+        )
+        return [r for r in rows.scalars() if r is not None]
+
+    async def reminded(self, key: str) -> bool:
+        """Whether a reminder with this key was already emitted (jobs may run twice)."""
+        found = await self.session.execute(
+            select(OutboxEvent.id)
+            .where(
+                OutboxEvent.event_type == "review.reminder",
+                OutboxEvent.payload["key"].astext == key,
+            )
+            .limit(1)
+        )
+        return found.first() is not None
