@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
@@ -51,6 +53,23 @@ async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
     db: Database = request.app.state.db
     async with db.read_sessionmaker() as session:
         yield session
+
+
+async def each_read(
+    request: Request, *reads: Callable[[AsyncSession], Awaitable[Any]]
+) -> list[Any]:
+    """The results of independent reads: at once, each on a pooled connection of its own
+    (a State page's dozen queries then take as long as the slowest, not their sum), or
+    one after the other on one session when the app shares a test's connection."""
+    if not request.app.state.parallel_reads:
+        async with read_session(request) as session:
+            return [await read(session) for read in reads]
+
+    async def one(read: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
+        async with read_session(request) as session:
+            return await read(session)
+
+    return list(await asyncio.gather(*(one(read) for read in reads)))
 
 
 @asynccontextmanager

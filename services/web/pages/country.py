@@ -13,13 +13,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from services.web.charts import POSITION_COLORS, STATUS_COLORS, Chart, Series
-from services.web.pages.common import NotFoundPage, lang_of, read_session, settings_of
+from services.web.pages.common import NotFoundPage, each_read, lang_of, settings_of
 from services.web.rendering import render
 from shared import i18n
 from shared.action_plans import service as plans
-from shared.countries import service as countries
 from shared.deadlines import service as deadlines
-from shared.errors import NotFound
+from shared.deadlines.schemas import DeadlineFilter
 from shared.institutions import service as institutions
 from shared.mandates import service as mandates
 from shared.mandates.schemas import MandateFilter
@@ -29,6 +28,7 @@ from shared.programmes.schemas import ProgrammeFilter
 from shared.recommendations import stats
 from shared.recommendations.models import POSITIONS, STATUSES
 from shared.reference import taxonomies
+from shared.reference.countries import by_iso3
 from shared.stats.coverage import coverage
 
 TOP_TAGS = 12
@@ -53,7 +53,6 @@ def goal_label(goal: int | str, t: i18n.Translator) -> str:
 @dataclass(slots=True)
 class CountryData:
     iso3: str
-    detail: Any
     progress: stats.Progress
     cycles: list[portal.CycleStatus]
     coverage: Any
@@ -69,36 +68,41 @@ async def load(request: Request, iso3: str, cycle: int | None) -> CountryData:
     code = iso3.upper()
     settings = settings_of(request)
     today = dt.date.today()
-    async with read_session(request) as session:
-        try:
-            detail = await countries.country_detail(session, code)
-        except NotFound:
-            raise NotFoundPage(iso3) from None
-        progress = await stats.progress(session, code, cycle)
-        by_cycle = await portal.by_cycle(session, code)
-        cover = await coverage(session, code, on=today, uncovered_limit=0)
-        mandate_page = await mandates.list_page(
-            session,
+    if code not in by_iso3():
+        raise NotFoundPage(iso3)
+    deadline_filter = DeadlineFilter(
+        countries=(code,), statuses=("open",), due_after=today - dt.timedelta(days=1)
+    )
+    (
+        progress,
+        by_cycle,
+        cover,
+        mandate_page,
+        programme_page,
+        mechanism_page,
+        plan_page,
+        upcoming,
+    ) = await each_read(
+        request,
+        lambda s: stats.progress(s, code, cycle),
+        lambda s: portal.by_cycle(s, code),
+        lambda s: coverage(s, code, on=today, uncovered_limit=0),
+        lambda s: mandates.list_page(
+            s,
             MandateFilter(countries=(code,)),
             cursor=None,
             limit=50,
             expiring_days=settings.mandate_expiring_days,
-        )
-        programme_page = await programmes.list_page(
-            session, ProgrammeFilter(countries=(code,)), cursor=None, limit=50
-        )
-        mechanism_page = await institutions.list_mechanisms(
-            session, None, [code], cursor=None, limit=5
-        )
-        plan_page = await plans.list_plans(session, [code], [], cursor=None, limit=10)
-        upcoming = [
-            d
-            for d in await deadlines.for_country(session, code)
-            if d.status == "open" and d.due_date >= today
-        ]
+        ),
+        lambda s: programmes.list_page(
+            s, ProgrammeFilter(countries=(code,)), cursor=None, limit=50
+        ),
+        lambda s: institutions.list_mechanisms(s, None, [code], cursor=None, limit=5),
+        lambda s: plans.list_plans(s, [code], [], cursor=None, limit=10),
+        lambda s: deadlines.list_page(s, deadline_filter, cursor=None, limit=20),
+    )
     return CountryData(
         iso3=code,
-        detail=detail,
         progress=progress,
         cycles=by_cycle,
         coverage=cover,
@@ -106,7 +110,7 @@ async def load(request: Request, iso3: str, cycle: int | None) -> CountryData:
         programmes=programme_page.items,
         mechanisms=mechanism_page.items,
         plans=plan_page.items,
-        deadlines=sorted(upcoming, key=lambda d: d.due_date)[:20],
+        deadlines=upcoming.items,
         cycle=cycle,
     )
 
