@@ -138,7 +138,7 @@ DOC_COLUMNS = (
 
 def build_corpus() -> dict[str, Any]:
     """Parse every real document once: texts, recommending States, tags, sizes."""
-    from shared.ingestion import parse_bytes
+    from shared.ingestion.parse import parse_bytes
     from shared.reference.taxonomies import resolve_affected_person, resolve_theme
 
     if not UPR.is_dir():

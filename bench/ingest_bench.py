@@ -20,6 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from shared.auth.schemas import OPERATOR
 from shared.db import Database
 from shared.ingestion import pipeline
 from shared.settings import Settings, get_settings
@@ -54,7 +55,7 @@ def _migrate(url: str) -> None:
 async def _pass(db: Database, settings: Settings) -> dict[str, Any]:
     t0 = time.perf_counter()
     run_id = await pipeline.start_run(
-        db, trigger="cli", requested_by="bench", sources=[{"type": "folder", "path": str(PDFS)}]
+        db, OPERATOR, trigger="cli", sources=[{"type": "folder", "path": str(PDFS)}]
     )
     ids = await pipeline.list_run(db, None, settings, run_id, enqueue=False)
     extract_s = parse_s = 0.0

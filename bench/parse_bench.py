@@ -6,8 +6,8 @@ import json
 import time
 from pathlib import Path
 
-from shared.ingestion import parse_extracted
 from shared.ingestion.extract import extract
+from shared.ingestion.parse import parse_extracted
 
 ROOT = Path(__file__).resolve().parents[1]
 PDFS = ROOT.parent / "shared" / "data" / "upr" / "reports" / "pdf"

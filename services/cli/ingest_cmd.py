@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from shared.auth.schemas import OPERATOR
 from shared.db import Database
 from shared.errors import DomainError
 from shared.ingestion import pipeline
@@ -50,7 +51,7 @@ async def _run(sources: list[dict[str, Any]], quiet: bool) -> tuple[list[ItemOut
     db = Database(settings)
     client = make_client(settings)
     try:
-        run_id = await pipeline.start_run(db, trigger="cli", requested_by="cli", sources=sources)
+        run_id = await pipeline.start_run(db, OPERATOR, trigger="cli", sources=sources)
         item_ids = await pipeline.list_run(db, None, settings, run_id, enqueue=False, client=client)
         outcomes: list[ItemOutcome] = []
         with Progress(

@@ -10,7 +10,8 @@ from typing import Annotated, Any
 
 import typer
 
-from shared.ingestion import ParsedDocument, UnreadableDocument, UnsupportedFormat, parse_bytes
+from shared.ingestion.parse import parse_bytes
+from shared.ingestion.parsed import ParsedDocument, UnreadableDocument, UnsupportedFormat
 
 
 def document_to_json(doc: ParsedDocument) -> dict[str, Any]:

@@ -24,12 +24,14 @@ import structlog
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from shared import jobs
+from shared.auth.schemas import WORKER, Actor
 from shared.db import Database, unit_of_work
 from shared.errors import one_line
 from shared.ingestion import runs
+from shared.ingestion.ingest import ingest_document, unchanged_result
 from shared.ingestion.models import FINAL_ITEM_STATUSES
 from shared.ingestion.repository import DocumentStore, IngestionRepository
-from shared.ingestion.service import IngestError, IngestResult, ingest_document, unchanged_result
+from shared.ingestion.runs import list_job_id
 from shared.ingestion.sources import (
     Fetched,
     FetchError,
@@ -38,6 +40,7 @@ from shared.ingestion.sources import (
     make_client,
     parse_sources,
 )
+from shared.ingestion.storing import IngestError, IngestResult
 from shared.queue import JobQueue, enqueue_after_commit
 from shared.settings import Settings
 
@@ -51,10 +54,6 @@ def item_job_id(run_id: uuid.UUID | str, source_key: str, suffix: str = "") -> s
     """Deterministic: enqueueing the same item of the same run twice is harmless."""
     digest = hashlib.sha256(source_key.encode("utf-8")).hexdigest()[:20]
     return f"ingest:{run_id}:{digest}{suffix}"
-
-
-def list_job_id(run_id: uuid.UUID | str, suffix: str = "") -> str:
-    return f"ingestion-list:{run_id}{suffix}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,15 +71,12 @@ class ItemOutcome:
 
 
 async def start_run(
-    db: Database,
-    *,
-    trigger: str,
-    requested_by: str | None,
-    sources: Sequence[Any],
+    db: Database, actor: Actor, *, trigger: runs.Trigger, sources: Sequence[Any]
 ) -> uuid.UUID:
+    """A run listed by the caller itself (the CLI, tests), in its own unit of work."""
     async with unit_of_work(db.sessionmaker, None) as session:
-        run = await runs.create_run(
-            session, trigger=trigger, requested_by=requested_by, sources=sources
+        run = await runs.start_run(
+            session, actor, trigger=trigger, sources=sources, enqueue_listing=False
         )
         return run.id
 
@@ -88,7 +84,7 @@ async def start_run(
 async def start_scheduled_run(
     db: Database, *, sources: Sequence[Any], not_within: dt.timedelta
 ) -> uuid.UUID | None:
-    """A cron run, unless one started less than ``not_within`` ago.
+    """A cron run, unless one started less than ``not_within`` ago; the caller lists it.
 
     arq keeps each cron tick unique across workers, but every worker also runs the job
     once at start-up; this keeps replicas that start together to one run.
@@ -97,7 +93,9 @@ async def start_scheduled_run(
         since = dt.datetime.now(dt.UTC) - not_within
         if await IngestionRepository(session).recent_run("cron", since) is not None:
             return None
-        run = await runs.create_run(session, trigger="cron", requested_by="worker", sources=sources)
+        run = await runs.start_run(
+            session, WORKER, trigger="cron", sources=sources, enqueue_listing=False
+        )
         return run.id
 
 

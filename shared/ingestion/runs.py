@@ -1,20 +1,31 @@
-"""Rules of ingestion runs: creating them, listing their documents, reading them back."""
+"""Rules of ingestion runs: starting them (one function for the API, the CLI and cron,
+all audited), recording their documents, reading them back."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared import jobs
+from shared.audit import service as audit
+from shared.auth.schemas import Actor
 from shared.errors import NotFound
 from shared.ingestion.models import IngestionItem, IngestionRun
 from shared.ingestion.repository import IngestionRepository
 from shared.ingestion.schemas import ItemOut, RunCounts, RunDetail, RunOut
 from shared.ingestion.sources import Entry, parse_sources, source_to_json
 from shared.pagination import Page, decode_time_key, encode_time_key
+from shared.queue import enqueue_after_commit
+
+Trigger = Literal["api", "cli", "cron"]
+
+
+def list_job_id(run_id: uuid.UUID | str, suffix: str = "") -> str:
+    return f"ingestion-list:{run_id}{suffix}"
 
 
 async def create_run(
@@ -39,6 +50,36 @@ async def create_run(
     )
     IngestionRepository(session).add_run(run)
     await session.flush()
+    return run
+
+
+async def start_run(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    trigger: Trigger,
+    sources: Sequence[Any],
+    enqueue_listing: bool,
+) -> IngestionRun:
+    """Start a run: the one way a run begins, over HTTP, from the CLI or from cron.
+
+    The run is created in state ``listing`` and the start is audited in the caller's
+    transaction; with ``enqueue_listing`` the worker is asked, after the commit, to list
+    its sources (the CLI and cron list them themselves).
+    """
+    run = await create_run(session, trigger=trigger, requested_by=actor.name, sources=sources)
+    if enqueue_listing:
+        enqueue_after_commit(
+            session, jobs.INGESTION_LIST_RUN, str(run.id), job_id=list_job_id(run.id)
+        )
+    audit.record(
+        session,
+        actor,
+        "ingestion.run_started",
+        "ingestion_run",
+        str(run.id),
+        after={"sources": run.sources},
+    )
     return run
 
 

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.auth.schemas import OPERATOR
 from shared.db import Database
 from shared.ingestion import pipeline
 from shared.ingestion.models import IngestionItem
@@ -89,7 +90,7 @@ async def test_a_refused_fetch_is_a_clear_item_error(
 ) -> None:
     # Configured sources are trusted at submission; the fetch still refuses.
     sources = [{"type": "urls", "urls": [METADATA]}]
-    run_id = await pipeline.start_run(db, trigger="cli", requested_by="test", sources=sources)
+    run_id = await pipeline.start_run(db, OPERATOR, trigger="cli", sources=sources)
     [item_id] = await pipeline.list_run(db, None, strict, run_id, enqueue=False)
     await pipeline.process_item(db, strict, item_id)
     item = (

@@ -5,7 +5,8 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from shared.ingestion import ParsedDocument, parse_bytes
+from shared.ingestion.parse import parse_bytes
+from shared.ingestion.parsed import ParsedDocument
 from tests.data import UPR_DATA, require
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.ingestion import ParsedDocument, parse_bytes
+from shared.ingestion.parse import parse_bytes
+from shared.ingestion.parsed import ParsedDocument
 from tests.data import UPR_DATA, require
 from tests.ingestion.corpus import corpus_files
 

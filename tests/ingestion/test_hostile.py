@@ -7,13 +7,9 @@ import zipfile
 
 import pytest
 
-from shared.ingestion import (
-    UnreadableDocument,
-    UnsupportedFormat,
-    detect_format,
-    extract,
-    parse_bytes,
-)
+from shared.ingestion.extract import detect_format, extract
+from shared.ingestion.parse import parse_bytes
+from shared.ingestion.parsed import UnreadableDocument, UnsupportedFormat
 from shared.ingestion.text import decode
 from tests.data import UPR_DATA, require
 

@@ -6,7 +6,8 @@ from collections import Counter
 
 import pytest
 
-from shared.ingestion import UnsupportedFormat, parse_bytes
+from shared.ingestion.parse import parse_bytes
+from shared.ingestion.parsed import UnsupportedFormat
 from tests.data import UPR_DATA, require
 from tests.ingestion.corpus import parsed
 

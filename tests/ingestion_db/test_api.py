@@ -8,9 +8,10 @@ import httpx
 from arq.jobs import Job, JobStatus
 from fastapi import FastAPI
 
+from shared.auth.schemas import OPERATOR
 from shared.db import Database
 from shared.ingestion import pipeline
-from shared.ingestion.pipeline import list_job_id
+from shared.ingestion.runs import list_job_id
 from shared.queue import JobQueue
 from shared.settings import Settings
 from tests.conftest import KeyFactory
@@ -93,8 +94,8 @@ async def test_runs_list_and_detail_show_outcomes(
     for _ in range(2):
         run_id = await pipeline.start_run(
             db,
+            OPERATOR,
             trigger="cli",
-            requested_by="test",
             sources=[{"type": "folder", "path": str(tmp_path)}],
         )
         for item_id in await pipeline.list_run(db, None, settings, run_id, enqueue=False):

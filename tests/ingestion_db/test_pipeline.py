@@ -13,9 +13,11 @@ from arq.jobs import Job, JobStatus
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.audit.models import AuditEntry
+from shared.auth.schemas import OPERATOR
 from shared.db import Database
+from shared.ingestion import ingest as ingest_step
 from shared.ingestion import pipeline
-from shared.ingestion import service as ingestion_service
 from shared.ingestion.models import IngestionItem, IngestionRun, SourceCache
 from shared.queue import JobQueue
 from shared.settings import Settings
@@ -52,7 +54,7 @@ def limited(settings: Settings) -> Settings:
 
 
 async def run_once(db: Database, settings: Settings, sources: list[dict[str, Any]]) -> uuid.UUID:
-    run_id = await pipeline.start_run(db, trigger="cli", requested_by="test", sources=sources)
+    run_id = await pipeline.start_run(db, OPERATOR, trigger="cli", sources=sources)
     for item_id in await pipeline.list_run(db, None, settings, run_id, enqueue=False):
         await pipeline.process_item(db, settings, item_id)
     return run_id
@@ -165,7 +167,7 @@ async def test_failing_document_writes_nothing_partial(
         raise RuntimeError("deadline rules exploded")
 
     # Fails after every row of the document has been written in its transaction.
-    monkeypatch.setattr(ingestion_service, "_hooks", broken_hooks)
+    monkeypatch.setattr(ingest_step, "_hooks", broken_hooks)
     run_id = await run_once(db, settings, [{"type": "folder", "path": str(tmp_path)}])
     item = (await items(session, run_id))[C3_REPORT]
     assert item.status == "failed"
@@ -216,7 +218,7 @@ async def test_sweeper_requeues_items_redis_lost(
 ) -> None:
     (tmp_path / C3_ADD1).write_bytes(slovenia(C3_ADD1).read_bytes())
     run_id = await pipeline.start_run(
-        db, trigger="cron", requested_by="test", sources=[{"type": "folder", "path": str(tmp_path)}]
+        db, OPERATOR, trigger="cron", sources=[{"type": "folder", "path": str(tmp_path)}]
     )
     # Listed with no queue at all: the jobs never reached Redis.
     [item_id] = await pipeline.list_run(db, None, settings, run_id, enqueue=True)
@@ -231,7 +233,7 @@ async def test_sweeper_requeues_items_redis_lost(
     assert keys[0].startswith(f"ingest:{run_id}:")
     assert await Job(keys[0], clean_redis.redis).status() == JobStatus.queued
     # A run whose listing job was lost is listed again.
-    lost = await pipeline.start_run(db, trigger="api", requested_by="test", sources=[])
+    lost = await pipeline.start_run(db, OPERATOR, trigger="api", sources=[])
     await session.execute(
         update(IngestionRun)
         .where(IngestionRun.id == lost)
@@ -241,3 +243,22 @@ async def test_sweeper_requeues_items_redis_lost(
     # The job itself is idempotent: a second run of a finished item does nothing.
     assert (await pipeline.process_item(db, settings, item_id)) is not None
     assert (await pipeline.process_item(db, settings, item_id)) is None
+
+
+async def test_every_start_is_audited(db: Database, session: AsyncSession, tmp_path: Path) -> None:
+    sources = [{"type": "folder", "path": str(tmp_path)}]
+    by_cli = await pipeline.start_run(db, OPERATOR, trigger="cli", sources=sources)
+    by_cron = await pipeline.start_scheduled_run(
+        db, sources=sources, not_within=dt.timedelta(minutes=10)
+    )
+    assert by_cron is not None
+    rows = await session.execute(
+        select(AuditEntry.entity_id, AuditEntry.actor).where(
+            AuditEntry.action == "ingestion.run_started",
+            AuditEntry.entity_id.in_([str(by_cli), str(by_cron)]),
+        )
+    )
+    assert dict(rows.all()) == {
+        str(by_cli): "operator",
+        str(by_cron): "worker",
+    }

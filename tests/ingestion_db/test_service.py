@@ -7,7 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.documents.models import Document
-from shared.ingestion.service import IngestError, ingest_document
+from shared.ingestion.ingest import ingest_document
+from shared.ingestion.storing import IngestError
 from shared.recommendations.models import PositionChange, Recommendation, RecommendingState
 from tests.ingestion_db.helpers import (
     C3_ADD1,

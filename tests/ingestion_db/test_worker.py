@@ -9,9 +9,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared import jobs
+from shared.auth.schemas import OPERATOR
 from shared.db import Database
 from shared.ingestion import pipeline
-from shared.ingestion.pipeline import list_job_id
+from shared.ingestion.runs import list_job_id
 from shared.queue import JobQueue, JobRequest
 from shared.settings import Settings
 from tests.ingestion_db.helpers import C3_ADD1, C3_REPORT, slovenia, truncate
@@ -40,9 +41,7 @@ async def test_burst_worker_ingests_a_run_from_http(
     }
     with serve(files) as served:
         sources = [{"type": "urls", "urls": [served.url(p) for p in files]}]
-        run_id = await pipeline.start_run(
-            committed, trigger="api", requested_by="test", sources=sources
-        )
+        run_id = await pipeline.start_run(committed, OPERATOR, trigger="api", sources=sources)
         request = JobRequest(jobs.INGESTION_LIST_RUN, (str(run_id),), job_id=list_job_id(run_id))
         assert await clean_redis.enqueue(request)
         assert not await clean_redis.enqueue(request)  # the same run twice: refused

@@ -15,13 +15,9 @@ from services.api.deps import (
 from services.api.pagination import LimitParam, link_header
 from services.api.problems import PROBLEM_RESPONSES
 from services.api.schemas import PageOut
-from shared import jobs
-from shared.audit import service as audit
 from shared.ingestion import runs
-from shared.ingestion.pipeline import list_job_id
 from shared.ingestion.schemas import RunDetail, RunIn, RunOut
 from shared.ingestion.sources import check_submitted, parse_sources
-from shared.queue import enqueue_after_commit
 
 router = APIRouter(prefix="/v1/ingestion", tags=["ingestion"], responses=PROBLEM_RESPONSES)
 
@@ -48,20 +44,12 @@ async def start_run(
         # Sources from a request are not trusted as INGEST_SOURCES is: folders under
         # INGEST_FOLDER_ROOTS, URLs to public addresses only.
         await check_submitted(parse_sources(sources), settings)
-    run = await runs.create_run(
-        session,
-        trigger="api",
-        requested_by=actor.name,
-        sources=sources if sources is not None else settings.ingest_sources,
-    )
-    enqueue_after_commit(session, jobs.INGESTION_LIST_RUN, str(run.id), job_id=list_job_id(run.id))
-    audit.record(
+    run = await runs.start_run(
         session,
         actor,
-        "ingestion.run_started",
-        "ingestion_run",
-        str(run.id),
-        after={"sources": run.sources},
+        trigger="api",
+        sources=sources if sources is not None else settings.ingest_sources,
+        enqueue_listing=True,
     )
     await session.flush()
     await session.refresh(run)
