@@ -7,6 +7,7 @@ from shared.action_plans.models import (
     ActionRecommendation,
     ActionUpdate,
 )
+from shared.assessments.models import Assessment
 from shared.audit.models import AuditEntry
 from shared.auth.models import ApiKey
 from shared.cooperation.models import CooperationOffer
@@ -58,6 +59,7 @@ __all__ = [
     "ActionRecommendation",
     "ActionUpdate",
     "ApiKey",
+    "Assessment",
     "AuditEntry",
     "Base",
     "CooperationOffer",

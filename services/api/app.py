@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from services.api.action_plans.router import router as action_plans
+from services.api.assessments.router import router as assessments
 from services.api.audit.router import router as audit_router
 from services.api.caching import CacheControlMiddleware, CompressMiddleware
 from services.api.calendar.router import router as calendar
@@ -145,6 +146,7 @@ def _domain_routers() -> list[APIRouter]:
         reports,
         people,
         review,
+        assessments,
         catalog,
         documents,
         progress,

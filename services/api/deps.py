@@ -230,3 +230,17 @@ async def _report_writer(actor: Writer) -> Actor:
 
 
 ReportWriter = Annotated[Actor, Depends(_report_writer)]
+
+
+async def _assessment_writer(actor: Writer) -> Actor:
+    """Admins, and members of an NHRI or civil-society organisation; which assessment they
+    may touch is checked on it (shared/assessments)."""
+    if not (actor.is_admin or actor.roles_in("nhri") or actor.roles_in("civil_society")):
+        raise Forbidden(
+            "only NHRI and civil-society organisations (and admins) publish assessments",
+            code="not_allowed",
+        )
+    return actor
+
+
+AssessmentWriter = Annotated[Actor, Depends(_assessment_writer)]

@@ -41,6 +41,23 @@ ITEM_JSON = """json_build_object(
     'updated_at', r.updated_at
 )::text"""
 
+# The detail item also shows the independent assessments (shared/assessments) by source,
+# newest first; lists leave them out (GET /v1/assessments filters them).
+ASSESSMENTS_JSON = """coalesce((
+        SELECT json_object_agg(g.source, g.items) FROM (
+            SELECT a.source, json_agg(json_build_object(
+                'id', a.id, 'organisation', a.organisation, 'organisation_id', a.organisation_id,
+                'status', a.status, 'narrative', a.narrative, 'evidence_links', a.evidence_links,
+                'assessed_on', a.assessed_on
+            ) ORDER BY a.assessed_on DESC, a.created_at DESC) AS items
+            FROM assessments a WHERE a.recommendation_id = r.id GROUP BY a.source
+        ) g
+    ), json_build_object())"""
+assert ITEM_JSON.endswith("\n)::text")
+ITEM_DETAIL_JSON = (
+    ITEM_JSON.removesuffix("\n)::text") + ",\n    'assessments', " + ASSESSMENTS_JSON + "\n)::text"
+)
+
 TOMBSTONE_JSON = """json_build_object(
     'id', r.id, 'ref', r.ref, 'deleted', true,
     'deleted_at', r.deleted_at, 'updated_at', r.updated_at

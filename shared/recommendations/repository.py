@@ -142,7 +142,7 @@ class RecommendationRepository(Repository[Recommendation]):
 
 
 _ITEM = (
-    f"SELECT {queries.ITEM_JSON} AS item, r.id, r.version, r.state_under_review"
+    f"SELECT {queries.ITEM_DETAIL_JSON} AS item, r.id, r.version, r.state_under_review"
     f" FROM {queries.FROM} WHERE {{column}} = $1 AND r.deleted_at IS NULL"
 )
 _ITEM_BY_ID = _ITEM.format(column="r.id")

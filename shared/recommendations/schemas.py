@@ -31,6 +31,18 @@ class DocumentRef(BaseModel):
     date: dt.date | None
 
 
+class AssessmentBrief(BaseModel):
+    """An independent assessment as the recommendation shows it (GET /v1/assessments/{id})."""
+
+    id: uuid.UUID
+    organisation: str
+    organisation_id: uuid.UUID | None
+    status: Status
+    narrative: str
+    evidence_links: list[str]
+    assessed_on: dt.date
+
+
 class RecommendationOut(BaseModel):
     id: uuid.UUID
     ref: str
@@ -53,6 +65,11 @@ class RecommendationOut(BaseModel):
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
+    assessments: dict[Literal["nhri", "civil_society", "un"], list[AssessmentBrief]] | None = Field(
+        default=None,
+        description="one recommendation (not lists): independent assessments by source,"
+        " newest first, beside the government's `status` which they never change",
+    )
 
 
 class Tombstone(BaseModel):

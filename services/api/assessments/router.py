@@ -1,0 +1,133 @@
+"""Independent assessments (NHRIs, civil society, the UN) beside the government's status."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, status
+
+from services.api.deps import AssessmentWriter, Reader, ReadSession, WriteSession
+from services.api.etag import etag_for, optional_version, required_version
+from services.api.pagination import LimitParam, link_header
+from services.api.problems import PROBLEM_RESPONSES
+from shared.assessments import service
+from shared.assessments.schemas import (
+    AssessmentIn,
+    AssessmentOut,
+    AssessmentPage,
+    AssessmentPatch,
+    AssessmentSource,
+    AssessmentStats,
+)
+from shared.kernel import validation
+from shared.pagination import DEFAULT_LIMIT
+from shared.recommendations.schemas import Status
+
+router = APIRouter(prefix="/v1/assessments", tags=["assessments"], responses=PROBLEM_RESPONSES)
+
+
+def _country(country: str | None) -> str | None:
+    problems = validation.Problems("query")
+    codes = validation.countries([country] if country else [], "country", problems)
+    problems.raise_if_any()
+    return codes[0] if codes else None
+
+
+@router.post(
+    "", response_model=AssessmentOut, status_code=status.HTTP_201_CREATED, summary="Assess"
+)
+async def create(
+    data: AssessmentIn,
+    request: Request,
+    response: Response,
+    session: WriteSession,
+    actor: AssessmentWriter,
+) -> AssessmentOut:
+    """Publish an organisation's own assessment of a recommendation of its State (NHRI and
+    civil-society members; admins also record the UN's with `source: un`). The
+    government's status is never changed; the recommendation shows the assessment under
+    `assessments`."""
+    out = await service.create(session, actor, data)
+    response.headers["Location"] = str(request.url_for("get_assessment", assessment_id=str(out.id)))
+    response.headers["ETag"] = etag_for(out.version)
+    return out
+
+
+@router.get("", response_model=AssessmentPage, summary="List assessments")
+async def list_assessments(
+    request: Request,
+    response: Response,
+    session: ReadSession,
+    _reader: Reader,
+    recommendation_id: uuid.UUID | None = None,
+    country: Annotated[str | None, Query(description="ISO3 of the State")] = None,
+    source: Annotated[list[AssessmentSource], Query(description="repeatable")] = [],  # noqa: B006
+    assessed_status: Annotated[list[Status], Query(alias="status", description="repeatable")] = [],  # noqa: B006
+    organisation_id: uuid.UUID | None = None,
+    limit: LimitParam = DEFAULT_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+) -> AssessmentPage:
+    """Assessments, oldest first, filtered by recommendation, State, source
+    (nhri, civil_society, un), status or organisation."""
+    page = await service.list_assessments(
+        session,
+        recommendation_id=recommendation_id,
+        country=_country(country),
+        sources=tuple(source),
+        statuses=tuple(assessed_status),
+        organisation_id=organisation_id,
+        cursor=cursor,
+        limit=limit,
+    )
+    link_header(request, response, page.next_cursor)
+    return page
+
+
+@router.get("/stats", response_model=AssessmentStats, summary="Status by source")
+async def stats(
+    session: ReadSession,
+    _reader: Reader,
+    country: Annotated[str | None, Query(description="ISO3 of the State")] = None,
+    cycle: Annotated[int | None, Query(ge=1, le=20)] = None,
+) -> AssessmentStats:
+    """Recommendations by status, split by source: `government` (the recommendations'
+    own status) beside `nhri`, `civil_society` and `un` (each source's latest assessment
+    of each recommendation it assessed)."""
+    return await service.stats(session, _country(country), cycle)
+
+
+@router.get("/{assessment_id}", response_model=AssessmentOut, summary="One assessment")
+async def get_assessment(
+    assessment_id: uuid.UUID, response: Response, session: ReadSession, _reader: Reader
+) -> AssessmentOut:
+    """One assessment, with an ETag."""
+    out = await service.get(session, assessment_id)
+    response.headers["ETag"] = etag_for(out.version)
+    return out
+
+
+@router.patch("/{assessment_id}", response_model=AssessmentOut, summary="Change an assessment")
+async def edit(
+    assessment_id: uuid.UUID,
+    changes: AssessmentPatch,
+    request: Request,
+    response: Response,
+    session: WriteSession,
+    actor: AssessmentWriter,
+) -> AssessmentOut:
+    """Change one of the caller's organisation's assessments (`If-Match` required)."""
+    out = await service.edit(session, actor, assessment_id, required_version(request), changes)
+    response.headers["ETag"] = etag_for(out.version)
+    return out
+
+
+@router.delete(
+    "/{assessment_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Withdraw an assessment"
+)
+async def delete(
+    assessment_id: uuid.UUID, request: Request, session: WriteSession, actor: AssessmentWriter
+) -> Response:
+    """Withdraw one of the caller's organisation's assessments (`If-Match` optional)."""
+    await service.delete(session, actor, assessment_id, optional_version(request))
+    return Response(status_code=204)

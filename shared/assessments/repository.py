@@ -1,0 +1,85 @@
+"""All SQL of independent assessments."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import func, select, text, tuple_, update
+
+from shared.assessments.models import Assessment
+from shared.kernel.repository import Repository
+from shared.recommendations.models import Recommendation
+
+# The latest assessment per recommendation and source (any organisation), and the
+# government's own status, counted by status.
+_STATS = text(
+    """
+    WITH recs AS (
+        SELECT id, status FROM recommendations
+        WHERE deleted_at IS NULL
+          AND (CAST(:country AS text) IS NULL OR state_under_review = :country)
+          AND (CAST(:cycle AS smallint) IS NULL OR cycle = :cycle)
+    ), latest AS (
+        SELECT DISTINCT ON (a.recommendation_id, a.source) a.source, a.status
+        FROM assessments a JOIN recs ON recs.id = a.recommendation_id
+        ORDER BY a.recommendation_id, a.source, a.assessed_on DESC, a.created_at DESC
+    )
+    SELECT 'government' AS source, status, count(*) AS n FROM recs GROUP BY status
+    UNION ALL
+    SELECT source, status, count(*) FROM latest GROUP BY source, status
+    """
+)
+
+
+class AssessmentRepository(Repository[Assessment]):
+    model = Assessment
+
+    async def recommendation(self, rec_id: uuid.UUID) -> Recommendation | None:
+        found = await self.session.execute(
+            select(Recommendation).where(
+                Recommendation.id == rec_id, Recommendation.deleted_at.is_(None)
+            )
+        )
+        return found.scalar_one_or_none()
+
+    async def touch_recommendation(self, rec_id: uuid.UUID) -> None:
+        """The recommendation's item shows its assessments: a new version (and ETag),
+        and delta sync sees the change."""
+        await self.session.execute(
+            update(Recommendation)
+            .where(Recommendation.id == rec_id)
+            .values(version=Recommendation.version + 1, updated_at=func.clock_timestamp())
+            .execution_options(synchronize_session=False)
+        )
+
+    async def page(
+        self,
+        *,
+        recommendation_id: uuid.UUID | None,
+        country: str | None,
+        sources: Sequence[str],
+        statuses: Sequence[str],
+        organisation_id: uuid.UUID | None,
+        after: tuple[dt.datetime, uuid.UUID] | None,
+        limit: int,
+    ) -> Sequence[Assessment]:
+        query = select(Assessment).order_by(Assessment.created_at, Assessment.id).limit(limit)
+        if recommendation_id is not None:
+            query = query.where(Assessment.recommendation_id == recommendation_id)
+        if country is not None:
+            query = query.where(Assessment.country == country)
+        if sources:
+            query = query.where(Assessment.source.in_(sources))
+        if statuses:
+            query = query.where(Assessment.status.in_(statuses))
+        if organisation_id is not None:
+            query = query.where(Assessment.organisation_id == organisation_id)
+        if after is not None:
+            query = query.where(tuple_(Assessment.created_at, Assessment.id) > tuple_(*after))
+        return (await self.session.execute(query)).scalars().all()
+
+    async def stats(self, country: str | None, cycle: int | None) -> list[tuple[str, str, int]]:
+        rows = await self.session.execute(_STATS, {"country": country, "cycle": cycle})
+        return [(r.source, r.status, int(r.n)) for r in rows]
