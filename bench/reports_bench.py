@@ -20,6 +20,7 @@ import asyncio
 import datetime as dt
 import io
 import json
+import os
 import platform
 import resource
 import statistics
@@ -153,6 +154,7 @@ def _edit_all(blob: bytes, round_no: list[int]) -> bytes:
 
 
 async def main() -> None:
+    load_before = os.getloadavg()
     settings = Settings()
     async with scratch_database(settings, SCRATCH) as engine:
         await _seed(engine)
@@ -198,8 +200,11 @@ async def main() -> None:
     out = {
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "cpu_model": _cpu_model(),
-        "cpus": __import__("os").cpu_count(),
+        "cpus": os.cpu_count(),
         "python": platform.python_version(),
+        # Load averages (1, 5, 15 min) before and after the run: how busy the machine was.
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "note": (
             "Shared machine: 2 cores used by several engineers at once while this ran, so "
             "wall-clock figures are noisy; process CPU seconds are recorded beside them. "

@@ -10,8 +10,8 @@ from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.recommendations import queries
-from shared.recommendations.models import ImplementationUpdate
 from shared.recommendations.schemas import RecommendationFilter
+from shared.review.models import ProgressReport
 
 ASSESSMENT_SOURCES = ["nhri", "civil_society"]
 
@@ -72,20 +72,22 @@ class SpreadsheetRepository:
         )
         return {r.id: r for r in rows}
 
-    async def add_updates(self, rows: Sequence[dict[str, Any]]) -> None:
-        if rows:
-            await self.session.execute(insert(ImplementationUpdate), list(rows))
-
-    async def set_statuses(self, ids: Sequence[uuid.UUID], statuses: Sequence[str]) -> None:
-        """Each recommendation takes the status of its new update."""
-        if not ids:
-            return
-        await self.session.execute(
+    async def open_drafts(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Any]]:
+        """The progress reports still under review (draft or submitted) of each
+        recommendation: an edited row equal to one of them is not new."""
+        rows = await self.session.execute(
             text(
-                "UPDATE recommendations r SET status = v.status, version = r.version + 1,"
-                " updated_at = clock_timestamp()"
-                " FROM unnest(CAST(:ids AS uuid[]), CAST(:statuses AS varchar[])) v(id, status)"
-                " WHERE r.id = v.id"
+                "SELECT recommendation_id, status, narrative, evidence_links"
+                " FROM progress_reports WHERE recommendation_id = ANY(:ids)"
+                " AND state IN ('draft', 'submitted')"
             ),
-            {"ids": list(ids), "statuses": list(statuses)},
+            {"ids": list(ids)},
         )
+        out: dict[uuid.UUID, list[Any]] = {}
+        for r in rows:
+            out.setdefault(r.recommendation_id, []).append(r)
+        return out
+
+    async def add_drafts(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            await self.session.execute(insert(ProgressReport), list(rows))

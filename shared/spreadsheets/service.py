@@ -5,18 +5,15 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared import jobs
 from shared.audit import service as audit
 from shared.auth.schemas import Actor
 from shared.errors import Forbidden, InvalidInput
-from shared.kernel.outbox import OutboxEvent
-from shared.queue import enqueue_after_commit
 from shared.recommendations.schemas import RecommendationFilter
 from shared.reference.countries import by_iso3
 from shared.spreadsheets import export, reader
@@ -65,25 +62,34 @@ class ImportResult:
     rows: int
     created: int
     unchanged: int
-    update_ids: list[uuid.UUID]
+    draft_ids: list[uuid.UUID]
 
 
-def _changed(row: EditedRow, current: Any | None, status: str) -> bool:
-    if current is None:
-        return row.status != status or bool(row.narrative) or bool(row.evidence_links)
+def _same(row: EditedRow, status: str, narrative: str, links: Sequence[str]) -> bool:
     return (
-        row.status != current.status
-        or row.narrative != current.narrative.strip()
-        or row.evidence_links != list(current.evidence_links)
+        row.status == status
+        and row.narrative == narrative.strip()
+        and row.evidence_links == list(links)
     )
 
 
-async def import_workbook(session: AsyncSession, actor: Actor, blob: bytes) -> ImportResult:
-    """Edited rows back as progress updates, all or nothing.
+def _changed(row: EditedRow, current: Any | None, status: str, drafts: Sequence[Any]) -> bool:
+    """Whether a row says something new: not what the government last published, nor what
+    a progress report under review already says."""
+    if any(_same(row, d.status, d.narrative, d.evidence_links) for d in drafts):
+        return False
+    if current is None:
+        return row.status != status or bool(row.narrative) or bool(row.evidence_links)
+    return not _same(row, current.status, current.narrative, current.evidence_links)
 
-    A row whose status, narrative and evidence equal the government's latest update is
-    skipped. A State the key may not write is a 403; any bad cell or unknown recommendation
-    a 422 listing each problem by sheet, row and column; either way nothing is written.
+
+async def import_workbook(session: AsyncSession, actor: Actor, blob: bytes) -> ImportResult:
+    """Edited rows back as draft progress reports for review, all or nothing.
+
+    A row whose status, narrative and evidence equal the government's latest update, or a
+    progress report still under review, is skipped. A State the caller does not coordinate
+    is a 403; any bad cell or unknown recommendation a 422 listing each problem by sheet,
+    row and column; either way nothing is written.
     """
     rows, errors = await asyncio.to_thread(reader.read, blob)
     if not rows and not errors.total:
@@ -94,12 +100,13 @@ async def import_workbook(session: AsyncSession, actor: Actor, blob: bytes) -> I
     # Authorization first, as on every write route: a State the key may not write is a
     # 403 for the whole file, whatever its cells hold.
     states = {r.state_under_review for r in recs.values()}
-    refused = sorted(s for s in states if not actor.may_write_country(s))
+    refused = sorted(s for s in states if not actor.coordinates(s))
     if refused:
         raise Forbidden(
             f"this API key may not write data of {', '.join(refused)}", code="country_not_allowed"
         )
     current = await repo.latest(ids)
+    drafts = await repo.open_drafts(ids)
     changed: list[EditedRow] = []
     for row in rows:
         rec = recs.get(row.id)
@@ -115,19 +122,19 @@ async def import_workbook(session: AsyncSession, actor: Actor, blob: bytes) -> I
                 " cannot be changed here",
             )
             continue
-        if not _changed(row, current.get(row.id), rec.status):
+        if not _changed(row, current.get(row.id), rec.status, drafts.get(row.id, [])):
             continue
         if not row.narrative:
             errors.add(row.sheet, row.row, "narrative", "a changed row needs a narrative")
             continue
         changed.append(row)
     errors.raise_if_any()
-    update_ids = await _apply(session, repo, actor, changed, recs)
+    draft_ids = await _apply(session, repo, actor, changed, recs)
     return ImportResult(
         rows=len(rows),
-        created=len(update_ids),
+        created=len(draft_ids),
         unchanged=len(rows) - len(changed),
-        update_ids=update_ids,
+        draft_ids=draft_ids,
     )
 
 
@@ -138,55 +145,48 @@ async def _apply(
     rows: list[EditedRow],
     recs: dict[uuid.UUID, Any],
 ) -> list[uuid.UUID]:
-    """The updates, the recommendations' statuses, change events and audit entries, in
-    a few statements whatever the number of rows."""
+    """The rows as draft progress reports of the review workflow (shared/review): the
+    State's coordinators validate them, which publishes them as implementation updates.
+    The importer coordinates every State in the file (checked above), so the drafts are
+    the coordinators' own (no institution). Inserted together, with one audit entry
+    each, as review's create_draft records them."""
     today = dt.datetime.now(dt.UTC).date()
-    update_ids = [uuid.uuid4() for _ in rows]
-    updates: list[dict[str, Any]] = [
+    drafts: list[dict[str, Any]] = [
         {
-            "id": update_id,
+            "id": uuid.uuid4(),
             "recommendation_id": row.id,
+            "action_id": None,
+            "country": recs[row.id].state_under_review,
+            "institution_id": None,
+            "state": "draft",
             "status": row.status,
             "narrative": row.narrative,
             "evidence_links": row.evidence_links,
-            "source": "government",
-            "author": row.author or actor.name,
             "reported_on": row.reported_on or today,
-            "api_key_id": actor.api_key_id,
+            "author": row.author or actor.name,
+            "author_user_id": actor.user_id,
+            "version": 1,
         }
-        for row, update_id in zip(rows, update_ids, strict=True)
+        for row in rows
     ]
-    await repo.add_updates(updates)
-    await repo.set_statuses([r.id for r in rows], [r.status for r in rows])
-    events = []
-    for row, update in zip(rows, updates, strict=True):
-        rec = recs[row.id]
-        if rec.status != row.status:
-            events.append(
-                {
-                    "event_type": "recommendation.status_changed",
-                    "country": rec.state_under_review,
-                    "payload": {
-                        "id": str(row.id),
-                        "ref": rec.ref,
-                        "previous_status": rec.status,
-                        "status": row.status,
-                        "update_id": str(update["id"]),
-                    },
-                }
-            )
+    await repo.add_drafts(drafts)
+    for draft in drafts:
         audit.record(
             session,
             actor,
-            "recommendation.update_added",
-            "recommendation",
-            str(row.id),
-            before={"status": rec.status},
-            after={"status": row.status, "update_id": str(update["id"]), "via": "import.xlsx"},
+            "progress_report.create",
+            "progress_report",
+            str(draft["id"]),
+            before=None,
+            after={
+                "state": "draft",
+                "status": draft["status"],
+                "narrative": draft["narrative"],
+                "evidence_links": draft["evidence_links"],
+                "reported_on": draft["reported_on"].isoformat(),
+                "review_comment": None,
+                "version": 1,
+                "via": "import.xlsx",
+            },
         )
-    if events:
-        result = await session.execute(insert(OutboxEvent).returning(OutboxEvent.id), events)
-        first = min(result.scalars())
-        # One dispatch job fans every pending event out.
-        enqueue_after_commit(session, jobs.DISPATCH_OUTBOX, job_id=f"outbox:{first}")
-    return update_ids
+    return [d["id"] for d in drafts]

@@ -34,6 +34,12 @@ async def _count(session: AsyncSession, sql: str) -> int:
 
 
 UPDATES = "SELECT count(*) FROM implementation_updates"
+DRAFTS = "SELECT count(*) FROM progress_reports"
+
+
+async def _writes(session: AsyncSession) -> int:
+    """Implementation updates plus progress reports: what an import may add."""
+    return await _count(session, UPDATES) + await _count(session, DRAFTS)
 
 
 async def _export(client: httpx.AsyncClient, query: str = "country=PRY") -> Any:
@@ -90,40 +96,53 @@ async def test_export_edit_import(
     assert body["rows"] == total
     assert body["created"] == 2
     assert body["unchanged"] == total - 2
-    assert await _count(session, UPDATES) == before + 2
+    # Drafts of the review workflow: nothing is published until a coordinator validates.
+    assert await _count(session, UPDATES) == before
     new = (
         await session.execute(
             text(
-                "SELECT r.ref, u.status, u.narrative, u.evidence_links, u.source, r.status"
-                " FROM implementation_updates u JOIN recommendations r"
-                " ON r.id = u.recommendation_id WHERE u.id = ANY(:ids) ORDER BY r.ref"
+                "SELECT r.ref, p.state, p.status, p.narrative, p.evidence_links, r.status"
+                " FROM progress_reports p JOIN recommendations r"
+                " ON r.id = p.recommendation_id WHERE p.id = ANY(:ids) ORDER BY r.ref"
             ),
-            {"ids": body["update_ids"]},
+            {"ids": body["draft_ids"]},
         )
     ).all()
     assert [tuple(r) for r in new] == [
         (
             world.recs["110.2"].ref,
+            "draft",
             "implemented",
             "The law is in force.",
             ["https://example.org/evidence/110.2"],
-            "government",
             "implemented",
         ),
         (
             world.recs["110.3"].ref,
+            "draft",
             "in_progress",
             "A bill is before parliament.",
             ["https://example.org/bill", "https://example.org/debate"],
-            "government",
-            "in_progress",
+            "no_information",
         ),
     ]
-    # The same file again: every row is now unchanged.
+    # The same file again: the drafts already say it, every row is unchanged.
     again = await client.post(IMPORT, content=blob, headers=headers)
     assert again.status_code == 200
     assert again.json()["created"] == 0
-    assert await _count(session, UPDATES) == before + 2
+    assert await _count(session, DRAFTS) == 2
+
+    # A coordinator submits and validates one draft: it is published as the government's
+    # latest update, and the next export shows it.
+    draft = body["draft_ids"][1]
+    submitted = await client.post(f"/v1/progress-reports/{draft}/submit", headers=headers)
+    assert submitted.status_code == 200, submitted.text
+    validated = await client.post(f"/v1/progress-reports/{draft}/validate", headers=headers)
+    assert validated.status_code == 200, validated.text
+    assert await _count(session, UPDATES) == before + 1
+    ws = (await _export(client))["Cycle 3"]
+    assert ws.cell(r110_3, _column("status")).value == "in_progress"
+    assert ws.cell(r110_3, _column("narrative")).value == "A bill is before parliament."
 
 
 async def test_bad_cells_are_listed_and_nothing_is_imported(
@@ -145,7 +164,7 @@ async def test_bad_cells_are_listed_and_nothing_is_imported(
     position = by_id[str(world.recs["110.10"].id)]
     ws.cell(position, _column("position")).value = "noted"
     headers = await api_keys.headers("recommendations:write", countries=["PRY"])
-    before = await _count(session, UPDATES)
+    before = await _writes(session)
     response = await client.post(IMPORT, content=_save(wb), headers=headers)
     assert response.status_code == 422
     problem = response.json()
@@ -160,7 +179,7 @@ async def test_bad_cells_are_listed_and_nothing_is_imported(
         ]
     )
     assert all(e["sheet"] == "Cycle 3" and e["message"] for e in problem["errors"])
-    assert await _count(session, UPDATES) == before
+    assert await _writes(session) == before
 
     # A key of another State: the whole file is refused, nothing written.
     other = await api_keys.headers("recommendations:write", countries=["URY"])
@@ -171,7 +190,7 @@ async def test_bad_cells_are_listed_and_nothing_is_imported(
     refused = await client.post(IMPORT, content=_save(wb), headers=other)
     assert refused.status_code == 403
     assert refused.json()["code"] == "country_not_allowed"
-    assert await _count(session, UPDATES) == before
+    assert await _writes(session) == before
 
 
 async def test_bad_files(
@@ -180,7 +199,7 @@ async def test_bad_files(
     world = await build_world(session)
     await session.commit()
     headers = await api_keys.headers("recommendations:write", countries=["PRY"])
-    before = await _count(session, UPDATES)
+    before = await _writes(session)
 
     not_xlsx = await client.post(IMPORT, content=b"id,status\n1,x\n", headers=headers)
     assert not_xlsx.status_code == 422
@@ -204,7 +223,7 @@ async def test_bad_files(
     too_many = await client.post(IMPORT, content=_save(big), headers=headers)
     assert too_many.status_code == 422, too_many.text
     assert too_many.json()["code"] == "too_many_rows"
-    assert await _count(session, UPDATES) == before
+    assert await _writes(session) == before
 
 
 async def test_export_names_what_is_missing(

@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.api.deps import Reader, ReadSession, RecommendationsWriter, WriteSession
 from services.api.problems import PROBLEM_RESPONSES
@@ -27,7 +27,10 @@ class ImportOut(BaseModel):
     rows: int
     created: int
     unchanged: int
-    update_ids: list[uuid.UUID]
+    draft_ids: list[uuid.UUID] = Field(
+        description="the draft progress reports created, for the State's coordinators to"
+        " submit and validate (/v1/progress-reports)"
+    )
 
 
 @router.get(
@@ -64,18 +67,20 @@ async def export_xlsx(session: ReadSession, _reader: Reader, f: Filter) -> Respo
 async def import_xlsx(
     request: Request, session: WriteSession, actor: RecommendationsWriter
 ) -> ImportOut:
-    """Bring an edited export back (the file as the request body): each row whose
-    `status`, `narrative` or `evidence_links` differ from the government's latest update
-    becomes a progress update (source `government`, `author` from the row or the key's
-    name); unchanged rows are skipped. All or nothing: a file that is not XLSX, unknown
-    columns, formulas where values are expected, more than 50,000 rows, or any bad cell
-    is a 422 (`errors` lists `{"sheet", "row", "column", "message"}`) and nothing is
-    imported. Needs `recommendations:write` for every State in the file (403 naming the
-    others)."""
+    """Bring an edited export back (the file as the request body). Each row whose
+    `status`, `narrative` or `evidence_links` differ from the government's latest published
+    update (and from every progress report still under review) becomes a draft progress
+    report of the review workflow (`author` from the row or the caller's name), which the
+    State's coordinators submit and validate to publish it; unchanged rows are skipped.
+
+    All or nothing: a file that is not XLSX, unknown columns, formulas where values are
+    expected, more than 50,000 rows, or any bad cell is a 422 (`errors` lists `{"sheet",
+    "row", "column", "message"}`) and nothing is imported. Needs `recommendations:write`
+    (a coordinator) for every State in the file (403 naming the others)."""
     result = await service.import_workbook(session, actor, await request.body())
     return ImportOut(
         rows=result.rows,
         created=result.created,
         unchanged=result.unchanged,
-        update_ids=result.update_ids,
+        draft_ids=result.draft_ids,
     )
