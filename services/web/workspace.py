@@ -1,29 +1,53 @@
-"""The signed-in workspace: what the person may do, the recommendations their institution
-owns (focal points), the review queue (coordinators), assessments (NHRIs, civil society)."""
+"""The signed-in workspace: focal points report progress on what their institution owns
+(draft, submit, resubmit when returned), coordinators review the submissions of their
+State (return with a comment, or validate: the public page then shows the new status).
+
+Every write goes through the review service (`shared.review`), which checks who may do
+what; a refused or invalid form comes back with what was typed and the reason beside
+the field."""
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from typing import Any
 
 import orjson
+from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from services.web.pages.common import lang_of
+from services.web.pages.common import (
+    NotFoundPage,
+    lang_of,
+    parse_uuid,
+    read_session,
+    write_session,
+)
 from services.web.rendering import render
-from services.web.signin import SignedIn, csrf_token, current
+from services.web.signin import SignedIn, check_csrf, csrf_token, current
 from shared import i18n
 from shared.db import Database
+from shared.errors import DomainError, NotFound
 from shared.recommendations import service as recommendations
+from shared.recommendations.models import STATUSES
 from shared.recommendations.schemas import RecommendationFilter
+from shared.review import service as review
+from shared.review.schemas import ReportIn, ReportOut, ReportPatch, ReviewIn
 
 OWNED_LIMIT = 100
+FORM_FIELDS = ("status", "narrative", "evidence_links", "reported_on")
 
 
 def _to_sign_in(request: Request, lang: str) -> Response:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return RedirectResponse(f"/{lang}/sign-in?next={target}", status_code=303)
+
+
+async def _who(request: Request, lang: str) -> SignedIn | Response:
+    who = await current(request)
+    return who if who is not None else _to_sign_in(request, lang)
 
 
 async def owned(request: Request, who: SignedIn) -> list[dict[str, Any]]:
@@ -42,9 +66,20 @@ async def owned(request: Request, who: SignedIn) -> list[dict[str, Any]]:
 
 async def home(request: Request) -> Response:
     lang = lang_of(request)
-    who = await current(request)
-    if who is None:
-        return _to_sign_in(request, lang)
+    who = await _who(request, lang)
+    if isinstance(who, Response):
+        return who
+    actor = who.actor
+    async with read_session(request) as session:
+        mine = (await review.list_reports(session, actor, limit=100)).items
+        queue: list[ReportOut] = []
+        for m in actor.roles_in("coordinator"):
+            queue += (
+                await review.list_reports(
+                    session, actor, country=m.country, states=("submitted",), limit=100
+                )
+            ).items
+    drafted = [r for r in mine if r.state != "submitted" or not actor.coordinates(r.country)]
     return render(
         request,
         lang,
@@ -53,8 +88,181 @@ async def home(request: Request) -> Response:
         who=who,
         csrf=csrf_token(request),
         owned=await owned(request, who),
+        reports=drafted if actor.roles_in("focal_point") else [],
+        queue=queue,
     )
 
 
+def _form_values(form: dict[str, Any]) -> dict[str, Any]:
+    links = [line.strip() for line in str(form.get("evidence_links", "")).splitlines()]
+    return {
+        "status": str(form.get("status", "")),
+        "narrative": str(form.get("narrative", "")),
+        "evidence_links": [link for link in links if link],
+        "reported_on": str(form.get("reported_on", "")).strip() or None,
+    }
+
+
+def _errors_of(exc: Exception, lang: str) -> dict[str, str]:
+    """Messages by form field (`_form` for the whole form)."""
+    t = i18n.translator(lang)
+    if isinstance(exc, ValidationError):
+        out: dict[str, str] = {}
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "_form"
+            field = field if field in FORM_FIELDS else "_form"
+            if field == "narrative":
+                out[field] = t("Describe what was done (up to 20,000 characters).")
+            elif field == "evidence_links":
+                out[field] = t("Each line must be a web address starting with https:// or http://.")
+            elif field == "reported_on":
+                out[field] = t("Enter a date as YYYY-MM-DD.")
+            else:
+                out[field] = t("Choose a status.")
+        return out
+    if isinstance(exc, DomainError):
+        if exc.status == 403:
+            return {"_form": t("You may not report on or review this item.")}
+        if exc.status in (409, 412):
+            return {"_form": t("This report changed meanwhile; reload the page and try again.")}
+        return {"_form": exc.detail}
+    return {"_form": str(exc)}
+
+
+async def _rec(request: Request, rec_id: uuid.UUID) -> dict[str, Any]:
+    db: Database = request.app.state.db
+    try:
+        async with db.read_driver() as driver:
+            raw = await recommendations.get_item(driver, str(rec_id))
+    except NotFound:
+        raise NotFoundPage(str(rec_id)) from None
+    rec: dict[str, Any] = orjson.loads(raw.json)
+    return rec
+
+
+async def report_form(request: Request) -> Response:
+    """A recommendation: the form of a new report, and the reports on it the person sees."""
+    lang = lang_of(request)
+    who = await _who(request, lang)
+    if isinstance(who, Response):
+        return who
+    rec_id = parse_uuid(str(request.path_params["rec_id"]))
+    rec = await _rec(request, rec_id)
+    values: dict[str, Any] = {"status": rec["status"], "narrative": "", "evidence_links": [],
+                              "reported_on": dt.date.today().isoformat()}  # fmt: skip
+    errors: dict[str, str] = {}
+    status_code = 200
+    if request.method == "POST":
+        form = await check_csrf(request)
+        values = _form_values(form)
+        try:
+            data = ReportIn.model_validate({"recommendation_id": str(rec_id), **values})
+            async with write_session(request) as session:
+                report = await review.create_draft(session, who.actor, data)
+                if form.get("action") == "submit":
+                    await review.submit(session, who.actor, report.id, report.version)
+        except (ValidationError, DomainError) as exc:
+            errors = _errors_of(exc, lang)
+            status_code = 403 if isinstance(exc, DomainError) and exc.status == 403 else 422
+        else:
+            return RedirectResponse(f"/{lang}/workspace/reports/{report.id}", status_code=303)
+    async with read_session(request) as session:
+        existing = (
+            await review.list_reports(session, who.actor, recommendation_id=rec_id, limit=50)
+        ).items
+    return render(
+        request,
+        lang,
+        "report_new.html",
+        status_code=status_code,
+        title=rec["ref"],
+        rec=rec,
+        values=values,
+        errors=errors,
+        statuses=STATUSES,
+        existing=existing,
+        csrf=csrf_token(request),
+    )
+
+
+async def report_page(request: Request) -> Response:
+    """A report: edit and submit it (its institution, while draft or returned), or review
+    it (the State's coordinators, once submitted)."""
+    lang = lang_of(request)
+    who = await _who(request, lang)
+    if isinstance(who, Response):
+        return who
+    report_id = parse_uuid(str(request.path_params["report_id"]))
+    try:
+        async with read_session(request) as session:
+            report = await review.get(session, who.actor, report_id)
+    except (NotFound, DomainError):
+        raise NotFoundPage(str(report_id)) from None
+    values: dict[str, Any] = report.model_dump(include=set(FORM_FIELDS), mode="json")
+    comment = ""
+    errors: dict[str, str] = {}
+    status_code = 200
+    if request.method == "POST":
+        form = await check_csrf(request)
+        action = str(form.get("action", ""))
+        comment = str(form.get("comment", ""))
+        version = int(str(form.get("version", "0")) or 0) or None
+        try:
+            async with write_session(request) as session:
+                if action in ("save", "submit"):
+                    values = _form_values(form)
+                    changes = ReportPatch.model_validate(values)
+                    report = await review.edit(session, who.actor, report_id, version, changes)
+                    if action == "submit":
+                        await review.submit(session, who.actor, report_id, report.version)
+                elif action in ("validate", "return"):
+                    if action == "return" and not comment.strip():
+                        t = i18n.translator(lang)
+                        errors = {"comment": t("Say what must change before it is validated.")}
+                        raise _Invalid
+                    reviewed = ReviewIn(comment=comment.strip() or None)
+                    step = review.validate if action == "validate" else review.return_report
+                    await step(session, who.actor, report_id, version, reviewed)
+                else:
+                    raise NotFoundPage(action)
+        except _Invalid:
+            status_code = 422
+        except (ValidationError, DomainError) as exc:
+            errors = _errors_of(exc, lang)
+            status_code = 403 if isinstance(exc, DomainError) and exc.status == 403 else 422
+        else:
+            return RedirectResponse(f"/{lang}/workspace/reports/{report_id}", status_code=303)
+    rec = await _rec(request, report.recommendation_id) if report.recommendation_id else None
+    actor = who.actor
+    return render(
+        request,
+        lang,
+        "report.html",
+        status_code=status_code,
+        title=rec["ref"] if rec else i18n.translator(lang)("Progress report"),
+        report=report,
+        rec=rec,
+        values=values,
+        comment=comment,
+        errors=errors,
+        statuses=STATUSES,
+        may_edit=report.state in review.EDITABLE
+        and (
+            actor.coordinates(report.country)
+            or (report.institution_id in actor.institutions("focal_point"))
+        ),
+        may_review=report.state == "submitted" and actor.coordinates(report.country),
+        csrf=csrf_token(request),
+    )
+
+
+class _Invalid(Exception):
+    """A form error found before calling the service."""
+
+
 def routes() -> list[BaseRoute]:
-    return [Route("/{lang}/workspace", home)]
+    return [
+        Route("/{lang}/workspace", home),
+        Route("/{lang}/workspace/recommendations/{rec_id}", report_form, methods=["GET", "POST"]),
+        Route("/{lang}/workspace/reports/{report_id}", report_page, methods=["GET", "POST"]),
+    ]

@@ -109,6 +109,12 @@ LABELS: dict[str, dict[str, str]] = {
         "media": N_("Media"),
         "other": N_("Other"),
     },
+    "review_state": {
+        "draft": N_("Draft"),
+        "submitted": N_("Submitted"),
+        "validated": N_("Validated"),
+        "returned": N_("Returned"),
+    },
     "role": {
         "admin": N_("Administrator"),
         "coordinator": N_("Coordinator"),

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.applications import Starlette
 
 from services.web.app import create_app
 from shared.db import Database
@@ -37,15 +38,26 @@ def dev_settings(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-async def desk(
-    dev_settings: Settings, db: Database, clean_redis: JobQueue
-) -> AsyncIterator[httpx.AsyncClient]:
+def portal_app(dev_settings: Settings, db: Database, clean_redis: JobQueue) -> Starlette:
     app = create_app(dev_settings, db=db, queue=clean_redis)
     app.state.oidc_discovery = {
         "authorization_endpoint": "https://id.example.org/auth",
         "token_endpoint": "https://id.example.org/token",
     }
-    transport = httpx.ASGITransport(app=app)
+    return app
+
+
+@pytest.fixture
+async def desk(portal_app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=portal_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://portal") as client:
+        yield client
+
+
+@pytest.fixture
+async def other_desk(portal_app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    """A second browser (its own cookies): the coordinator's."""
+    transport = httpx.ASGITransport(app=portal_app)
     async with httpx.AsyncClient(transport=transport, base_url="http://portal") as client:
         yield client
 
@@ -150,3 +162,94 @@ async def test_oidc_sign_in_redirects_with_pkce_and_checks_the_state(
     bad = await desk.get("/auth/callback", params={"code": "x", "state": "not-it"})
     assert bad.status_code == 303
     assert bad.headers["location"] == "/es/sign-in?error=state"
+
+
+async def test_focal_point_submits_coordinator_returns_then_validates(
+    desk: httpx.AsyncClient,
+    other_desk: httpx.AsyncClient,
+    ministry: Institution,
+    seeded: Seeded,
+) -> None:
+    rec = seeded.recs["torture"]
+    await sign_in(desk, role="focal_point", country="PRY", institution="Ministry of Justice")
+    form_url = f"/en/workspace/recommendations/{rec}"
+    form = await desk.get(form_url)
+    assert form.status_code == 200
+    csrf = csrf_of(form.text)
+    # A bad evidence link: the form comes back with everything typed and the reason.
+    typed = {
+        "csrf": csrf,
+        "action": "submit",
+        "status": "partially_implemented",
+        "narrative": "The bill passed its first reading.",
+        "evidence_links": "not a link",
+        "reported_on": "2026-11-30",
+    }
+    refused = await desk.post(form_url, data=typed)
+    assert refused.status_code == 422
+    assert "The bill passed its first reading." in refused.text
+    assert 'id="err-evidence_links"' in refused.text
+    assert ">not a link</textarea>" in refused.text
+    assert '<option value="partially_implemented" selected>' in refused.text
+    sent = await desk.post(form_url, data={**typed, "evidence_links": "https://example.org/b"})
+    assert sent.status_code == 303
+    report_url = sent.headers["location"]
+    assert "Submitted" in (await desk.get(report_url)).text
+
+    await sign_in(other_desk, role="coordinator", country="PRY", name="Coordinator")
+    queue = await other_desk.get("/en/workspace")
+    assert report_url in queue.text
+    page = await other_desk.get(report_url)
+    csrf_c = csrf_of(page.text)
+    version = re.search(r'name="version" value="(\d+)"', page.text)
+    assert version is not None
+    no_comment = await other_desk.post(
+        report_url, data={"csrf": csrf_c, "action": "return", "version": version.group(1)}
+    )
+    assert no_comment.status_code == 422
+    assert 'id="err-comment"' in no_comment.text
+    returned = await other_desk.post(
+        report_url,
+        data={"csrf": csrf_c, "action": "return", "version": version.group(1),
+              "comment": "Attach the parliament record."},
+    )  # fmt: skip
+    assert returned.status_code == 303
+
+    # The focal point sees the comment, edits and resubmits.
+    home = await desk.get("/en/workspace")
+    assert "Attach the parliament record." in home.text
+    page = await desk.get(report_url)
+    version = re.search(r'name="version" value="(\d+)"', page.text)
+    assert version is not None
+    resent = await desk.post(
+        report_url,
+        data={**typed, "evidence_links": "https://example.org/record", "version": version.group(1)},
+    )
+    assert resent.status_code == 303
+
+    page = await other_desk.get(report_url)
+    version = re.search(r'name="version" value="(\d+)"', page.text)
+    assert version is not None
+    validated = await other_desk.post(
+        report_url, data={"csrf": csrf_c, "action": "validate", "version": version.group(1)}
+    )
+    assert validated.status_code == 303
+    public = await desk.get(f"/en/recommendations/{rec}")
+    assert "https://example.org/record" in public.text
+    assert "Partially implemented" in public.text.split("Progress reported", 1)[1]
+
+
+async def test_a_focal_point_cannot_report_on_what_others_own(
+    desk: httpx.AsyncClient, ministry: Institution, seeded: Seeded
+) -> None:
+    await sign_in(desk, role="focal_point", country="PRY", institution="Ministry of Justice")
+    url = f"/en/workspace/recommendations/{seeded.recs['women']}"
+    page = await desk.get(url)
+    response = await desk.post(
+        url,
+        data={"csrf": csrf_of(page.text), "action": "submit", "status": "implemented",
+              "narrative": "Done.", "evidence_links": "", "reported_on": ""},
+    )  # fmt: skip
+    assert response.status_code == 403
+    assert "You may not report on or review this item." in response.text
+    assert ">Done.</textarea>" in response.text

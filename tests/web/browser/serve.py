@@ -8,6 +8,7 @@ import asyncio
 import json
 import signal
 import sys
+import uuid
 from typing import Any
 
 import httpx
@@ -17,13 +18,15 @@ from sqlalchemy.engine import make_url
 from services.api.app import create_app as create_api
 from services.web.app import create_app as create_web
 from shared.db import Database
+from shared.institutions.models import Institution
 from shared.settings import Settings
 from tests.conftest import scratch_database, upgrade
 from tests.web.seed import seed
 
 
 async def main(port: int, name: str) -> None:
-    base = Settings(environment="test", rate_limit_per_minute=0)
+    # Development: the sign-in page then offers the development sign-in as any role.
+    base = Settings(environment="development", rate_limit_per_minute=0)
     async with scratch_database(base, name) as engine:
         async with engine.begin() as conn:
             await conn.run_sync(upgrade)
@@ -39,6 +42,9 @@ async def main(port: int, name: str) -> None:
             db.sessionmaker() as session,
         ):
             seeded = await seed(session, client)
+            session.add(Institution(id=uuid.uuid4(), country="PRY", kind="ministry",
+                                    name="Ministry of Justice"))  # fmt: skip
+            await session.commit()
         await api.state.queue.close()
         server = uvicorn.Server(
             uvicorn.Config(

@@ -145,3 +145,64 @@ async def test_screenshots(page: Any, portal: Portal, name: str, path: str) -> N
     assert response.status == 200
     await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
     assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000
+
+
+async def _dev_sign_in(page: Any, portal: Portal, **fields: str) -> None:
+    await page.goto(portal.url + "/en/sign-in")
+    await page.get_by_label("Role").select_option(fields["role"])
+    await page.get_by_label("State (ISO 3166 code, e.g. PRY)").fill(fields.get("country", ""))
+    await page.get_by_label("Institution or organisation").fill(fields.get("institution", ""))
+    await page.get_by_label("Your name").fill(fields.get("name", ""))
+    await page.get_by_role("button", name="Sign in").click()
+    await page.wait_for_url("**/en/workspace")
+
+
+async def test_focal_point_submits_coordinator_validates_public_page_shows_it(
+    browser: Any, portal: Portal
+) -> None:
+    rec = portal.recs["torture"]
+    focal_ctx = await browser.new_context(bypass_csp=True, locale="en-GB")
+    coord_ctx = await browser.new_context(bypass_csp=True, locale="en-GB")
+    try:
+        focal = await focal_ctx.new_page()
+        await _dev_sign_in(focal, portal, role="focal_point", country="PRY",
+                           institution="Ministry of Justice", name="Ana Focal")  # fmt: skip
+        assert await axe_violations(focal) == []
+        await focal.get_by_role("link", name="A/HRC/48/9#115.1").click()
+        await focal.get_by_label("Implementation status").select_option("implemented")
+        await focal.get_by_label("What was done").fill("The Optional Protocol was ratified.")
+        await focal.get_by_label("Evidence (one web address per line)").fill("nonsense")
+        await focal.get_by_role("button", name="Submit for validation").click()
+        # Refused: the reason beside the field, and what was typed is still there.
+        assert await focal.locator("#err-evidence_links").is_visible()
+        narrative = focal.get_by_label("What was done")
+        assert await narrative.input_value() == "The Optional Protocol was ratified."
+        assert await axe_violations(focal) == []
+        await focal.get_by_label("Evidence (one web address per line)").fill(
+            "https://example.org/ratification"
+        )
+        await focal.get_by_role("button", name="Submit for validation").click()
+        await focal.wait_for_url("**/en/workspace/reports/*")
+        assert "Submitted" in await focal.locator("dl.facts").inner_text()
+
+        coord = await coord_ctx.new_page()
+        await _dev_sign_in(coord, portal, role="coordinator", country="PRY", name="Coordinator")
+        queue = coord.get_by_role("region", name="Waiting for your review")
+        await queue.get_by_role("link").first.click()
+        await coord.wait_for_url("**/en/workspace/reports/*")
+        assert await axe_violations(coord) == []
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        await coord.screenshot(path=str(SCREENSHOTS / "workspace-review.png"), full_page=True)
+        await coord.get_by_role("button", name="Validate and publish").click()
+        await coord.wait_for_load_state()
+        assert "Validated" in await coord.locator("dl.facts").inner_text()
+
+        public = await focal_ctx.new_page()
+        await public.goto(f"{portal.url}/en/recommendations/{rec}")
+        facts = await public.locator("dl.facts").inner_text()
+        assert "Implemented" in facts
+        government = await public.locator(".side-by-side > div").first.inner_text()
+        assert "The Optional Protocol was ratified." in government
+    finally:
+        await focal_ctx.close()
+        await coord_ctx.close()
