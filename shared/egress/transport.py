@@ -11,6 +11,7 @@ hop is a new request through the same transport, so it is checked the same way.
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
@@ -112,6 +113,7 @@ class EgressTransport(httpx.AsyncHTTPTransport):
         max_bytes: int,
         max_seconds: float,
         backend: PinnedBackend | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         super().__init__(trust_env=False)
         self.policy = policy
@@ -120,7 +122,7 @@ class EgressTransport(httpx.AsyncHTTPTransport):
         self.backend = backend or PinnedBackend(policy)
         limits = httpx.Limits(max_connections=20, max_keepalive_connections=10)
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            ssl_context=ssl_context or httpx.create_ssl_context(trust_env=False),
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
@@ -151,15 +153,18 @@ def make_client(
     max_redirects: int | None = None,
     headers: dict[str, str] | None = None,
     backend: PinnedBackend | None = None,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> httpx.AsyncClient:
     """The client every outbound HTTP request goes through (e-mail aside). Environment
-    proxies are ignored (``trust_env=False``): a proxy would resolve names itself."""
+    proxies are ignored (``trust_env=False``): a proxy would resolve names itself.
+    ``ssl_context``: the system's trust store unless given (tests give their own CA)."""
     policy = policy or Policy.from_settings(settings)
     transport = EgressTransport(
         policy,
         max_bytes=max_bytes,
         max_seconds=max_seconds if max_seconds is not None else settings.egress_max_seconds,
         backend=backend,
+        ssl_context=ssl_context,
     )
     return httpx.AsyncClient(
         transport=transport,

@@ -7,6 +7,7 @@ with ``EGRESS_DNS_SERVER``, so no test depends on, or sends anything to, the out
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -68,13 +69,16 @@ class Web:
     port: int = 0
     hosts: list[str] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
+    sni: list[str | None] = field(default_factory=list)
 
 
 @contextmanager
-def web_server() -> Iterator[Web]:
+def web_server(tls: ssl.SSLContext | None = None) -> Iterator[Web]:
     """``/ok`` answers 200 and records the Host header; ``/to?u=URL`` redirects to URL;
-    ``/loop`` redirects to itself."""
+    ``/loop`` redirects to itself. With ``tls``, HTTPS, recording the SNI names sent."""
     web = Web()
+    if tls is not None:
+        tls.sni_callback = lambda sock, name, ctx: web.sni.append(name)
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: object) -> None:
@@ -101,6 +105,8 @@ def web_server() -> Iterator[Web]:
             self.wfile.write(body)
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     web.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -8,12 +8,14 @@ server are recorded, never connected to.
 from __future__ import annotations
 
 import ipaddress
+import ssl
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 import httpcore
 import httpx
 import pytest
+import trustme
 
 from shared import egress
 from shared.egress.addresses import IPAddress
@@ -61,7 +63,11 @@ def policy_for(settings: Settings, script: Script, *allow: str) -> egress.Policy
 
 
 def client_for(
-    settings: Settings, policy: egress.Policy, *, max_bytes: int = 1 << 20
+    settings: Settings,
+    policy: egress.Policy,
+    *,
+    max_bytes: int = 1 << 20,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> tuple[httpx.AsyncClient, LoopbackOnly]:
     backend = LoopbackOnly(policy)
     client = egress.make_client(
@@ -71,6 +77,7 @@ def client_for(
         max_bytes=max_bytes,
         max_redirects=3,
         backend=backend,
+        ssl_context=ssl_context,
     )
     return client, backend
 
@@ -179,8 +186,29 @@ async def test_pinned_socket_keeps_the_host_name(settings: Settings, web: Web) -
             response = await client.get(f"http://svc.test:{web.port}/ok")
     assert response.status_code == 200
     assert backend.opened == [("127.0.0.1", web.port)]
-    # The Host header names the host, not the address connected to (TLS likewise gets
-    # the name as SNI: httpcore passes the URL's host to start_tls).
+    # The Host header names the host, not the address connected to (TLS gets the name
+    # too: see the test below).
+    assert web.hosts == [f"svc.test:{web.port}"]
+
+
+async def test_tls_keeps_the_name_for_sni_and_the_certificate(settings: Settings) -> None:
+    ca = trustme.CA()
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("svc.test").configure_cert(server_tls)
+    client_tls = ssl.create_default_context()
+    ca.configure_trust(client_tls)
+    answers = {"svc.test": ["127.0.0.1"], "other.test": ["127.0.0.1"]}
+    with web_server(server_tls) as web, dns_server(answers) as script:
+        policy = policy_for(settings, script, "svc.test", "other.test")
+        client, backend = client_for(settings, policy, ssl_context=client_tls)
+        async with client:
+            response = await client.get(f"https://svc.test:{web.port}/ok")
+            # Same address, another name: the certificate is checked against the name.
+            with pytest.raises(httpx.ConnectError, match="certificate"):
+                await client.get(f"https://other.test:{web.port}/ok")
+    assert response.status_code == 200
+    assert backend.opened == [("127.0.0.1", web.port)] * 2
+    assert web.sni == ["svc.test", "other.test"]
     assert web.hosts == [f"svc.test:{web.port}"]
 
 
