@@ -7,13 +7,12 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from typing import Protocol
-
-import dns.asyncresolver
-import dns.exception
-import dns.resolver
+from typing import TYPE_CHECKING, Protocol
 
 from shared.egress.addresses import IPAddress
+
+if TYPE_CHECKING:
+    import dns.asyncresolver
 
 
 class ResolutionError(Exception):
@@ -42,14 +41,21 @@ class DnsServerResolver:
     """Asks one DNS server (A and AAAA), without the system's caches or hosts file."""
 
     def __init__(self, server: str, *, timeout_s: float = 5.0) -> None:
+        # Imported here: dnspython takes a noticeable share of start-up, and only
+        # deployments (and tests) that name a DNS server use it.
+        import dns.asyncresolver
+
         host, _, port = server.rpartition(":") if server.count(":") == 1 else (server, "", "")
-        self.resolver = dns.asyncresolver.Resolver(configure=False)
+        self.resolver: dns.asyncresolver.Resolver = dns.asyncresolver.Resolver(configure=False)
         self.resolver.nameservers = [host or server]
         self.resolver.port = int(port) if port else 53
         self.resolver.lifetime = timeout_s
         self.resolver.cache = None
 
     async def resolve(self, host: str, port: int) -> list[IPAddress]:
+        import dns.exception
+        import dns.resolver
+
         found: list[IPAddress] = []
         for rdtype in ("A", "AAAA"):
             try:
