@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.documents.models import Document, DocumentFile
 from shared.ingestion.models import IngestionItem, IngestionRun, SourceCache
 from shared.recommendations.models import PositionChange, Recommendation, RecommendingState
+from shared.recommendations.writes import RecommendationWrites
 
 
 class IngestionRepository:
@@ -314,17 +315,11 @@ class DocumentStore:
         return states
 
     async def insert_recommendations(self, rows: Sequence[dict[str, Any]]) -> None:
-        if rows:
-            await self.session.execute(insert(Recommendation), list(rows))
+        await RecommendationWrites(self.session).insert_many(rows)
 
     async def update_recommendation(self, rec_id: uuid.UUID, values: dict[str, Any]) -> None:
         """Apply changed values, bumping the version and ``updated_at``."""
-        await self.session.execute(
-            update(Recommendation)
-            .where(Recommendation.id == rec_id)
-            .values(**values, version=Recommendation.version + 1, updated_at=func.now())
-            .execution_options(synchronize_session=False)
-        )
+        await RecommendationWrites(self.session).update(rec_id, values, live_only=False)
 
     async def replace_states(
         self, rec_id: uuid.UUID, states: Sequence[tuple[str, str | None]], *, existing: bool

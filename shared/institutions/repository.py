@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, insert, or_, select, text, tuple_, update
+from sqlalchemy import ColumnElement, delete, func, insert, or_, select, tuple_, update
 
 from shared.institutions.models import (
     FocalPoint,
@@ -17,6 +17,7 @@ from shared.institutions.models import (
 )
 from shared.institutions.schemas import InstitutionFilter
 from shared.kernel.repository import Repository
+from shared.recommendations.writes import RecommendationWrites
 
 
 class InstitutionRepository(Repository[Institution]):
@@ -63,17 +64,7 @@ class InstitutionRepository(Repository[Institution]):
 
     async def rename_on_recommendations(self, ident: uuid.UUID, old: str, new: str) -> int:
         """Keep the denormalized names of the recommendations it owns in step."""
-        result = await self.session.execute(
-            text(
-                "UPDATE recommendations r SET institutions = array_replace(r.institutions,"
-                " CAST(:old AS varchar), CAST(:new AS varchar)), version = r.version + 1,"
-                " updated_at = clock_timestamp() FROM recommendation_institutions l"
-                " WHERE l.recommendation_id = r.id AND l.institution_id = :id"
-                " AND r.deleted_at IS NULL"
-            ),
-            {"id": ident, "old": old, "new": new},
-        )
-        return int(getattr(result, "rowcount", 0) or 0)
+        return await RecommendationWrites(self.session).rename_institution(ident, old, new)
 
     async def owners(self, rec_id: uuid.UUID) -> Sequence[Institution]:
         rows = await self.session.execute(

@@ -19,6 +19,7 @@ from shared.recommendations.models import (
     Recommendation,
 )
 from shared.recommendations.schemas import RecommendationFilter
+from shared.recommendations.writes import RecommendationWrites
 
 EXPORT_BATCH = 1000
 
@@ -69,24 +70,22 @@ class RecommendationReads:
 
 
 class RecommendationRepository(Repository[Recommendation]):
-    """Writes stamp clock_timestamp(), not now(): several changes in one transaction then
-    keep their order for delta-sync clients."""
+    """Reads of the domain; its writes are the one write path of ``writes.py``, which the
+    base class's versioned update and soft delete are routed to."""
 
     model = Recommendation
 
+    async def update_if_version(
+        self, ident: uuid.UUID, version: int, values: dict[str, Any]
+    ) -> int | None:
+        return await RecommendationWrites(self.session).update(ident, values, version=version)
+
+    async def soft_delete(self, ident: uuid.UUID) -> bool:
+        return await RecommendationWrites(self.session).soft_delete(ident)
+
     async def set_status(self, rec_id: uuid.UUID, status: str) -> tuple[str, int]:
         """Record the latest status; returns (previous status, new version)."""
-        result = await self.session.execute(
-            text(
-                "UPDATE recommendations r SET status = :status, version = r.version + 1,"
-                " updated_at = clock_timestamp() FROM (SELECT id, status FROM recommendations"
-                " WHERE id = :id FOR UPDATE) old WHERE r.id = old.id"
-                " RETURNING old.status, r.version"
-            ),
-            {"id": rec_id, "status": status},
-        )
-        previous, version = result.one()
-        return str(previous), int(version)
+        return await RecommendationWrites(self.session).set_status(rec_id, status)
 
     def add_update(self, row: ImplementationUpdate) -> None:
         self.session.add(row)

@@ -8,7 +8,7 @@ with a handful of ``INSERT ... SELECT`` / ``UPDATE ... FROM`` statements: the co
 is a few microseconds of PostgreSQL work, never an ORM object or a round trip.
 
 Where the time goes (bench/uhri_import_bench.py, 300,000 records): a first import is bound
-by ``INSERT INTO recommendations`` (the generated ``to_tsvector`` column, six GIN and a
+by inserting recommendations (the generated ``to_tsvector`` column, six GIN and a
 dozen B-tree indexes, three foreign keys), about 115 us of server CPU per row; everything
 else is a fraction of that.
 """
@@ -25,6 +25,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import driver_of
+from shared.recommendations import writes
 from shared.uhri.models import UhriImport
 
 # One key for every import: batches of two concurrent imports never interleave.
@@ -138,19 +139,21 @@ FROM (
 WHERE p.uhri_id = s.uhri_id
 """
 
-_INSERT_NEW = f"""
-INSERT INTO recommendations (
-    id, ref, kind, document_id, document_symbol, document_date, paragraph, paragraph_key,
-    text, state_under_review, mechanism, cycle, session, position, position_raw,
-    position_source, themes, affected_persons, sdg_targets, sdg_goals, institutions,
-    status, version, uhri_id, provenance, created_at, updated_at)
-SELECT new_id, ref, kind, document_id, document_symbol, document_date, paragraph,
+# Statements writing recommendations are built by the domain's one write path
+# (shared/recommendations/writes.py), which adds the version and the clock.
+_INSERT_NEW = writes.insert_select_sql(
+    (
+        "id, ref, kind, document_id, document_symbol, document_date, paragraph, paragraph_key",
+        "text, state_under_review, mechanism, cycle, session, position, position_raw",
+        "position_source, themes, affected_persons, sdg_targets, sdg_goals, institutions",
+        "status, version, uhri_id, provenance",
+    ),
+    """new_id, ref, kind, document_id, document_symbol, document_date, paragraph,
     paragraph_key, text, state, mechanism, cycle, session, position, position_raw,
-    position_source, themes, affected_persons, sdg_targets, sdg_goals, '{{}}',
-    'no_information', 1, uhri_id, :provenance, clock_timestamp(),
-    clock_timestamp()
-FROM {STAGE} WHERE action = 'new'
-"""
+    position_source, themes, affected_persons, sdg_targets, sdg_goals, '{}',
+    'no_information', 1, uhri_id, :provenance""",
+    f"{STAGE} WHERE action = 'new'",
+)
 
 _INSERT_STATES = f"""
 INSERT INTO recommending_states (recommendation_id, ordinal, name, iso3)
@@ -174,9 +177,8 @@ WHERE position <> 'no_position' AND (
 """
 
 # A recommendation created from UHRI follows its annotation; a tombstoned one comes back.
-_UPDATE_UHRI_ORIGIN = f"""
-UPDATE recommendations r SET
-    kind = s.kind, document_id = s.document_id, document_symbol = s.document_symbol,
+_UPDATE_UHRI_ORIGIN = writes.update_sql(
+    """kind = s.kind, document_id = s.document_id, document_symbol = s.document_symbol,
     document_date = s.document_date, paragraph = s.paragraph, paragraph_key = s.paragraph_key,
     text = s.text, state_under_review = s.state, mechanism = s.mechanism, cycle = s.cycle,
     session = s.session, position = s.position, position_raw = s.position_raw,
@@ -184,10 +186,10 @@ UPDATE recommendations r SET
     affected_persons = s.affected_persons, sdg_targets = s.sdg_targets,
     sdg_goals = s.sdg_goals, uhri_id = s.uhri_id,
     provenance = r.provenance || :provenance,
-    deleted_at = CASE WHEN s.was_tombstoned THEN NULL ELSE r.deleted_at END,
-    version = r.version + 1, updated_at = clock_timestamp()
-FROM {STAGE} s WHERE r.id = s.rec_id AND s.action = 'update' AND s.uhri_origin
-"""
+    deleted_at = CASE WHEN s.was_tombstoned THEN NULL ELSE r.deleted_at END""",
+    from_=f"{STAGE} s",
+    where="r.id = s.rec_id AND s.action = 'update' AND s.uhri_origin",
+)
 
 
 def _quote(value: str) -> str:
@@ -235,9 +237,8 @@ TAG_FIELDS = ("themes", "affected_persons", "sdg_targets", "sdg_goals")
 # A recommendation parsed from a report keeps its text, position and States; it gains the
 # annotation id and the union of the tags. Provenance: the report for what was there (unless
 # recorded already), the report and UHRI for the merged tags.
-_UPDATE_MERGED = f"""
-UPDATE recommendations r SET
-    uhri_id = s.uhri_id,
+_UPDATE_MERGED = writes.update_sql(
+    f"""uhri_id = s.uhri_id,
     themes = {_union("themes", "text")},
     affected_persons = {_union("affected_persons", "text")},
     sdg_targets = {_union("sdg_targets", "text")},
@@ -246,10 +247,24 @@ UPDATE recommendations r SET
             {", ".join(f"'{f}', jsonb_build_array(s.report_source)" for f in REPORT_FIELDS)})
         || r.provenance
         || jsonb_build_object('uhri_id', jsonb_build_array(:source),
-            {", ".join(_tag_provenance(f) for f in TAG_FIELDS)}),
-    version = r.version + 1, updated_at = clock_timestamp()
-FROM {STAGE} s
-WHERE r.id = s.rec_id AND (s.action = 'merge' OR (s.action = 'update' AND NOT s.uhri_origin))
+            {", ".join(_tag_provenance(f) for f in TAG_FIELDS)})""",
+    from_=f"{STAGE} s",
+    where="r.id = s.rec_id AND (s.action = 'merge' OR (s.action = 'update' AND NOT s.uhri_origin))",
+)
+
+_TOMBSTONE = f"""
+WITH gone AS (
+    UPDATE uhri_records SET tombstoned_at = clock_timestamp(), updated_at = clock_timestamp()
+    WHERE tombstoned_at IS NULL AND last_seen_at < :since
+    RETURNING recommendation_id
+), deleted AS ({
+    writes.soft_delete_sql(
+        from_="gone",
+        where="r.id = gone.recommendation_id AND r.provenance -> 'text' ->> 0 LIKE 'uhri:%'",
+        returning="r.id",
+    )
+})
+SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM deleted)
 """
 
 # Every annotation of the batch is remembered (and marked seen); the hash changes only with
@@ -485,25 +500,6 @@ class UhriRepository:
         """Tombstone what a complete import did not see; recommendations created from UHRI
         get ``deleted_at`` (delta-sync clients see them with include_deleted), those parsed
         from a report stay. Returns the number of annotations tombstoned."""
-        result = await self.session.execute(
-            text(
-                """
-                WITH gone AS (
-                    UPDATE uhri_records SET tombstoned_at = clock_timestamp(),
-                        updated_at = clock_timestamp()
-                    WHERE tombstoned_at IS NULL AND last_seen_at < :since
-                    RETURNING recommendation_id
-                ), deleted AS (
-                    UPDATE recommendations r SET deleted_at = clock_timestamp(),
-                        updated_at = clock_timestamp(), version = r.version + 1
-                    FROM gone WHERE r.id = gone.recommendation_id AND r.deleted_at IS NULL
-                        AND r.provenance -> 'text' ->> 0 LIKE 'uhri:%'
-                    RETURNING r.id
-                )
-                SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM deleted)
-                """
-            ),
-            {"since": seen_since},
-        )
+        result = await self.session.execute(text(_TOMBSTONE), {"since": seen_since})
         gone, _deleted = result.one()
         return int(gone)
