@@ -6,11 +6,12 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import func, select, text, tuple_, update
+from sqlalchemy import select, text, tuple_
 
 from shared.assessments.models import Assessment
 from shared.kernel.repository import Repository
 from shared.recommendations.models import Recommendation
+from shared.recommendations.writes import RecommendationWrites
 
 # The latest assessment per recommendation and source (any organisation), and the
 # government's own status, counted by status.
@@ -47,12 +48,7 @@ class AssessmentRepository(Repository[Assessment]):
     async def touch_recommendation(self, rec_id: uuid.UUID) -> None:
         """The recommendation's item shows its assessments: a new version (and ETag),
         and delta sync sees the change."""
-        await self.session.execute(
-            update(Recommendation)
-            .where(Recommendation.id == rec_id)
-            .values(version=Recommendation.version + 1, updated_at=func.clock_timestamp())
-            .execution_options(synchronize_session=False)
-        )
+        await RecommendationWrites(self.session).touch(rec_id)
 
     async def page(
         self,

@@ -98,6 +98,13 @@ class RecommendationWrites:
         new: int | None = result.scalar_one_or_none()
         return new
 
+    async def touch(self, rec_id: uuid.UUID) -> None:
+        """A change of what the item shows that lives in another table (its assessments):
+        a new version and ETag, and delta sync hands the item out again."""
+        await self.session.execute(
+            text(update_sql("id = r.id", where="r.id = :id")), {"id": rec_id}
+        )
+
     async def set_status(self, rec_id: uuid.UUID, status: str) -> tuple[str, int]:
         """Record the latest status (of a progress update); (previous status, new version)."""
         result = await self.session.execute(
