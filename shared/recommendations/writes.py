@@ -33,11 +33,13 @@ STAMP = "version = r.version + 1, updated_at = clock_timestamp()"
 def update_sql(
     assignments: str, *, where: str, from_: str | None = None, returning: str | None = None
 ) -> str:
-    """``UPDATE recommendations r SET <assignments>, <STAMP> [FROM ...] WHERE ...``."""
+    """``UPDATE recommendations r SET <assignments>, <STAMP> [FROM ...] WHERE ...``
+    (``assignments`` empty: the stamp only)."""
+    sets = f"{assignments}, {STAMP}" if assignments else STAMP
     source = f" FROM {from_}" if from_ else ""
     tail = f" RETURNING {returning}" if returning else ""
     # The fragments are the callers' SQL text, never input (values are bound parameters).
-    return f"UPDATE {TABLE} SET {assignments}, {STAMP}{source} WHERE {where}{tail}"  # noqa: S608
+    return f"UPDATE {TABLE} SET {sets}{source} WHERE {where}{tail}"  # noqa: S608
 
 
 def soft_delete_sql(*, where: str, from_: str | None = None, returning: str | None = None) -> str:
@@ -101,9 +103,7 @@ class RecommendationWrites:
     async def touch(self, rec_id: uuid.UUID) -> None:
         """A change of what the item shows that lives in another table (its assessments):
         a new version and ETag, and delta sync hands the item out again."""
-        await self.session.execute(
-            text(update_sql("id = r.id", where="r.id = :id")), {"id": rec_id}
-        )
+        await self.session.execute(text(update_sql("", where="r.id = :id")), {"id": rec_id})
 
     async def set_status(self, rec_id: uuid.UUID, status: str) -> tuple[str, int]:
         """Record the latest status (of a progress update); (previous status, new version)."""
