@@ -54,6 +54,8 @@ class Progress:
     reported_on: dt.date
     author: str | None
     source: str
+    # Who speaks: the NHRI or civil-society organisation of an assessment.
+    organisation: str | None = None
 
 
 @dataclass(slots=True)
@@ -135,8 +137,18 @@ def items_from_rows(
         item.progress = _progress(u)
         # The government's latest word is the status the report states.
         item.status = u.status
-    for u in assessments:
-        items[u.recommendation_id].assessments.append(_progress(u))
+    for a in assessments:
+        items[a.recommendation_id].assessments.append(
+            Progress(
+                status=a.status,
+                narrative=a.narrative,
+                evidence_links=list(a.evidence_links),
+                reported_on=a.reported_on,
+                author=a.author,
+                source=a.source,
+                organisation=a.organisation or None,
+            )
+        )
     for a in actions:
         due = f" ({a.due_date.isoformat()})" if a.due_date else ""
         items[a.recommendation_id].actions.append(f"{a.description}{due} — {a.plan_title}")

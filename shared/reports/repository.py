@@ -151,12 +151,18 @@ class ReportReads:
         )
 
     async def assessments(self, ids: Sequence[uuid.UUID]) -> Sequence[Any]:
-        """NHRI and civil-society updates, oldest first."""
+        """NHRI and civil-society assessments (shared/assessments), with the updates those
+        sources filed as implementation updates before assessments existed; oldest first."""
         return await self._all(
-            "SELECT u.recommendation_id, u.status, u.narrative, u.evidence_links,"
-            " u.reported_on, u.author, u.source FROM implementation_updates u"
-            " WHERE u.recommendation_id = ANY(:ids) AND u.source = ANY(:assessment_sources)"
-            " ORDER BY u.reported_on, u.created_at, u.id",
+            "SELECT * FROM (SELECT a.recommendation_id, a.status, a.narrative,"
+            " a.evidence_links, a.assessed_on AS reported_on, a.organisation, a.author,"
+            " a.source, a.created_at, a.id FROM assessments a"
+            " WHERE a.recommendation_id = ANY(:ids) AND a.source = ANY(:assessment_sources)"
+            " UNION ALL SELECT u.recommendation_id, u.status, u.narrative, u.evidence_links,"
+            " u.reported_on, coalesce(u.author, '') AS organisation, NULL AS author, u.source,"
+            " u.created_at, u.id FROM implementation_updates u"
+            " WHERE u.recommendation_id = ANY(:ids) AND u.source = ANY(:assessment_sources)) x"
+            " ORDER BY x.reported_on, x.created_at, x.id",
             {"ids": list(ids), "assessment_sources": list(ASSESSMENT_SOURCES)},
         )
 

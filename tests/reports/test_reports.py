@@ -135,12 +135,16 @@ async def test_midterm_document_matches_the_database(
     # The annex: every NHRI and civil-society assessment, attributed.
     assessed = await _db_counts(
         session,
-        "SELECT u.author, u.narrative FROM implementation_updates u"
+        "SELECT a.organisation || ' (' || a.author || ')', a.narrative || E'\\n'"
+        " || array_to_string(a.evidence_links, E'\\n') FROM assessments a"
+        " WHERE a.country = 'PRY' AND a.source IN ('nhri', 'civil_society')"
+        " UNION ALL SELECT u.author, u.narrative FROM implementation_updates u"
         " JOIN recommendations r ON r.id = u.recommendation_id"
         " WHERE r.state_under_review = 'PRY' AND u.source IN ('nhri', 'civil_society')",
     )
     annex_rows = table_rows(annex)
-    assert annex_rows[0][:3] == ["Recommendation", "Source", "Author"]
+    assert annex_rows[0][:3] == ["Recommendation", "Source", "Organisation"]
+    assert len(assessed) == 3
     assert sorted((r[2], r[5]) for r in annex_rows[1:]) == sorted(assessed)
     # The block of 110.2: newest narrative, evidence, institutions, both linked actions.
     texts = [p.text for p in doc.paragraphs]

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.action_plans.models import Action, ActionPlan, ActionRecommendation
+from shared.assessments.models import Assessment
 from shared.deadlines.models import Deadline
 from shared.documents.models import Document
 from shared.recommendations.models import ImplementationUpdate, Recommendation
@@ -106,6 +107,21 @@ async def build_world(session: AsyncSession, country: str = "PRY") -> World:
             "Some movement.",
             source="civil_society",
             author="Coordinadora de Derechos Humanos",
+        )
+    )
+    session.add(
+        Assessment(
+            id=uuid.uuid4(),
+            recommendation_id=recs["110.4"].id,
+            country=country,
+            source="nhri",
+            organisation="Defensoría del Pueblo",
+            status="partially_implemented",
+            narrative="Clinics opened in two departments only.",
+            evidence_links=["https://example.org/nhri/report"],
+            assessed_on=dt.date(2024, 4, 1),
+            author="María Pérez",
+            version=1,
         )
     )
     plan = ActionPlan(id=uuid.uuid4(), country=country, title="Plan 2022-2026", status="adopted")

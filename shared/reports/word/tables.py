@@ -41,6 +41,14 @@ def counts_table(
     return table
 
 
+def _attribution(assessment: Progress) -> str:
+    """The organisation, and the person who wrote for it when known."""
+    names = [n for n in (assessment.organisation, assessment.author) if n]
+    if len(names) == 2 and names[0] != names[1]:
+        return f"{names[0]} ({names[1]})"
+    return names[0] if names else "—"
+
+
 def assessments_table(doc: Any, items: Sequence[Item], _: Gettext, lang: str) -> Any | None:
     """One row per NHRI or civil-society assessment, attributed to its author."""
     rows: list[tuple[Item, Progress]] = [(i, a) for i in items for a in i.assessments]
@@ -51,7 +59,7 @@ def assessments_table(doc: Any, items: Sequence[Item], _: Gettext, lang: str) ->
     header = [
         _("Recommendation"),
         _("Source"),
-        _("Author"),
+        _("Organisation"),
         _("Date"),
         _("Status"),
         _("Assessment"),
@@ -66,7 +74,7 @@ def assessments_table(doc: Any, items: Sequence[Item], _: Gettext, lang: str) ->
             [
                 item.ref,
                 _(SOURCE_LABELS.get(assessment.source, assessment.source)),
-                assessment.author or "—",
+                _attribution(assessment),
                 format_date(assessment.reported_on, lang),
                 _(STATUS_LABELS[assessment.status]),
                 narrative,
