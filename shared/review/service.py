@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.action_plans import service as action_plans
+from shared.action_plans import actions
 from shared.action_plans.models import ACTION_STATUSES
 from shared.action_plans.schemas import ActionUpdateIn
 from shared.audit import service as audit
@@ -349,7 +349,7 @@ async def validate(
         assert row.action_id is not None
         target = await _target(repo, None, row.action_id)
         assert target.plan_id is not None
-        action_update = await action_plans.add_update(
+        action_update = await actions.add_update(
             session,
             actor,
             target.plan_id,

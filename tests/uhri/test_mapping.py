@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from shared.uhri import mapping
+from shared.uhri import text as uhri_text
 from shared.uhri.mapping import InvalidRecord, normalize_record
 from shared.uhri.records import StateRef, UhriRecord
 from tests.uhri import samples
@@ -66,21 +67,21 @@ def test_html_entities_are_decoded() -> None:
     raw = (
         "The State&rsquo;s&nbsp;law &ndash; art.&nbsp;2&#8209;3 &amp; protocol&lrm; (&quot;x&quot;)"
     )
-    assert mapping.clean_text(raw) == 'The State’s law – art. 2-3 & protocol ("x")'
+    assert uhri_text.clean_text(raw) == 'The State’s law – art. 2-3 & protocol ("x")'
 
 
 def test_html_blocks_become_lines_and_tags_go() -> None:
     raw = "<p>Climate change </p><p>10.The Committee <b>welcomes</b>&nbsp; the Act.</p><br/><p></p>"
-    assert mapping.clean_text(raw) == "Climate change\n10.The Committee welcomes the Act."
+    assert uhri_text.clean_text(raw) == "Climate change\n10.The Committee welcomes the Act."
 
 
 def test_plain_text_with_angle_brackets_survives() -> None:
-    assert mapping.clean_text("if a < b and c > d") == "if a < b and c > d"
-    assert mapping.clean_text(None) == ""
+    assert uhri_text.clean_text("if a < b and c > d") == "if a < b and c > d"
+    assert uhri_text.clean_text(None) == ""
 
 
 def test_whitespace_is_collapsed_per_line() -> None:
-    assert mapping.clean_text("  26.1   Ratify\t the\u00a0Covenant  \n\n (Ghana); ") == (
+    assert uhri_text.clean_text("  26.1   Ratify\t the\u00a0Covenant  \n\n (Ghana); ") == (
         "26.1 Ratify the Covenant\n(Ghana);"
     )
 
@@ -105,7 +106,7 @@ def test_whitespace_is_collapsed_per_line() -> None:
     ],
 )
 def test_paragraph_from_text(text: str, expected: str | None) -> None:
-    assert mapping.paragraph_from_text(text) == expected
+    assert uhri_text.paragraph_from_text(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -122,7 +123,7 @@ def test_paragraph_from_text(text: str, expected: str | None) -> None:
     ],
 )
 def test_normalize_paragraph(value: str, expected: str | None) -> None:
-    assert mapping.normalize_paragraph(value) == expected
+    assert uhri_text.normalize_paragraph(value) == expected
 
 
 # --- kind, position, session, cycle ------------------------------------------------------

@@ -22,7 +22,8 @@ from services.api.deps import (
 from services.api.etag import etag_for, not_modified, required_version
 from services.api.pagination import LimitParam, link_header
 from services.api.problems import PROBLEM_RESPONSES
-from shared.action_plans import service
+from shared.action_plans import accountability as accountability_figures
+from shared.action_plans import actions, csv_import, service
 from shared.action_plans.schemas import (
     Accountability,
     ActionFilter,
@@ -171,7 +172,7 @@ async def export_plan(
 
     async def rows() -> AsyncIterator[bytes]:
         yield csv_line(list(service.EXPORT_COLUMNS)).encode()
-        async for batch in service.export_rows(session, plan_id):
+        async for batch in csv_import.export_rows(session, plan_id):
             buffer = io.StringIO()
             csv.writer(buffer).writerows(batch)
             yield buffer.getvalue().encode()
@@ -207,7 +208,7 @@ async def _action_page(
         institution_id=institution,
         overdue=overdue,
     )
-    page = await service.list_actions(session, f, cursor=cursor, limit=limit)
+    page = await actions.list_actions(session, f, cursor=cursor, limit=limit)
     link_header(request, response, page.next_cursor)
     return ActionPage(items=page.items, next_cursor=page.next_cursor)
 
@@ -255,7 +256,7 @@ async def create_action(
 ) -> Response:
     """An action owned by institutions of the plan's country and linked to any number of
     its recommendations. A due date becomes a deadline (`/v1/deadlines`)."""
-    out = await service.create_action(session, actor, plan_id, data)
+    out = await actions.create_action(session, actor, plan_id, data)
     return _created(
         out, str(request.url_for("get_action", plan_id=str(plan_id), action_id=str(out.id)))
     )
@@ -277,7 +278,7 @@ async def import_actions(
     `action_id` and `latest_update` columns are accepted and ignored: every row creates
     an action. All or nothing: one bad row rejects the file with 422 and an `errors`
     entry per problem naming its spreadsheet `row` (the header is row 1)."""
-    return await service.import_actions(session, actor, plan_id, await request.body())
+    return await csv_import.import_actions(session, actor, plan_id, await request.body())
 
 
 @router.get(
@@ -294,8 +295,8 @@ async def get_action(
     _reader: Reader,
 ) -> Response:
     """An action with its `ETag`."""
-    row = await service.get_action(session, plan_id, action_id)
-    return _current(request, await service.action_out(session, row))
+    row = await actions.get_action(session, plan_id, action_id)
+    return _current(request, await actions.action_out(session, row))
 
 
 @router.patch(
@@ -315,7 +316,7 @@ async def patch_action(
     """Change an action (`If-Match` required); lists given replace the current ones. Its
     status changes by posting an update."""
     version = required_version(request)
-    return _json(await service.patch_action(session, actor, plan_id, action_id, version, data))
+    return _json(await actions.patch_action(session, actor, plan_id, action_id, version, data))
 
 
 @router.post(
@@ -333,7 +334,7 @@ async def add_action_update(
 ) -> ActionUpdateOut:
     """Append an update (status, narrative); the action takes its status. Updates are
     never changed or removed."""
-    return await service.add_update(session, actor, plan_id, action_id, data)
+    return await actions.add_update(session, actor, plan_id, action_id, data)
 
 
 @router.get(
@@ -345,7 +346,7 @@ async def list_action_updates(
     plan_id: uuid.UUID, action_id: uuid.UUID, session: ReadSession, _reader: Reader
 ) -> list[ActionUpdateOut]:
     """Every update of the action, oldest first."""
-    return await service.list_updates(session, plan_id, action_id)
+    return await actions.list_updates(session, plan_id, action_id)
 
 
 @router.get(
@@ -395,4 +396,4 @@ async def accountability(
     least one action (not cancelled), and an ongoing or completed action; the State's
     overdue actions (due date passed, still planned, ongoing or delayed); the same by
     UHRI theme and SDG goal (overdue actions counted through their recommendations)."""
-    return await service.accountability(session, country)
+    return await accountability_figures.accountability(session, country)

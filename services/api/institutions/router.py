@@ -11,7 +11,7 @@ from services.api.deps import Reader, ReadSession, RecommendationsWriter, WriteS
 from services.api.etag import etag_for, not_modified, required_version
 from services.api.pagination import LimitParam, link_header
 from services.api.problems import PROBLEM_RESPONSES
-from shared.institutions import service
+from shared.institutions import national_mechanisms, service
 from shared.institutions.schemas import (
     ImportReport,
     InstitutionFilter,
@@ -216,7 +216,7 @@ async def list_mechanisms(
     """National mechanisms for reporting and follow-up, by country. `focal_points` are
     personal data: null unless the key has `personal_data:read` (or admin) and may
     write that country's data."""
-    page = await service.list_mechanisms(
+    page = await national_mechanisms.list_mechanisms(
         session, reader, _countries(country), cursor=cursor, limit=limit
     )
     link_header(request, response, page.next_cursor)
@@ -238,7 +238,7 @@ async def create_mechanism(
 ) -> Response:
     """One per country; needs `recommendations:write` for it. Members and focal-point
     institutions must be institutions of that country."""
-    out = await service.create_mechanism(session, actor, data)
+    out = await national_mechanisms.create_mechanism(session, actor, data)
     return _created(out, str(request.url_for("get_mechanism", ident=str(out.id))))
 
 
@@ -254,7 +254,7 @@ async def get_mechanism(
 ) -> Response:
     """A national mechanism with its members and reporting calendar (focal points only
     for keys allowed to see personal data)."""
-    out = await service.get_mechanism(session, reader, ident)
+    out = await national_mechanisms.get_mechanism(session, reader, ident)
     etag = etag_for(out.version)
     if not_modified(request, etag):
         return Response(status_code=304, headers={"ETag": etag})
@@ -281,4 +281,4 @@ async def patch_mechanism(
     """Change fields (`If-Match` required); lists given (members, focal points, calendar)
     replace the current ones."""
     version = required_version(request)
-    return _json(await service.patch_mechanism(session, actor, ident, version, data))
+    return _json(await national_mechanisms.patch_mechanism(session, actor, ident, version, data))

@@ -19,7 +19,7 @@ from shared import i18n
 from shared.action_plans import service as plans
 from shared.deadlines import service as deadlines
 from shared.deadlines.schemas import DeadlineFilter
-from shared.institutions import service as institutions
+from shared.institutions import national_mechanisms
 from shared.mandates import service as mandates
 from shared.mandates.schemas import MandateFilter
 from shared.portal import service as portal
@@ -97,7 +97,7 @@ async def load(request: Request, iso3: str, cycle: int | None) -> CountryData:
         lambda s: programmes.list_page(
             s, ProgrammeFilter(countries=(code,)), cursor=None, limit=50
         ),
-        lambda s: institutions.list_mechanisms(s, None, [code], cursor=None, limit=5),
+        lambda s: national_mechanisms.list_mechanisms(s, None, [code], cursor=None, limit=5),
         lambda s: plans.list_plans(s, [code], [], cursor=None, limit=10),
         lambda s: deadlines.list_page(s, deadline_filter, cursor=None, limit=20),
     )

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from services.web.pages.common import PAGE_SIZE, NotFoundPage, lang_of, parse_uuid, read_session
 from services.web.rendering import query_string, render
 from shared import i18n
-from shared.action_plans import service as plans
+from shared.action_plans import actions as plan_actions
 from shared.action_plans.schemas import ActionFilter
 from shared.db import Database
 from shared.errors import InvalidCursor, InvalidInput, NotFound
@@ -162,7 +162,7 @@ async def detail(request: Request) -> Response:
             updates = await service.list_updates(session, rec_id)
             positions = await service.position_history(session, rec_id)
             owners = await institutions.owners(session, rec_id)
-            actions = await plans.list_actions(
+            actions = await plan_actions.list_actions(
                 session, ActionFilter(recommendation_id=rec_id), cursor=None, limit=50
             )
             linked = await links.programmes_of_recommendation(

@@ -1,0 +1,321 @@
+"""Rules of actions: what a plan does about recommendations, with budgets, periods, owners,
+indicators, progress updates and a follow-up deadline each."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.action_plans.models import Action, ActionPlan, ActionUpdate
+from shared.action_plans.repository import OPEN_STATUSES, PlanRepository
+from shared.action_plans.schemas import (
+    ActionFilter,
+    ActionIn,
+    ActionOut,
+    ActionPatch,
+    ActionUpdateIn,
+    ActionUpdateOut,
+    RecommendationRef,
+)
+from shared.action_plans.service import DEADLINE_RULE, check_period, get_plan, today
+from shared.audit import service as audit
+from shared.auth.schemas import Actor
+from shared.deadlines import service as deadlines
+from shared.errors import InvalidInput, NotFound
+from shared.institutions.schemas import InstitutionRef
+from shared.institutions.service import resolve_institutions
+from shared.kernel import validation
+from shared.kernel.concurrency import changed_meanwhile, require_version
+from shared.pagination import (
+    Page,
+    decode_time_key,
+    encode_time_key,
+)
+from shared.recommendations.repository import RecommendationRepository
+
+# --- actions ---------------------------------------------------------------------------------
+
+
+def _overdue(row: Action, on: dt.date) -> bool:
+    return row.due_date is not None and row.due_date < on and row.status in OPEN_STATUSES
+
+
+async def actions_out(session: AsyncSession, rows: Sequence[Action]) -> list[ActionOut]:
+    institutions, recommendations = await PlanRepository(session).links([r.id for r in rows])
+    on = today()
+    return [
+        ActionOut(
+            id=r.id,
+            plan_id=r.plan_id,
+            country=r.country,
+            description=r.description,
+            institutions=[
+                InstitutionRef.model_validate(i, from_attributes=True) for i in institutions[r.id]
+            ],
+            recommendations=[RecommendationRef(id=i, ref=ref) for i, ref in recommendations[r.id]],
+            indicators=list(r.indicators),
+            budget=r.budget,
+            currency=r.currency,
+            start_date=r.start_date,
+            due_date=r.due_date,
+            status=r.status,
+            overdue=_overdue(r, on),
+            version=r.version,
+            created_at=r.created_at,
+            updated_at=r.updated_at,
+        )
+        for r in rows
+    ]
+
+
+def _action_snapshot(out: ActionOut) -> dict[str, Any]:
+    data = out.model_dump(mode="json", exclude={"created_at", "updated_at", "version", "overdue"})
+    data["institutions"] = [i["id"] for i in data["institutions"]]
+    data["recommendations"] = [r["ref"] for r in data["recommendations"]]
+    return data
+
+
+async def list_actions(
+    session: AsyncSession, f: ActionFilter, *, cursor: str | None, limit: int
+) -> Page[ActionOut]:
+    repo = PlanRepository(session)
+    if f.plan_id is not None:
+        await get_plan(session, f.plan_id)
+    if (
+        f.recommendation_id is not None
+        and await RecommendationRepository(session).get(f.recommendation_id) is None
+    ):
+        raise NotFound(f"no recommendation {f.recommendation_id}")
+    after = decode_time_key(cursor, "actions", dt.datetime.fromisoformat)
+    rows = await repo.actions(f, today=today(), after=after, limit=limit + 1)
+    items = await actions_out(session, rows[:limit])
+    next_cursor = (
+        encode_time_key("actions", items[-1].created_at, items[-1].id)
+        if len(rows) > limit
+        else None
+    )
+    return Page(items=items, next_cursor=next_cursor)
+
+
+async def get_action(session: AsyncSession, plan_id: uuid.UUID, action_id: uuid.UUID) -> Action:
+    row = await PlanRepository(session).action(action_id)
+    if row is None or row.plan_id != plan_id:
+        raise NotFound(f"no action {action_id} in action plan {plan_id}")
+    return row
+
+
+async def action_out(session: AsyncSession, row: Action) -> ActionOut:
+    return (await actions_out(session, [row]))[0]
+
+
+async def _check_recommendations(
+    session: AsyncSession, country: str, ids: Sequence[uuid.UUID], field: str
+) -> list[uuid.UUID]:
+    ids = list(dict.fromkeys(ids))
+    found = {r[0]: r for r in await PlanRepository(session).recommendations(ids, [])}
+    problems = validation.Problems("body")
+    for ident in ids:
+        row = found.get(ident)
+        if row is None:
+            problems.add(field, f"no recommendation {ident}")
+        elif row[2] != country:
+            problems.add(field, f"recommendation {row[1]} is addressed to {row[2]}, not {country}")
+    problems.raise_if_any()
+    return ids
+
+
+def _indicators(values: Sequence[str]) -> list[str]:
+    return [v.strip() for v in values if v.strip()]
+
+
+async def sync_deadline(session: AsyncSession, row: Action, plan_title: str) -> None:
+    """Keep the action's deadline in step with its due date and status (idempotent)."""
+    rule = f"{DEADLINE_RULE}{row.id}"
+    if row.due_date is None or row.status == "cancelled":
+        await deadlines.remove_derived(
+            session, rule=rule, subject_type="country", subject_id=row.country
+        )
+        return
+    await deadlines.upsert_derived(
+        session,
+        rule=rule,
+        subject_type="country",
+        subject_id=row.country,
+        kind="other",
+        due_date=row.due_date,
+        country=row.country,
+        title=f"Action due ({plan_title[:120]}): {row.description[:200]}",
+        met=row.status == "completed",
+    )
+
+
+def deadline_sources() -> dict[str, str]:
+    """The deadline rules this domain feeds (for operators and the deadlines docs)."""
+    return {DEADLINE_RULE + "<action id>": "due date of an action of a national action plan"}
+
+
+async def insert_action(
+    session: AsyncSession,
+    actor: Actor,
+    plan: ActionPlan,
+    data: ActionIn,
+    institution_ids: Sequence[uuid.UUID],
+    recommendation_ids: Sequence[uuid.UUID],
+) -> ActionOut:
+    repo = PlanRepository(session)
+    row = Action(
+        id=uuid.uuid4(),
+        plan_id=plan.id,
+        country=plan.country,
+        description=data.description.strip(),
+        indicators=_indicators(data.indicators),
+        budget=data.budget,
+        currency=data.currency,
+        start_date=data.start_date,
+        due_date=data.due_date,
+        status=data.status,
+        version=1,
+    )
+    repo.add(row)
+    await session.flush()
+    await repo.set_links(
+        row.id, institution_ids=institution_ids, recommendation_ids=recommendation_ids
+    )
+    await session.refresh(row)
+    await sync_deadline(session, row, plan.title)
+    out = await action_out(session, row)
+    audit.record(
+        session, actor, "action.create", "action", str(row.id), after=_action_snapshot(out)
+    )
+    return out
+
+
+async def create_action(
+    session: AsyncSession, actor: Actor, plan_id: uuid.UUID, data: ActionIn
+) -> ActionOut:
+    plan = await get_plan(session, plan_id)
+    actor.require_country(plan.country)
+    check_period(data.start_date, data.due_date, ("start_date", "due_date"))
+    institutions = await resolve_institutions(
+        session, plan.country, data.institution_ids, "institution_ids"
+    )
+    recs = await _check_recommendations(
+        session, plan.country, data.recommendation_ids, "recommendation_ids"
+    )
+    return await insert_action(session, actor, plan, data, [i.id for i in institutions], recs)
+
+
+async def patch_action(
+    session: AsyncSession,
+    actor: Actor,
+    plan_id: uuid.UUID,
+    action_id: uuid.UUID,
+    version: int,
+    data: ActionPatch,
+) -> ActionOut:
+    plan = await get_plan(session, plan_id)
+    row = await get_action(session, plan_id, action_id)
+    actor.require_country(row.country)
+    changes = data.model_dump(exclude_unset=True)
+    for key in ("description", "institution_ids", "recommendation_ids", "indicators"):
+        if key in changes and changes[key] is None:
+            raise InvalidInput(f"{key} cannot be null")
+    require_version("action", row.version, version)
+    check_period(
+        changes.get("start_date", row.start_date),
+        changes.get("due_date", row.due_date),
+        ("start_date", "due_date"),
+    )
+    institution_ids = None
+    if data.institution_ids is not None:
+        chosen = await resolve_institutions(
+            session, row.country, data.institution_ids, "institution_ids"
+        )
+        institution_ids = [i.id for i in chosen]
+    recommendation_ids = None
+    if data.recommendation_ids is not None:
+        recommendation_ids = await _check_recommendations(
+            session, row.country, data.recommendation_ids, "recommendation_ids"
+        )
+    before = _action_snapshot(await action_out(session, row))
+    values: dict[str, Any] = {}
+    for key in ("budget", "currency", "start_date", "due_date"):
+        if key in changes:
+            values[key] = changes[key]
+    if "description" in changes:
+        values["description"] = changes["description"].strip()
+    if data.indicators is not None:
+        values["indicators"] = _indicators(data.indicators)
+    repo = PlanRepository(session)
+    if await repo.update_action(action_id, version, values) is None:
+        raise changed_meanwhile("action")
+    await repo.set_links(
+        action_id, institution_ids=institution_ids, recommendation_ids=recommendation_ids
+    )
+    await session.refresh(row)
+    await sync_deadline(session, row, plan.title)
+    out = await action_out(session, row)
+    audit.record(
+        session,
+        actor,
+        "action.update",
+        "action",
+        str(action_id),
+        before=before,
+        after=_action_snapshot(out),
+    )
+    return out
+
+
+def _update_out(row: ActionUpdate) -> ActionUpdateOut:
+    return ActionUpdateOut.model_validate(row, from_attributes=True)
+
+
+async def add_update(
+    session: AsyncSession,
+    actor: Actor,
+    plan_id: uuid.UUID,
+    action_id: uuid.UUID,
+    data: ActionUpdateIn,
+) -> ActionUpdateOut:
+    """Append a progress report; the action takes its status. Updates are never changed."""
+    plan = await get_plan(session, plan_id)
+    row = await get_action(session, plan_id, action_id)
+    actor.require_country(row.country)
+    repo = PlanRepository(session)
+    update_row = ActionUpdate(
+        id=uuid.uuid4(),
+        action_id=action_id,
+        status=data.status,
+        narrative=data.narrative.strip(),
+        author=data.author,
+        reported_on=data.reported_on or today(),
+        api_key_id=actor.api_key_id,
+    )
+    repo.add(update_row)
+    await session.flush()
+    await session.refresh(update_row, ["created_at"])
+    previous = await repo.set_action_status(action_id, data.status)
+    await session.refresh(row)
+    await sync_deadline(session, row, plan.title)
+    audit.record(
+        session,
+        actor,
+        "action.update_added",
+        "action",
+        str(action_id),
+        before={"status": previous},
+        after={"status": data.status, "update_id": str(update_row.id)},
+    )
+    return _update_out(update_row)
+
+
+async def list_updates(
+    session: AsyncSession, plan_id: uuid.UUID, action_id: uuid.UUID
+) -> list[ActionUpdateOut]:
+    await get_action(session, plan_id, action_id)
+    return [_update_out(u) for u in await PlanRepository(session).updates(action_id)]
