@@ -1,4 +1,4 @@
-.PHONY: run test lint bench check i18n
+.PHONY: run test lint bench check fuzz i18n
 
 # Run the API and the worker on the embedded PostgreSQL and Redis (or DATABASE_URL/REDIS_URL).
 run:
@@ -23,3 +23,8 @@ bench:
 # Message catalogues: extract the marked messages and merge them into every language.
 i18n:
 	bash scripts/i18n.sh update
+
+# Nightly-style fuzzing: every shared UPR document ingested, FUZZ_EXAMPLES (default 100)
+# generated requests an operation, stateful chains; FUZZ_SEED=<n> replays a run.
+fuzz:
+	FUZZ_FULL=1 FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} bash scripts/dev.sh test tests/fault/test_fuzz.py -p no:cacheprovider $(ARGS)

@@ -38,7 +38,9 @@ def optional_version(request: Request) -> int | None:
     if not header:
         return None
     tag = header.strip().removeprefix("W/")
-    if not (tag.startswith('"v') and tag.endswith('"') and tag[2:-1].isdigit()):
+    if not (
+        tag.startswith('"v') and tag.endswith('"') and tag[2:-1].isascii() and tag[2:-1].isdigit()
+    ):
         raise PreconditionFailed(
             "If-Match does not name a version of this resource", code="stale_version"
         )

@@ -47,7 +47,12 @@ class RequestContextMiddleware:
         started = [False]
 
         declared = _header(scope, b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+        if (
+            declared is not None
+            and declared.isascii()
+            and declared.isdigit()
+            and int(declared) > self.max_body_bytes
+        ):
             await self._too_large(scope, send, request_id)
             self._observe(scope, 413, start)
             return

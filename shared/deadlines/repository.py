@@ -121,6 +121,19 @@ class DeadlineRepository(Repository[Deadline]):
 
     # --- facts for the rules -------------------------------------------------------------
 
+    async def subject_countries(self, subject_type: str, subject_id: str) -> list[str] | None:
+        """The States a deadline's subject belongs to (a regional programme or mandate
+        covers several), or None when the subject is not a stored row."""
+        sql = _SUBJECT_COUNTRIES.get(subject_type)
+        try:
+            ident = uuid.UUID(subject_id.strip())
+        except ValueError:
+            return None
+        if sql is None:
+            return None
+        row = (await self.session.execute(text(sql), {"id": ident})).first()
+        return None if row is None else [c for c in row[0] if c]
+
     async def document(self, document_id: uuid.UUID) -> Document | None:
         return await self.session.get(Document, document_id)
 
@@ -199,3 +212,11 @@ class DeadlineRepository(Repository[Deadline]):
         if after is not None:
             query = query.where(Document.id > after)
         return (await self.session.execute(query)).scalars().all()
+
+
+_SUBJECT_COUNTRIES = {
+    "recommendation": "SELECT ARRAY[state_under_review] FROM recommendations WHERE id = :id",
+    "document": "SELECT ARRAY[state_under_review] FROM documents WHERE id = :id",
+    "programme": "SELECT countries FROM programmes WHERE id = :id",
+    "mandate": "SELECT countries FROM mandates WHERE id = :id",
+}

@@ -82,6 +82,16 @@ def _check_country(iso3: str | None) -> str | None:
     return code
 
 
+async def _require_subject_writer(
+    session: AsyncSession, actor: Actor, subject_type: str, subject_id: str
+) -> None:
+    """The key must also be allowed for every State the subject belongs to: the country
+    a client names on a deadline cannot move another State's subject into its reach."""
+    covered = await DeadlineRepository(session).subject_countries(subject_type, subject_id)
+    for code in covered or ():
+        actor.require_country(code)
+
+
 def _require_writer(actor: Actor, subject_type: str, country: str | None) -> None:
     scope = SUBJECT_SCOPES[subject_type]
     if not actor.has(scope):
@@ -97,6 +107,7 @@ async def create_manual(session: AsyncSession, actor: Actor, data: DeadlineIn) -
     if data.subject_type == "country":
         country = _check_country(data.subject_id)
     _require_writer(actor, data.subject_type, country)
+    await _require_subject_writer(session, actor, data.subject_type, data.subject_id)
     row = Deadline(
         id=uuid.uuid4(),
         kind=data.kind,
@@ -126,6 +137,7 @@ async def patch(
     if row is None:
         raise NotFound(f"no deadline {deadline_id}")
     _require_writer(actor, row.subject_type, row.country)
+    await _require_subject_writer(session, actor, row.subject_type, row.subject_id)
     before = _snapshot(row)
     values: dict[str, Any] = {}
     changes = data.model_dump(exclude_unset=True)

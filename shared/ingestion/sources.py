@@ -298,7 +298,7 @@ async def fetch(
             if media_type is not None and media_type not in allowed_types:
                 raise FetchError(f"refused content type {media_type!r} from {url}")
             declared = response.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > max_bytes:
+            if declared and declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
                 raise FetchError(
                     f"{url} is {int(declared)} bytes, over the limit of {max_bytes} bytes"
                 )

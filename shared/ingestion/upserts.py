@@ -322,7 +322,7 @@ def _matrix_tags(
     # Matrices list goal numbers ("16") beside targets ("16.3"): goals go to sdg_goals.
     targets = [t for t in p.sdg_targets if "." in t]
     goals = sorted(
-        {int(t) for t in p.sdg_targets if t.isdigit() and 1 <= int(t) <= 17}
+        {int(t) for t in p.sdg_targets if t.isascii() and t.isdigit() and 1 <= int(t) <= 17}
         | set(sdg_goals_of(targets))
     )
     return _merge([], themes), _merge([], persons), _merge([], targets), goals

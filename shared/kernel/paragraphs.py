@@ -8,7 +8,7 @@ def natural_key(paragraph: str) -> list[int]:
     numbers: list[int] = []
     current = ""
     for ch in paragraph:
-        if ch.isdigit():
+        if "0" <= ch <= "9":  # not isdigit(): "¹" is a digit int() refuses
             current += ch
         elif current:
             numbers.append(int(current))

@@ -110,7 +110,7 @@ def sdg(
     known_targets = _sdg_target_codes()
     for value in values:
         code = value.strip().lower()
-        if goals_allowed and code.isdigit() and 1 <= int(code) <= 17:
+        if goals_allowed and code.isascii() and code.isdigit() and 1 <= int(code) <= 17:
             goals.append(int(code))
         elif _SDG_TARGET.match(code) and code in known_targets:
             targets.append(code)

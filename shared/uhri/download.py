@@ -73,7 +73,7 @@ async def download(
             if response.status_code != 200:
                 raise FetchError(f"HTTP {response.status_code} from {url}")
             declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > settings.max_bytes:
+            if declared.isascii() and declared.isdigit() and int(declared) > settings.max_bytes:
                 raise FetchError(
                     f"{url} is {int(declared)} bytes, over the limit of {settings.max_bytes}"
                 )
@@ -87,7 +87,7 @@ async def download(
                     await asyncio.to_thread(handle.write, chunk)
             finally:
                 await asyncio.to_thread(handle.close)
-            if declared.isdigit() and size != int(declared):
+            if declared.isascii() and declared.isdigit() and size != int(declared):
                 raise FetchError(f"{url}: got {size} of {declared} bytes (truncated)")
             return Downloaded(
                 not_modified=False,

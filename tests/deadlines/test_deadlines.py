@@ -120,6 +120,13 @@ async def test_manual_deadline_api(
     assert (item["origin"], item["country"], item["status"]) == ("manual", "URY", "open")
     etag = created.headers["ETag"]
 
+    # A deadline about Paraguay's document, named as Uruguay's: the subject decides.
+    pry_doc = await factory.document(session, "A/HRC/48/9", "PRY", dt.date(2021, 7, 1), cycle=3)
+    await session.commit()
+    named = {**body, "subject_type": "document", "subject_id": str(pry_doc.id), "country": "URY"}
+    refused = await client.post("/v1/deadlines", json=named, headers=headers)
+    assert (refused.status_code, refused.json()["code"]) == (403, "country_not_allowed")
+
     page = await client.get("/v1/deadlines", params={"country": "URY", "kind": "other"})
     assert [i["id"] for i in page.json()["items"]] == [item["id"]]
     none = await client.get("/v1/deadlines", params={"country": "URY", "due_before": "2031-05-01"})

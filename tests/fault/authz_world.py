@@ -69,6 +69,17 @@ GLOBAL_OPERATIONS = {
 # Operations anyone may call by design (none yet; a sign-in or token exchange would be).
 # Each entry needs its reason.
 PUBLIC_BY_DESIGN: dict[str, str] = {}
+# What a role may do by design on data that is not its own, with the reason.
+ROLE_ALLOWED = {
+    # Coordinators register a person (issuer and subject) before granting them a role in
+    # their own State; a registration carries no role.
+    ("coordinator", "POST /v1/users"): "registration before a grant in the own State",
+}
+# Uruguay's institutions, for the roles the matrix signs in with.
+OTHER_INSTITUTION = "Ministerio de Educación y Cultura"
+OTHER_NHRI = "Institución Nacional de Derechos Humanos"
+OTHER_CSO = "Servicio Paz y Justicia"
+
 # Subscriptions belong to the key that made them: another key of the same scope gets 404
 # (their ids are not disclosed to other keys), as the subscriptions router documents.
 OWNER_SCOPED = {
@@ -366,6 +377,18 @@ async def seed(client: httpx.AsyncClient, world: World, keys: dict[str, dict[str
         )
     )
     seeded.workbook = await _edited_workbook(client)
+    for name, kind in (
+        (OTHER_INSTITUTION, "ministry"),
+        (OTHER_NHRI, "nhri"),
+        (OTHER_CSO, "civil_society"),
+    ):
+        await _created(
+            await client.post(
+                "/v1/institutions",
+                json={"country": OTHER, "name": name, "kind": kind},
+                headers=admin,
+            )
+        )
     return seeded
 
 

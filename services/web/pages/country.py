@@ -275,7 +275,7 @@ def charts(data: CountryData, lang: str) -> list[Chart]:
 
 def _cycle(request: Request) -> int | None:
     raw = request.query_params.get("cycle", "")
-    if raw.isdigit() and 1 <= int(raw) <= 20:
+    if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= 20:
         return int(raw)
     return None
 

@@ -107,7 +107,7 @@ def options(lang: str) -> dict[str, list[tuple[str, str]]]:
 
 def _limit(request: Request) -> int:
     raw = request.query_params.get("limit", "")
-    return int(raw) if raw.isdigit() and 1 <= int(raw) <= MAX_PAGE else PAGE_SIZE
+    return int(raw) if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_PAGE else PAGE_SIZE
 
 
 async def search(request: Request) -> Response:
