@@ -50,6 +50,9 @@ SCOPE_BY_SEGMENT = {
     # Admins manage people (coordinators too, for their State: a role, not a key scope).
     "users": "admin",
     "personal-data": "admin",
+    # Progress reports: keys that write recommendations, or focal points and coordinators
+    # (checked on the report's item).
+    "progress-reports": "recommendations:write",
 }
 # Operations whose scope differs from their segment's.
 SCOPE_BY_OPERATION = {
@@ -106,6 +109,13 @@ PARAMETER_OBJECTS = {
     "reports": "report",
     "users": "user",
     "memberships": "membership",
+    "progress-reports": "progress_report",
+}
+# Where an operation needs another object than its path segment names: a report under
+# review can be validated or returned, a draft edited or submitted.
+PARAMETER_BY_OPERATION = {
+    "POST /v1/progress-reports/{report_id}/validate": "submitted_report",
+    "POST /v1/progress-reports/{report_id}/return": "submitted_report",
 }
 
 
@@ -141,13 +151,15 @@ def required_scope(method: str, path: str) -> str | None:
     return SCOPE_BY_SEGMENT.get(path.split("/")[2])
 
 
-def concrete_path(path: str, seeded: Seeded) -> str:
+def concrete_path(path: str, seeded: Seeded, method: str = "") -> str:
     """The path with real ids of Paraguay's objects; KeyError names an unknown parameter."""
     parts = path.split("/")
     out = []
     for i, part in enumerate(parts):
         if part.startswith("{"):
             kind = PARAMETER_OBJECTS[parts[i - 1]]
+            if i == len(parts) - 2:
+                kind = PARAMETER_BY_OPERATION.get(operation_key(method, path), kind)
             if kind == "recommendation" and parts[1:3] == ["v1", "programmes"]:
                 out.append(seeded.linked_recommendation)
             else:
@@ -157,7 +169,7 @@ def concrete_path(path: str, seeded: Seeded) -> str:
     return "/".join(out)
 
 
-def _j(body: dict[str, Any]) -> Body:
+def _j(body: dict[str, Any] | None) -> Body:
     return lambda s: Request(json=body)
 
 
@@ -189,6 +201,17 @@ BODIES: dict[str, Body] = {
         content=s.workbook, content_type=XLSX
     ),
     "POST /v1/reports": _j({"kind": "upr_midterm", "country": HOME, "cycle": 3}),
+    "POST /v1/progress-reports": lambda s: Request(
+        json={
+            "recommendation_id": s.ids["recommendation"],
+            "status": "in_progress",
+            "narrative": "The bill passed its first reading.",
+        }
+    ),
+    "PATCH /v1/progress-reports/{report_id}": _j({"narrative": "The bill passed."}),
+    "POST /v1/progress-reports/{report_id}/submit": _j(None),
+    "POST /v1/progress-reports/{report_id}/validate": _j({"comment": "Confirmed."}),
+    "POST /v1/progress-reports/{report_id}/return": _j({"comment": "Add the bill's number."}),
     "POST /v1/personal-data/erasures": _j({"email": "unit@example.org"}),
     "POST /v1/users": _j({"issuer": "https://id.example.org", "subject": "new-person"}),
     "PATCH /v1/users/{user_id}": _j({"active": False}),
@@ -377,6 +400,15 @@ async def seed(client: httpx.AsyncClient, world: World, keys: dict[str, dict[str
         )
     )
     seeded.workbook = await _edited_workbook(client)
+    draft = {"recommendation_id": rec, "status": "in_progress", "narrative": "Drafted."}
+    for kind in ("progress_report", "submitted_report"):
+        ids[kind] = await _created(
+            await client.post("/v1/progress-reports", json=draft, headers=recs)
+        )
+    submitted = await client.post(
+        f"/v1/progress-reports/{ids['submitted_report']}/submit", headers=recs
+    )
+    assert submitted.status_code == 200, submitted.text
     for name, kind in (
         (OTHER_INSTITUTION, "ministry"),
         (OTHER_NHRI, "nhri"),
