@@ -65,6 +65,8 @@ async def create(session: AsyncSession, actor: Actor, data: AssessmentIn) -> Ass
     mine = _organisations(actor, country)
     organisation_id: uuid.UUID | None = data.organisation_id
     if actor.is_admin:
+        # An admin key limited to countries records assessments of those States only.
+        actor.require_country(country)
         if organisation_id is not None:
             inst = await InstitutionRepository(session).get(organisation_id)
             if inst is None or inst.kind not in ROLES:
@@ -123,8 +125,10 @@ async def _own(
     row = await AssessmentRepository(session).get_for_update(assessment_id)
     if row is None:
         raise NotFound(f"no assessment {assessment_id}")
-    if not actor.is_admin and (
-        row.organisation_id is None or row.organisation_id not in _organisations(actor, row.country)
+    if actor.is_admin:
+        actor.require_country(row.country)
+    elif row.organisation_id is None or row.organisation_id not in _organisations(
+        actor, row.country
     ):
         raise Forbidden(
             "an organisation changes only its own assessments", code="not_own_assessment"

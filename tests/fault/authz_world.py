@@ -53,6 +53,9 @@ SCOPE_BY_SEGMENT = {
     # Progress reports: keys that write recommendations, or focal points and coordinators
     # (checked on the report's item).
     "progress-reports": "recommendations:write",
+    # Assessments: NHRI and civil-society members for their organisation; with a key,
+    # admins only (the UN's assessments).
+    "assessments": "admin",
 }
 # Operations whose scope differs from their segment's.
 SCOPE_BY_OPERATION = {
@@ -110,6 +113,7 @@ PARAMETER_OBJECTS = {
     "users": "user",
     "memberships": "membership",
     "progress-reports": "progress_report",
+    "assessments": "assessment",
 }
 # Where an operation needs another object than its path segment names: a report under
 # review can be validated or returned, a draft edited or submitted.
@@ -212,6 +216,8 @@ BODIES: dict[str, Body] = {
     "POST /v1/progress-reports/{report_id}/submit": _j(None),
     "POST /v1/progress-reports/{report_id}/validate": _j({"comment": "Confirmed."}),
     "POST /v1/progress-reports/{report_id}/return": _j({"comment": "Add the bill's number."}),
+    "POST /v1/assessments": lambda s: Request(json=assessment_body(s)),
+    "PATCH /v1/assessments/{assessment_id}": _j({"narrative": "Progress confirmed."}),
     "POST /v1/personal-data/erasures": _j({"email": "unit@example.org"}),
     "POST /v1/users": _j({"issuer": "https://id.example.org", "subject": "new-person"}),
     "PATCH /v1/users/{user_id}": _j({"active": False}),
@@ -285,6 +291,16 @@ BODIES: dict[str, Body] = {
     ),
     "PATCH /v1/subscriptions/{subscription_id}": _j({"lead_days": [7]}),
 }
+
+
+def assessment_body(seeded: Seeded) -> dict[str, Any]:
+    return {
+        "recommendation_id": seeded.ids["recommendation"],
+        "status": "in_progress",
+        "narrative": "The office observed the first hearings.",
+        "source": "un",
+        "organisation": "OHCHR",
+    }
 
 
 def deadline_body(seeded: Seeded) -> dict[str, Any]:
@@ -400,6 +416,8 @@ async def seed(client: httpx.AsyncClient, world: World, keys: dict[str, dict[str
         )
     )
     seeded.workbook = await _edited_workbook(client)
+    made = await client.post("/v1/assessments", json=assessment_body(seeded), headers=admin)
+    ids["assessment"] = await _created(made)
     draft = {"recommendation_id": rec, "status": "in_progress", "narrative": "Drafted."}
     for kind in ("progress_report", "submitted_report"):
         ids[kind] = await _created(
