@@ -1,4 +1,4 @@
-.PHONY: run test lint bench check fuzz i18n
+.PHONY: run test lint fmt bench check fuzz i18n
 
 # Run the API and the worker on the embedded PostgreSQL and Redis (or DATABASE_URL/REDIS_URL).
 run:
@@ -8,7 +8,12 @@ run:
 test:
 	bash scripts/dev.sh test $(ARGS)
 
-# Linters and type checks (also run by .ci/run).
+# Format and fix what ruff can fix.
+fmt:
+	.venv/bin/ruff check --fix .
+	.venv/bin/ruff format .
+
+# Linters, type checks and the import contracts (also run by .ci/run).
 lint:
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
