@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from services.api import openapi
 from services.api.action_plans.router import router as action_plans
 from services.api.assessments.router import router as assessments
 from services.api.audit.router import router as audit_router
@@ -88,6 +89,10 @@ def create_app(
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        generate_unique_id_function=openapi.operation_id,
+        # Served by openapi.install from packaged assets, not from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.db = db or Database(settings)
@@ -101,6 +106,7 @@ def create_app(
     app.state.tokens = TokenVerifier(settings)
 
     install_problem_handlers(app)
+    openapi.install(app)
     app.include_router(platform_router)
     app.include_router(audit_router)
     app.include_router(privacy_router)
@@ -162,7 +168,7 @@ def _domain_routers() -> list[APIRouter]:
         ingestion,
         subscriptions,
         reminders_router,
-        # Last: GET /v1/recommendations/{ident:path} would shadow the routes of the other
+        # Last: GET /v1/recommendations/{rec_id:path} would shadow the routes of the other
         # routers under /v1/recommendations/{id}/ (programmes, actions, institutions).
         detail_router,
     ]

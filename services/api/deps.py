@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPBearer
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.api.edge import raises
 from shared.auth.schemas import Actor, Scope
 from shared.auth.service import KEY_PREFIX, authenticate
 from shared.db import Database, unit_of_work
@@ -55,6 +57,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 QueueDep = Annotated[JobQueue, Depends(get_queue)]
 
 
+@raises(503)
 async def live_queue(request: Request) -> JobQueue:
     """The job queue, for routes whose purpose is to start a job: when Redis is down they
     answer 503 and write nothing, rather than accept work they cannot hand over."""
@@ -77,16 +80,38 @@ class _BadAuthorization(Unauthorized):
     bearer_error = "invalid_request"
 
 
-def _bearer(request: Request) -> str | None:
-    header = request.headers.get("authorization")
-    if not header:
-        return None
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise _BadAuthorization(
-            "use 'Authorization: Bearer <api key or access token>'", code="invalid_authorization"
-        )
-    return token.strip()
+def is_anonymous(headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    """Whether a request carries no credentials (raw ASGI headers): the one definition
+    of an anonymous caller, for the dependencies below and the lean routes alike."""
+    return not any(name == b"authorization" for name, _ in headers)
+
+
+class BearerCredentials(HTTPBearer):
+    """`Authorization: Bearer <api key or access token>`, declared in the document as the
+    `bearer` security scheme (the Authorize button of /docs). Parsed here rather than by
+    FastAPI's class so that a malformed header is a 401 problem with its own code, and no
+    header is None."""
+
+    async def __call__(self, request: Request) -> str | None:  # type: ignore[override]
+        header = request.headers.get("authorization")
+        if not header:
+            return None
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise _BadAuthorization(
+                "use 'Authorization: Bearer <api key or access token>'",
+                code="invalid_authorization",
+            )
+        return token.strip()
+
+
+bearer = BearerCredentials(
+    scheme_name="bearer",
+    description="An API key or an OpenID Connect access token:"
+    " `Authorization: Bearer <api key or access token>`.",
+    auto_error=False,
+)
+BearerToken = Annotated[str | None, Depends(bearer)]
 
 
 async def _token_actor(
@@ -108,8 +133,9 @@ async def _token_actor(
     return actor
 
 
-async def _actor(request: Request, session: AsyncSession, *, primary: bool) -> Actor | None:
-    token = _bearer(request)
+async def _actor(
+    request: Request, session: AsyncSession, token: str | None, *, primary: bool
+) -> Actor | None:
     if token is None:
         return None
     if token.startswith(KEY_PREFIX) or not request.app.state.tokens.enabled:
@@ -122,24 +148,29 @@ async def _actor(request: Request, session: AsyncSession, *, primary: bool) -> A
     return actor
 
 
-async def optional_reader(request: Request, session: ReadSession) -> Actor | None:
+@raises(401, 429)
+async def optional_reader(
+    request: Request, session: ReadSession, token: BearerToken
+) -> Actor | None:
     """The caller of a read route; a key is needed only when public reads are off."""
-    actor = await _actor(request, session, primary=False)
+    actor = await _actor(request, session, token, primary=False)
     if actor is None and not get_settings(request).api_public_read:
         raise Unauthorized("an API key is required to read", code="api_key_required")
     return actor
 
 
-async def writer(request: Request, session: WriteSession) -> Actor:
-    actor = await _actor(request, session, primary=True)
+@raises(401, 429)
+async def writer(request: Request, session: WriteSession, token: BearerToken) -> Actor:
+    actor = await _actor(request, session, token, primary=True)
     if actor is None:
         raise Unauthorized("an API key is required", code="api_key_required")
     return actor
 
 
-async def signed_in(request: Request, session: ReadSession) -> Actor:
+@raises(401, 429)
+async def signed_in(request: Request, session: ReadSession, token: BearerToken) -> Actor:
     """Any authenticated caller (an API key or a person)."""
-    actor = await _actor(request, session, primary=False)
+    actor = await _actor(request, session, token, primary=False)
     if actor is None:
         raise Unauthorized("sign in or present an API key", code="authentication_required")
     return actor
@@ -153,6 +184,7 @@ Writer = Annotated[Actor, Depends(writer)]
 
 
 def _scoped(scope: Scope) -> Callable[[Actor], Awaitable[Actor]]:
+    @raises(403)
     async def dependency(actor: Writer) -> Actor:
         actor.require(scope)
         return actor
@@ -167,6 +199,7 @@ SubscriptionsWriter = Annotated[Actor, Depends(_scoped(Scope.SUBSCRIPTIONS_WRITE
 AdminWriter = Annotated[Actor, Depends(_scoped(Scope.ADMIN))]
 
 
+@raises(403)
 async def _global_admin(actor: Writer) -> Actor:
     actor.require_global_admin()
     return actor
@@ -177,6 +210,7 @@ async def _global_admin(actor: Writer) -> Actor:
 GlobalAdminWriter = Annotated[Actor, Depends(_global_admin)]
 
 
+@raises(403)
 async def _data_writer(actor: Writer) -> Actor:
     """A key that may write some follow-up data; the route then checks which."""
     if not any(
@@ -190,8 +224,9 @@ async def _data_writer(actor: Writer) -> Actor:
 DataWriter = Annotated[Actor, Depends(_data_writer)]
 
 
-async def admin_reader(request: Request, session: ReadSession) -> Actor:
-    actor = await _actor(request, session, primary=False)
+@raises(401, 403, 429)
+async def admin_reader(request: Request, session: ReadSession, token: BearerToken) -> Actor:
+    actor = await _actor(request, session, token, primary=False)
     if actor is None:
         raise Unauthorized("an API key is required", code="api_key_required")
     # What admins read (audit log, ingestion runs, imports) spans every country.
@@ -202,6 +237,7 @@ async def admin_reader(request: Request, session: ReadSession) -> Actor:
 AdminReader = Annotated[Actor, Depends(admin_reader)]
 
 
+@raises(403)
 async def _people_manager(actor: Writer) -> Actor:
     """An admin not limited to countries, or a coordinator (who manages the people of its
     own State)."""
@@ -213,6 +249,7 @@ async def _people_manager(actor: Writer) -> Actor:
 PeopleManager = Annotated[Actor, Depends(_people_manager)]
 
 
+@raises(403)
 async def _report_writer(actor: Writer) -> Actor:
     """A caller who may take part in the review of progress reports at all; which report
     it may touch is checked on the report (shared/review)."""
@@ -232,6 +269,7 @@ async def _report_writer(actor: Writer) -> Actor:
 ReportWriter = Annotated[Actor, Depends(_report_writer)]
 
 
+@raises(403)
 async def _assessment_writer(actor: Writer) -> Actor:
     """Admins, and members of an NHRI or civil-society organisation; which assessment they
     may touch is checked on it (shared/assessments)."""

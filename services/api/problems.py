@@ -61,11 +61,8 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = Field(default=None)
 
 
-PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "description": title, "content": {MEDIA_TYPE: {}}}
-    for status, (_, title) in _STATUS_CODES.items()
-    if status in (400, 401, 403, 404, 409, 412, 413, 422, 428, 429, 503)
-}
+# Titles by status, for the problems the handlers write and for the document.
+STATUS_TITLES = {status: title for status, (_, title) in _STATUS_CODES.items()}
 
 
 def problem_response(

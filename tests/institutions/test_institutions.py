@@ -245,6 +245,33 @@ async def test_csv_import(
     assert forbidden.status_code == 403
 
 
+async def test_csv_import_as_a_form(client: httpx.AsyncClient, api_keys: KeyFactory) -> None:
+    """The same file as the `file` part of a multipart form (what browsers and generated
+    clients send); a form without it, or a broken one, is a problem, never a 500."""
+    headers = await api_keys.headers("recommendations:write", countries=["PRY"])
+    url = "/v1/institutions/import"
+    form = await client.post(
+        url,
+        params={"country": "PRY"},
+        files={"file": ("institutions.csv", CSV_OK, "text/csv")},
+        headers=headers,
+    )
+    assert form.status_code == 200, form.text
+    assert form.json() == {"rows": 3, "created": 3, "updated": 0, "unchanged": 0}
+    missing = await client.post(
+        url, params={"country": "PRY"}, data={"other": "x"}, files={"x": b""}, headers=headers
+    )
+    assert (missing.status_code, missing.json()["code"]) == (422, "file_required")
+    broken = await client.post(
+        url,
+        params={"country": "PRY"},
+        content=b"--nope\r\n",
+        headers={**headers, "Content-Type": "multipart/form-data"},
+    )
+    assert broken.status_code == 400
+    assert broken.headers["content-type"] == "application/problem+json"
+
+
 async def test_csv_import_is_all_or_nothing(
     client: httpx.AsyncClient, api_keys: KeyFactory, session: AsyncSession
 ) -> None:

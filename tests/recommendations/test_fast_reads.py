@@ -216,7 +216,7 @@ async def test_metrics_name_the_documented_routes(
         labels = {"method": "GET", "route": route, "status": status}
         return REGISTRY.get_sample_value("followup_http_requests_total", labels) or 0.0
 
-    detail = "/v1/recommendations/{ident:path}"
+    detail = "/v1/recommendations/{rec_id:path}"
     before = {
         "list": count("/v1/recommendations", "200"),
         "detail": count(detail, "200"),

@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
+from services.api import edge
 from services.api.deps import (
     Reader,
     ReadSession,
@@ -19,9 +20,6 @@ from services.api.deps import (
     StreamSession,
     WriteSession,
 )
-from services.api.etag import etag_for, not_modified, required_version
-from services.api.pagination import LimitParam, link_header
-from services.api.problems import PROBLEM_RESPONSES
 from shared.action_plans import accountability as accountability_figures
 from shared.action_plans import actions, csv_import, service
 from shared.action_plans.schemas import (
@@ -42,73 +40,30 @@ from shared.action_plans.schemas import (
     PlanStatus,
 )
 from shared.institutions.csvio import csv_line
-from shared.kernel import validation
 from shared.pagination import DEFAULT_LIMIT
 
-router = APIRouter(tags=["action plans"], responses=PROBLEM_RESPONSES)
-
-WRITE_RESPONSES: dict[int | str, dict[str, object]] = {
-    412: PROBLEM_RESPONSES[400] | {"description": "Stale version"},
-    428: PROBLEM_RESPONSES[400] | {"description": "If-Match required"},
-}
-CSV_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {"text/csv": {"schema": {"type": "string", "format": "binary"}}},
-    }
-}
-Cursor = Annotated[str | None, Query(max_length=2000)]
-
-
-def _json(model: PlanOut | ActionOut, *, status_code: int = 200) -> Response:
-    return Response(
-        content=model.model_dump_json(),
-        status_code=status_code,
-        media_type="application/json",
-        headers={"ETag": etag_for(model.version)},
-    )
-
-
-def _created(model: PlanOut | ActionOut, location: str) -> Response:
-    response = _json(model, status_code=201)
-    response.headers["Location"] = location
-    return response
-
-
-def _current(request: Request, model: PlanOut | ActionOut) -> Response:
-    """304 when the client already holds this version, else the JSON with its ETag."""
-    if not_modified(request, etag_for(model.version)):
-        return Response(status_code=304, headers={"ETag": etag_for(model.version)})
-    return _json(model)
-
-
-def _countries(values: list[str]) -> tuple[str, ...]:
-    problems = validation.Problems("query")
-    codes = validation.countries(values, "country", problems)
-    problems.raise_if_any()
-    return codes
+router = APIRouter(tags=["action plans"])
 
 
 # --- plans -----------------------------------------------------------------------------------
 
 
 @router.get("/v1/action-plans", response_model=PlanPage, summary="List action plans")
-async def list_plans(
+async def list_action_plans(
     request: Request,
     response: Response,
     session: ReadSession,
     _reader: Reader,
-    country: Annotated[list[str], Query(description="ISO3")] = [],  # noqa: B006
+    country: edge.CountryParam = [],  # noqa: B006
     status: Annotated[list[PlanStatus], Query()] = [],  # noqa: B006
-    limit: LimitParam = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    limit: edge.LimitParam = DEFAULT_LIMIT,
+    cursor: edge.Cursor = None,
 ) -> PlanPage:
     """National human-rights action plans, by country then creation."""
     page = await service.list_plans(
-        session, _countries(country), tuple(status), cursor=cursor, limit=limit
+        session, edge.country_codes(country), tuple(status), cursor=cursor, limit=limit
     )
-    link_header(request, response, page.next_cursor)
-    return PlanPage(items=page.items, next_cursor=page.next_cursor)
+    return edge.paged(request, response, PlanPage(items=page.items, next_cursor=page.next_cursor))
 
 
 @router.post(
@@ -117,44 +72,33 @@ async def list_plans(
     response_model=PlanOut,
     summary="Create an action plan",
 )
-async def create_plan(
+async def create_action_plan(
     data: PlanIn, request: Request, session: WriteSession, actor: RecommendationsWriter
 ) -> Response:
     """Needs `recommendations:write` for the plan's country."""
     out = await service.create_plan(session, actor, data)
-    return _created(out, str(request.url_for("get_plan", plan_id=str(out.id))))
+    return edge.created(request, out, "get_action_plan", plan_id=out.id)
 
 
-@router.get(
-    "/v1/action-plans/{plan_id}",
-    response_model=PlanOut,
-    responses={304: {"description": "Not modified"}},
-    summary="One action plan",
-)
-async def get_plan(
-    plan_id: uuid.UUID, request: Request, session: ReadSession, _reader: Reader
+@router.get("/v1/action-plans/{plan_id}", response_model=PlanOut, summary="One action plan")
+async def get_action_plan(
+    plan_id: uuid.UUID, if_none_match: edge.IfNoneMatch, session: ReadSession, _reader: Reader
 ) -> Response:
     """An action plan with its `ETag`."""
-    return _current(request, service.plan_out(await service.get_plan(session, plan_id)))
+    return edge.current(service.plan_out(await service.get_plan(session, plan_id)), if_none_match)
 
 
-@router.patch(
-    "/v1/action-plans/{plan_id}",
-    response_model=PlanOut,
-    responses=WRITE_RESPONSES,
-    summary="Change an action plan",
-)
-async def patch_plan(
+@router.patch("/v1/action-plans/{plan_id}", response_model=PlanOut, summary="Change an action plan")
+async def patch_action_plan(
     plan_id: uuid.UUID,
     data: PlanPatch,
-    request: Request,
+    version: edge.IfMatch,
     session: WriteSession,
     actor: RecommendationsWriter,
 ) -> Response:
     """Change title, period, status (draft, adopted, ended) or adoption reference;
     `If-Match` required."""
-    version = required_version(request)
-    return _json(await service.patch_plan(session, actor, plan_id, version, data))
+    return edge.versioned(await service.patch_plan(session, actor, plan_id, version, data))
 
 
 @router.get(
@@ -163,7 +107,7 @@ async def patch_plan(
     responses={200: {"content": {"text/csv": {}}, "description": "CSV, one action a row"}},
     summary="Export a plan as CSV",
 )
-async def export_plan(
+async def export_action_plan_csv(
     plan_id: uuid.UUID, session: StreamSession, _reader: Reader
 ) -> StreamingResponse:
     """The plan's actions, one a row (multi-valued cells joined by `; `; institutions by
@@ -209,8 +153,7 @@ async def _action_page(
         overdue=overdue,
     )
     page = await actions.list_actions(session, f, cursor=cursor, limit=limit)
-    link_header(request, response, page.next_cursor)
-    return ActionPage(items=page.items, next_cursor=page.next_cursor)
+    return edge.paged(request, response, ActionPage(items=page.items, next_cursor=page.next_cursor))
 
 
 StatusFilter = Annotated[list[ActionStatus], Query()]
@@ -232,8 +175,8 @@ async def list_actions(
     status: StatusFilter = [],  # noqa: B006
     institution: InstitutionFilter = None,
     overdue: OverdueFilter = None,
-    limit: LimitParam = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    limit: edge.LimitParam = DEFAULT_LIMIT,
+    cursor: edge.Cursor = None,
 ) -> ActionPage:
     """The plan's actions in the order they were added."""
     return await _action_page(
@@ -257,66 +200,62 @@ async def create_action(
     """An action owned by institutions of the plan's country and linked to any number of
     its recommendations. A due date becomes a deadline (`/v1/deadlines`)."""
     out = await actions.create_action(session, actor, plan_id, data)
-    return _created(
-        out, str(request.url_for("get_action", plan_id=str(plan_id), action_id=str(out.id)))
-    )
+    return edge.created(request, out, "get_action", plan_id=plan_id, action_id=out.id)
 
 
 @router.post(
     "/v1/action-plans/{plan_id}/actions/import",
     response_model=ActionImportReport,
-    openapi_extra=CSV_BODY,
+    openapi_extra=edge.CSV_UPLOAD,
     summary="Import actions from CSV",
 )
 async def import_actions(
-    plan_id: uuid.UUID, request: Request, session: WriteSession, actor: RecommendationsWriter
+    plan_id: uuid.UUID, body: edge.CsvUpload, session: WriteSession, actor: RecommendationsWriter
 ) -> ActionImportReport:
-    """A `text/csv` body, one action a row. Columns: `description` (required),
-    `institutions` (names of the country's institutions, `;`-separated),
-    `recommendations` (refs or ids, `;`-separated), `indicators` (`;`-separated),
+    """A CSV file (the `text/csv` body, or the `file` field of a form), one action a row.
+    Columns: `description` (required), `institutions` (names of the country's
+    institutions, `;`-separated), `recommendations` (refs or ids, `;`-separated),
+    `indicators` (`;`-separated),
     `budget`, `currency`, `start_date`, `due_date` (YYYY-MM-DD), `status`. The export's
     `action_id` and `latest_update` columns are accepted and ignored: every row creates
     an action. All or nothing: one bad row rejects the file with 422 and an `errors`
     entry per problem naming its spreadsheet `row` (the header is row 1)."""
-    return await csv_import.import_actions(session, actor, plan_id, await request.body())
+    return await csv_import.import_actions(session, actor, plan_id, body)
 
 
 @router.get(
-    "/v1/action-plans/{plan_id}/actions/{action_id}",
-    response_model=ActionOut,
-    responses={304: {"description": "Not modified"}},
-    summary="One action",
+    "/v1/action-plans/{plan_id}/actions/{action_id}", response_model=ActionOut, summary="One action"
 )
 async def get_action(
     plan_id: uuid.UUID,
     action_id: uuid.UUID,
-    request: Request,
+    if_none_match: edge.IfNoneMatch,
     session: ReadSession,
     _reader: Reader,
 ) -> Response:
     """An action with its `ETag`."""
     row = await actions.get_action(session, plan_id, action_id)
-    return _current(request, await actions.action_out(session, row))
+    return edge.current(await actions.action_out(session, row), if_none_match)
 
 
 @router.patch(
     "/v1/action-plans/{plan_id}/actions/{action_id}",
     response_model=ActionOut,
-    responses=WRITE_RESPONSES,
     summary="Change an action",
 )
 async def patch_action(
     plan_id: uuid.UUID,
     action_id: uuid.UUID,
     data: ActionPatch,
-    request: Request,
+    version: edge.IfMatch,
     session: WriteSession,
     actor: RecommendationsWriter,
 ) -> Response:
     """Change an action (`If-Match` required); lists given replace the current ones. Its
     status changes by posting an update."""
-    version = required_version(request)
-    return _json(await actions.patch_action(session, actor, plan_id, action_id, version, data))
+    return edge.versioned(
+        await actions.patch_action(session, actor, plan_id, action_id, version, data)
+    )
 
 
 @router.post(
@@ -325,7 +264,7 @@ async def patch_action(
     response_model=ActionUpdateOut,
     summary="Report progress on an action",
 )
-async def add_action_update(
+async def create_action_update(
     plan_id: uuid.UUID,
     action_id: uuid.UUID,
     data: ActionUpdateIn,
@@ -355,7 +294,7 @@ async def list_action_updates(
     tags=["recommendations"],
     summary="Actions addressing a recommendation",
 )
-async def recommendation_actions(
+async def list_recommendation_actions(
     rec_id: uuid.UUID,
     request: Request,
     response: Response,
@@ -364,8 +303,8 @@ async def recommendation_actions(
     status: StatusFilter = [],  # noqa: B006
     institution: InstitutionFilter = None,
     overdue: OverdueFilter = None,
-    limit: LimitParam = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    limit: edge.LimitParam = DEFAULT_LIMIT,
+    cursor: edge.Cursor = None,
 ) -> ActionPage:
     """The actions of any plan linked to this recommendation."""
     return await _action_page(
@@ -387,7 +326,7 @@ async def recommendation_actions(
     tags=["stats"],
     summary="Accountability of a State's supported recommendations",
 )
-async def accountability(
+async def get_accountability_stats(
     session: ReadSession,
     _reader: Reader,
     country: Annotated[str, Query(min_length=1, max_length=3, description="ISO3")],

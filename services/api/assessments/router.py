@@ -7,10 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
+from services.api import edge
 from services.api.deps import AssessmentWriter, Reader, ReadSession, WriteSession
-from services.api.etag import etag_for, optional_version, required_version
-from services.api.pagination import LimitParam, link_header
-from services.api.problems import PROBLEM_RESPONSES
 from shared.assessments import service
 from shared.assessments.schemas import (
     AssessmentIn,
@@ -24,7 +22,7 @@ from shared.kernel import validation
 from shared.pagination import DEFAULT_LIMIT
 from shared.recommendations.schemas import Status
 
-router = APIRouter(prefix="/v1/assessments", tags=["assessments"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1/assessments", tags=["assessments"])
 
 
 def _country(country: str | None) -> str | None:
@@ -37,21 +35,15 @@ def _country(country: str | None) -> str | None:
 @router.post(
     "", response_model=AssessmentOut, status_code=status.HTTP_201_CREATED, summary="Assess"
 )
-async def create(
-    data: AssessmentIn,
-    request: Request,
-    response: Response,
-    session: WriteSession,
-    actor: AssessmentWriter,
-) -> AssessmentOut:
+async def create_assessment(
+    data: AssessmentIn, request: Request, session: WriteSession, actor: AssessmentWriter
+) -> Response:
     """Publish an organisation's own assessment of a recommendation of its State (NHRI and
     civil-society members; admins also record the UN's with `source: un`). The
     government's status is never changed; the recommendation shows the assessment under
     `assessments`."""
     out = await service.create(session, actor, data)
-    response.headers["Location"] = str(request.url_for("get_assessment", assessment_id=str(out.id)))
-    response.headers["ETag"] = etag_for(out.version)
-    return out
+    return edge.created(request, out, "get_assessment", assessment_id=out.id)
 
 
 @router.get("", response_model=AssessmentPage, summary="List assessments")
@@ -65,8 +57,8 @@ async def list_assessments(
     source: Annotated[list[AssessmentSource], Query(description="repeatable")] = [],  # noqa: B006
     assessed_status: Annotated[list[Status], Query(alias="status", description="repeatable")] = [],  # noqa: B006
     organisation_id: uuid.UUID | None = None,
-    limit: LimitParam = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    limit: edge.LimitParam = DEFAULT_LIMIT,
+    cursor: edge.Cursor = None,
 ) -> AssessmentPage:
     """Assessments, oldest first, filtered by recommendation, State, source
     (nhri, civil_society, un), status or organisation."""
@@ -80,12 +72,11 @@ async def list_assessments(
         cursor=cursor,
         limit=limit,
     )
-    link_header(request, response, page.next_cursor)
-    return page
+    return edge.paged(request, response, page)
 
 
 @router.get("/stats", response_model=AssessmentStats, summary="Status by source")
-async def stats(
+async def get_assessment_stats(
     session: ReadSession,
     _reader: Reader,
     country: Annotated[str | None, Query(description="ISO3 of the State")] = None,
@@ -99,35 +90,33 @@ async def stats(
 
 @router.get("/{assessment_id}", response_model=AssessmentOut, summary="One assessment")
 async def get_assessment(
-    assessment_id: uuid.UUID, response: Response, session: ReadSession, _reader: Reader
-) -> AssessmentOut:
+    assessment_id: uuid.UUID, if_none_match: edge.IfNoneMatch, session: ReadSession, _reader: Reader
+) -> Response:
     """One assessment, with an ETag."""
-    out = await service.get(session, assessment_id)
-    response.headers["ETag"] = etag_for(out.version)
-    return out
+    return edge.current(await service.get(session, assessment_id), if_none_match)
 
 
 @router.patch("/{assessment_id}", response_model=AssessmentOut, summary="Change an assessment")
-async def edit(
+async def edit_assessment(
     assessment_id: uuid.UUID,
     changes: AssessmentPatch,
-    request: Request,
-    response: Response,
+    version: edge.IfMatch,
     session: WriteSession,
     actor: AssessmentWriter,
-) -> AssessmentOut:
+) -> Response:
     """Change one of the caller's organisation's assessments (`If-Match` required)."""
-    out = await service.edit(session, actor, assessment_id, required_version(request), changes)
-    response.headers["ETag"] = etag_for(out.version)
-    return out
+    return edge.versioned(await service.edit(session, actor, assessment_id, version, changes))
 
 
 @router.delete(
     "/{assessment_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Withdraw an assessment"
 )
-async def delete(
-    assessment_id: uuid.UUID, request: Request, session: WriteSession, actor: AssessmentWriter
+async def delete_assessment(
+    assessment_id: uuid.UUID,
+    version: edge.OptionalIfMatch,
+    session: WriteSession,
+    actor: AssessmentWriter,
 ) -> Response:
     """Withdraw one of the caller's organisation's assessments (`If-Match` optional)."""
-    await service.delete(session, actor, assessment_id, optional_version(request))
+    await service.delete(session, actor, assessment_id, version)
     return Response(status_code=204)

@@ -5,14 +5,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from services.api import edge
 from services.api.deps import AdminReader, ReadSession
-from services.api.pagination import LimitParam, link_header
-from services.api.problems import PROBLEM_RESPONSES
 from services.api.schemas import PageOut
 from shared.audit import service
 from shared.audit.schemas import AuditEntryRead
 
-router = APIRouter(prefix="/v1/audit", tags=["audit"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
 
 @router.get("", response_model=PageOut[AuditEntryRead])
@@ -21,8 +20,8 @@ async def list_audit_entries(
     response: Response,
     session: ReadSession,
     _admin: AdminReader,
-    limit: LimitParam = 50,
-    cursor: str | None = None,
+    limit: edge.LimitParam = 50,
+    cursor: edge.Cursor = None,
     entity: str | None = None,
     entity_id: str | None = None,
     since: Annotated[dt.datetime | None, Query()] = None,
@@ -34,5 +33,5 @@ async def list_audit_entries(
     page = await service.list_entries(
         session, entity=entity, entity_id=entity_id, since=since, cursor=cursor, limit=limit
     )
-    link_header(request, response, page.next_cursor)
+    edge.link_header(request, response, page.next_cursor)
     return PageOut(items=page.items, next_cursor=page.next_cursor)

@@ -8,12 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 
 from services.api.deps import Reader, ReadSession, SettingsDep
-from services.api.problems import PROBLEM_RESPONSES
 from shared.deadlines import calendar, service
 from shared.errors import NotFound
 from shared.reference.countries import by_iso3
 
-router = APIRouter(prefix="/v1/calendar", tags=["deadlines"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1/calendar", tags=["deadlines"])
 
 
 @router.get(
@@ -22,7 +21,7 @@ router = APIRouter(prefix="/v1/calendar", tags=["deadlines"], responses=PROBLEM_
     response_class=Response,
     responses={200: {"content": {"text/calendar": {}}, "description": "RFC 5545 calendar"}},
 )
-async def country_calendar(
+async def get_country_calendar(
     iso3: Annotated[str, Path(min_length=3, max_length=3, description="ISO3 code")],
     request: Request,
     session: ReadSession,

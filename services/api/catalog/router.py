@@ -8,12 +8,11 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from services.api.deps import Reader, ReadSession
-from services.api.problems import PROBLEM_RESPONSES
 from shared.countries import service
 from shared.countries.schemas import CountryDetail, CountryOut, MechanismOut
 from shared.reference import taxonomies
 
-router = APIRouter(prefix="/v1", tags=["reference"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1", tags=["reference"])
 
 RegionalGroup = Literal["AFR", "APG", "EEG", "GRULAC", "WEOG"]
 

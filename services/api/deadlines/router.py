@@ -8,10 +8,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
+from services.api import edge
 from services.api.deps import DataWriter, Reader, ReadSession, WriteSession
-from services.api.etag import etag_for, not_modified, required_version
-from services.api.pagination import LimitParam, link_header
-from services.api.problems import PROBLEM_RESPONSES
 from services.api.schemas import PageOut
 from shared.deadlines import service
 from shared.deadlines.schemas import (
@@ -23,14 +21,13 @@ from shared.deadlines.schemas import (
     DeadlineStatus,
     SubjectType,
 )
-from shared.kernel import validation
 from shared.pagination import DEFAULT_LIMIT
 
-router = APIRouter(prefix="/v1/deadlines", tags=["deadlines"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1/deadlines", tags=["deadlines"])
 
 
 def deadline_filter(
-    country: Annotated[list[str], Query(description="ISO3 country code")] = [],  # noqa: B006
+    country: edge.CountryParam = [],  # noqa: B006
     kind: Annotated[list[DeadlineKind], Query()] = [],  # noqa: B006
     subject: Annotated[
         list[SubjectType], Query(description="type of the subject the deadline is about")
@@ -40,11 +37,8 @@ def deadline_filter(
     due_before: Annotated[dt.date | None, Query(description="due strictly before")] = None,
     due_after: Annotated[dt.date | None, Query(description="due strictly after")] = None,
 ) -> DeadlineFilter:
-    problems = validation.Problems("query")
-    countries = validation.countries(country, "country", problems)
-    problems.raise_if_any()
     return DeadlineFilter(
-        countries=countries,
+        countries=edge.country_codes(country),
         kinds=tuple(dict.fromkeys(kind)),
         subject_types=tuple(dict.fromkeys(subject)),
         subject_id=subject_id,
@@ -64,8 +58,8 @@ async def list_deadlines(
     session: ReadSession,
     _reader: Reader,
     f: Filter,
-    limit: LimitParam = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    limit: edge.LimitParam = DEFAULT_LIMIT,
+    cursor: edge.Cursor = None,
 ) -> PageOut[DeadlineOut]:
     """Follow-up deadlines matching every filter given, soonest first (then by id).
 
@@ -75,25 +69,15 @@ async def list_deadlines(
     due date has passed, unless marked `met`.
     """
     page = await service.list_page(session, f, cursor=cursor, limit=limit)
-    link_header(request, response, page.next_cursor)
-    return PageOut(items=page.items, next_cursor=page.next_cursor)
+    return edge.paged(request, response, PageOut(items=page.items, next_cursor=page.next_cursor))
 
 
 @router.get("/{deadline_id}", response_model=DeadlineOut, summary="One deadline")
 async def get_deadline(
-    deadline_id: uuid.UUID,
-    request: Request,
-    response: Response,
-    session: ReadSession,
-    _reader: Reader,
-) -> DeadlineOut | Response:
+    deadline_id: uuid.UUID, if_none_match: edge.IfNoneMatch, session: ReadSession, _reader: Reader
+) -> Response:
     """One deadline, with an `ETag` (send `If-None-Match` for a 304)."""
-    item = await service.get(session, deadline_id)
-    etag = etag_for(item.version)
-    if not_modified(request, etag):
-        return Response(status_code=304, headers={"ETag": etag})
-    response.headers["ETag"] = etag
-    return item
+    return edge.current(await service.get(session, deadline_id), if_none_match)
 
 
 @router.post(
@@ -103,31 +87,26 @@ async def get_deadline(
     summary="Enter a deadline by hand",
 )
 async def create_deadline(
-    data: DeadlineIn, response: Response, session: WriteSession, actor: DataWriter
-) -> DeadlineOut:
+    data: DeadlineIn, request: Request, session: WriteSession, actor: DataWriter
+) -> Response:
     """Enter a deadline no rule derives. Needs the scope that maintains its subject
     (`recommendations:write` for recommendations, documents and countries,
     `programmes:write`, `mandates:write`) or `admin`, and a key allowed for its country.
     Derivation never changes a manual deadline."""
     item = await service.create_manual(session, actor, data)
-    response.headers["ETag"] = etag_for(item.version)
-    response.headers["Location"] = f"/v1/deadlines/{item.id}"
-    return item
+    return edge.created(request, item, "get_deadline", deadline_id=item.id)
 
 
 @router.patch("/{deadline_id}", response_model=DeadlineOut, summary="Change a deadline")
 async def patch_deadline(
     deadline_id: uuid.UUID,
     data: DeadlinePatch,
-    request: Request,
-    response: Response,
+    version: edge.IfMatch,
     session: WriteSession,
     actor: DataWriter,
-) -> DeadlineOut:
+) -> Response:
     """Mark a deadline `met` (or reopen it), or change a manual deadline's date and texts.
 
     Needs `If-Match` with the deadline's ETag (412 when someone changed it meanwhile).
     """
-    item = await service.patch(session, actor, deadline_id, required_version(request), data)
-    response.headers["ETag"] = etag_for(item.version)
-    return item
+    return edge.versioned(await service.patch(session, actor, deadline_id, version, data))

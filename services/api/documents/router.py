@@ -7,9 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import Field
 
+from services.api import edge
 from services.api.deps import Reader, ReadSession
-from services.api.pagination import LimitParam, link_header
-from services.api.problems import PROBLEM_RESPONSES
 from services.api.schemas import PageOut
 from shared.documents import service
 from shared.documents.models import DOCUMENT_KINDS
@@ -17,7 +16,7 @@ from shared.documents.schemas import DocumentDetail, DocumentOut
 from shared.kernel import validation
 from shared.pagination import DEFAULT_LIMIT
 
-router = APIRouter(prefix="/v1/documents", tags=["documents"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1/documents", tags=["documents"])
 
 
 @router.get("", response_model=PageOut[DocumentOut], summary="List documents")
@@ -31,8 +30,8 @@ async def list_documents(
     mechanism: Annotated[list[str], Query()] = [],  # noqa: B006
     cycle: Annotated[list[Annotated[int, Field(ge=1, le=20)]], Query()] = [],  # noqa: B006
     symbol: Annotated[list[str], Query()] = [],  # noqa: B006
-    limit: LimitParam = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    limit: edge.LimitParam = DEFAULT_LIMIT,
+    cursor: edge.Cursor = None,
 ) -> PageOut[DocumentOut]:
     """Documents, newest first: Working Group reports, Add.1 views, matrices, ..."""
     problems = validation.Problems("query")
@@ -52,7 +51,7 @@ async def list_documents(
         cursor=cursor,
         limit=limit,
     )
-    link_header(request, response, page.next_cursor)
+    edge.link_header(request, response, page.next_cursor)
     return PageOut(items=page.items, next_cursor=page.next_cursor)
 
 

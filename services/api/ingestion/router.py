@@ -4,6 +4,7 @@ import uuid
 
 from fastapi import APIRouter, Request, Response
 
+from services.api import edge
 from services.api.deps import (
     AdminReader,
     GlobalAdminWriter,
@@ -12,18 +13,16 @@ from services.api.deps import (
     SettingsDep,
     WriteSession,
 )
-from services.api.pagination import LimitParam, link_header
-from services.api.problems import PROBLEM_RESPONSES
 from services.api.schemas import PageOut
 from shared.ingestion import runs
 from shared.ingestion.schemas import RunDetail, RunIn, RunOut
 from shared.ingestion.sources import check_submitted, parse_sources
 
-router = APIRouter(prefix="/v1/ingestion", tags=["ingestion"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1/ingestion", tags=["ingestion"])
 
 
 @router.post("/runs", status_code=202, response_model=RunDetail)
-async def start_run(
+async def start_ingestion_run(
     request: Request,
     response: Response,
     session: WriteSession,
@@ -53,30 +52,32 @@ async def start_run(
     )
     await session.flush()
     await session.refresh(run)
-    response.headers["Location"] = str(request.url_for("get_run", run_id=run.id))
+    response.headers["Location"] = str(request.url_for("get_ingestion_run", run_id=run.id))
     return await runs.get_run(session, run.id)
 
 
 @router.get("/runs", response_model=PageOut[RunOut])
-async def list_runs(
+async def list_ingestion_runs(
     request: Request,
     response: Response,
     session: ReadSession,
     _admin: AdminReader,
-    limit: LimitParam = 50,
-    cursor: str | None = None,
+    limit: edge.LimitParam = 50,
+    cursor: edge.Cursor = None,
 ) -> PageOut[RunOut]:
     """Ingestion runs, newest first, with their documents counted by outcome.
 
     Needs an `admin` key.
     """
     page = await runs.list_runs(session, cursor=cursor, limit=limit)
-    link_header(request, response, page.next_cursor)
+    edge.link_header(request, response, page.next_cursor)
     return PageOut(items=page.items, next_cursor=page.next_cursor)
 
 
 @router.get("/runs/{run_id}", response_model=RunDetail)
-async def get_run(run_id: uuid.UUID, session: ReadSession, _admin: AdminReader) -> RunDetail:
+async def get_ingestion_run(
+    run_id: uuid.UUID, session: ReadSession, _admin: AdminReader
+) -> RunDetail:
     """One ingestion run with each document's outcome (new, updated, unchanged, skipped,
     failed and why), the recommendations it created or changed and the unresolved names.
 

@@ -7,9 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
+from services.api import edge
 from services.api.deps import GlobalAdminWriter, PeopleManager, ReadSession, SignedIn, WriteSession
-from services.api.pagination import LimitParam, link_header
-from services.api.problems import PROBLEM_RESPONSES
 from shared.errors import Forbidden
 from shared.kernel import validation
 from shared.pagination import DEFAULT_LIMIT
@@ -24,18 +23,18 @@ from shared.people.schemas import (
     UserPatch,
 )
 
-router = APIRouter(tags=["people"], responses=PROBLEM_RESPONSES)
+router = APIRouter(tags=["people"])
 
 
 @router.get("/v1/me", response_model=MeOut, summary="Who am I")
-async def me(session: ReadSession, actor: SignedIn) -> MeOut:
+async def get_me(session: ReadSession, actor: SignedIn) -> MeOut:
     """The caller (a person signed in with OpenID Connect, or an API key), its roles and
     what they allow: the States whose progress reports it validates, the institutions it
     drafts progress for, the organisations it publishes assessments for."""
     return await service.me(session, actor)
 
 
-@router.get("/v1/users", response_model=UserPage, summary="List users")
+@router.get("/v1/users", response_model=UserPage, responses=edge.errors(403), summary="List users")
 async def list_users(
     request: Request,
     response: Response,
@@ -44,8 +43,8 @@ async def list_users(
     country: Annotated[
         str | None, Query(description="only users with a membership in this State (ISO3)")
     ] = None,
-    limit: LimitParam = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    limit: edge.LimitParam = DEFAULT_LIMIT,
+    cursor: edge.Cursor = None,
 ) -> UserPage:
     """Users with their memberships, oldest first. An admin lists everyone; a
     coordinator lists the users of its State (`country` required)."""
@@ -55,8 +54,7 @@ async def list_users(
     page = await service.list_users(
         session, actor, country=codes[0] if codes else None, cursor=cursor, limit=limit
     )
-    link_header(request, response, page.next_cursor)
-    return page
+    return edge.paged(request, response, page)
 
 
 @router.post(
@@ -69,7 +67,9 @@ async def create_user(data: UserIn, session: WriteSession, actor: PeopleManager)
     return await service.create_user(session, actor, data)
 
 
-@router.get("/v1/users/{user_id}", response_model=UserOut, summary="One user")
+@router.get(
+    "/v1/users/{user_id}", response_model=UserOut, responses=edge.errors(403), summary="One user"
+)
 async def get_user(user_id: uuid.UUID, session: ReadSession, actor: SignedIn) -> UserOut:
     """A user with their memberships: admins, the user, or a coordinator of a State
     the user has a role in."""
@@ -98,7 +98,7 @@ async def patch_user(
     status_code=status.HTTP_201_CREATED,
     summary="Grant a role",
 )
-async def grant(
+async def grant_membership(
     user_id: uuid.UUID, data: GrantIn, session: WriteSession, actor: PeopleManager
 ) -> MembershipOut:
     """Give a user a role in a scope: `admin`; `coordinator` of a `country`;
@@ -114,7 +114,7 @@ async def grant(
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Revoke a role",
 )
-async def revoke(
+async def revoke_membership(
     user_id: uuid.UUID, membership_id: uuid.UUID, session: WriteSession, actor: PeopleManager
 ) -> Response:
     """Remove a membership (same rules as granting)."""

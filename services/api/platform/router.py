@@ -10,7 +10,7 @@ from sqlalchemy import text
 from starlette.responses import Response
 
 from services.api.metrics import JOBS, QUEUE_DEPTH, REGISTRY
-from services.api.problems import PROBLEM_RESPONSES, problem_response
+from services.api.problems import problem_response
 from shared.db import Database
 from shared.queue import JobQueue, job_counts, queue_depth
 
@@ -20,7 +20,7 @@ _CHECK_TIMEOUT = 2.0
 
 
 @router.get("/healthz", summary="Liveness")
-async def healthz() -> dict[str, str]:
+async def check_liveness() -> dict[str, str]:
     """The process is up and serving. It does not look at the database or Redis."""
     return {"status": "ok"}
 
@@ -45,9 +45,8 @@ async def _redis_ok(queue: JobQueue) -> bool:
 @router.get(
     "/readyz",
     summary="Readiness",
-    responses={503: PROBLEM_RESPONSES[503]},
 )
-async def readyz(request: Request) -> Response:
+async def check_readiness(request: Request) -> Response:
     """200 when PostgreSQL and Redis both answer; otherwise 503 naming what is down."""
     database, redis = await asyncio.gather(
         _database_ok(request.app.state.db), _redis_ok(request.app.state.queue)
@@ -66,8 +65,13 @@ async def readyz(request: Request) -> Response:
     )
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
-async def metrics(request: Request) -> Response:
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}},
+)
+async def get_metrics(request: Request) -> Response:
     """Request counts and latency by route, queue depth and worker job counts."""
     queue: JobQueue = request.app.state.queue
     try:

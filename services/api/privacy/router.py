@@ -3,11 +3,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from services.api.deps import GlobalAdminWriter, WriteSession
-from services.api.problems import PROBLEM_RESPONSES
 from shared.privacy import service
 from shared.privacy.schemas import ErasureIn, ErasureOut
 
-router = APIRouter(prefix="/v1/personal-data", tags=["personal data"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1/personal-data", tags=["personal data"])
 
 
 @router.post("/erasures", response_model=ErasureOut)

@@ -10,10 +10,8 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel
 
+from services.api import edge
 from services.api.deps import ProgrammesWriter, Reader, ReadSession, WriteSession
-from services.api.etag import etag_for, not_modified, required_version
-from services.api.pagination import LimitParam, link_header
-from services.api.problems import PROBLEM_RESPONSES
 from shared.kernel import validation
 from shared.pagination import DEFAULT_LIMIT, Page
 from shared.programmes import indicators, links, milestones, service
@@ -44,21 +42,13 @@ from shared.programmes.schemas import (
 
 # Prefix /v1, not /v1/programmes: this router also answers /v1/partners and
 # /v1/recommendations/{id}/programmes (it is included before the recommendations router,
-# whose catch-all GET /v1/recommendations/{ident:path} would otherwise shadow the latter).
-router = APIRouter(prefix="/v1", tags=["programmes"], responses=PROBLEM_RESPONSES)
-
-CONDITIONAL: dict[int | str, dict[str, Any]] = {
-    412: PROBLEM_RESPONSES[400] | {"description": "Stale version"},
-    428: PROBLEM_RESPONSES[400] | {"description": "If-Match required"},
-}
-Cursor = Annotated[str | None, Query(max_length=2000)]
+# whose catch-all GET /v1/recommendations/{rec_id:path} would otherwise shadow the latter).
+router = APIRouter(prefix="/v1", tags=["programmes"])
 PageModel = TypeVar("PageModel", bound=BaseModel)
 
 
 def programme_filter(
-    country: Annotated[
-        list[str], Query(description="ISO3; regional programmes covering it included")
-    ] = [],  # noqa: B006
+    country: edge.CountryParam = [],  # noqa: B006
     status: Annotated[list[ProgrammeStatus], Query(description="from the dates")] = [],  # noqa: B006
     partner: Annotated[list[str], Query(description="partner code or name")] = [],  # noqa: B006
     mandate: Annotated[list[uuid.UUID], Query(description="mandate id")] = [],  # noqa: B006
@@ -88,19 +78,10 @@ def programme_filter(
 Filter = Annotated[ProgrammeFilter, Depends(programme_filter)]
 
 
-def optional_version(request: Request) -> int | None:
-    return required_version(request) if request.headers.get("if-match") else None
-
-
-def _with_etag(out: ProgrammeOut, response: Response) -> ProgrammeOut:
-    response.headers["ETag"] = etag_for(out.version)
-    return out
-
-
 def _paged(
     request: Request, response: Response, page: Page[Any], model: type[PageModel]
 ) -> PageModel:
-    link_header(request, response, page.next_cursor)
+    edge.link_header(request, response, page.next_cursor)
     return model(items=page.items, next_cursor=page.next_cursor)
 
 
@@ -117,8 +98,8 @@ async def list_programmes(
     session: ReadSession,
     _reader: Reader,
     f: Filter,
-    limit: LimitParam = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    limit: edge.LimitParam = DEFAULT_LIMIT,
+    cursor: edge.Cursor = None,
 ) -> ProgrammePage:
     """Programmes matching every filter, ordered by start date. `status` is derived from
     the dates (`planned`, `active`, `completed`); `active_on` keeps those running that
@@ -137,74 +118,56 @@ async def list_programmes(
 async def create_programme(
     data: ProgrammeIn,
     request: Request,
-    response: Response,
     session: WriteSession,
     actor: ProgrammesWriter,
-) -> ProgrammeOut:
+) -> Response:
     """Create a programme. Needs `programmes:write` for its country (for a regional one,
     every country it covers). Partners, themes, SDG targets and the mandate are checked
     against their reference lists (422 naming each unknown value)."""
     out = await service.create(session, actor, data)
-    response.headers["Location"] = str(request.url_for("get_programme", programme_id=str(out.id)))
-    return _with_etag(out, response)
+    return edge.created(request, out, "get_programme", programme_id=out.id)
 
 
-@router.get(
-    "/programmes/{programme_id}",
-    response_model=ProgrammeOut,
-    responses={304: {"description": "Not modified"}},
-    summary="One programme",
-)
+@router.get("/programmes/{programme_id}", response_model=ProgrammeOut, summary="One programme")
 async def get_programme(
-    programme_id: uuid.UUID,
-    request: Request,
-    response: Response,
-    session: ReadSession,
-    _reader: Reader,
-) -> ProgrammeOut | Response:
+    programme_id: uuid.UUID, if_none_match: edge.IfNoneMatch, session: ReadSession, _reader: Reader
+) -> Response:
     """A programme; carries an `ETag` (its version moves with every change of the
     programme or of its links, indicators, milestones and evaluations)."""
-    out = await service.get(session, programme_id)
-    etag = etag_for(out.version)
-    if not_modified(request, etag):
-        return Response(status_code=304, headers={"ETag": etag})
-    response.headers["ETag"] = etag
-    return out
+    return edge.current(await service.get(session, programme_id), if_none_match)
 
 
 @router.patch(
     "/programmes/{programme_id}",
     response_model=ProgrammeOut,
-    responses=CONDITIONAL,
     summary="Change a programme",
 )
 async def patch_programme(
     programme_id: uuid.UUID,
     changes: ProgrammePatch,
-    request: Request,
-    response: Response,
+    version: edge.IfMatch,
     session: WriteSession,
     actor: ProgrammesWriter,
-) -> ProgrammeOut:
+) -> Response:
     """Change a programme; `If-Match` is required (428 without, 412 when stale). Lists
     (partners, themes, ...) are replaced whole."""
-    version = required_version(request)
-    out = await service.patch(session, actor, programme_id, version, changes)
-    return _with_etag(out, response)
+    return edge.versioned(await service.patch(session, actor, programme_id, version, changes))
 
 
 @router.delete(
     "/programmes/{programme_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=CONDITIONAL,
     summary="Delete a programme",
 )
 async def delete_programme(
-    programme_id: uuid.UUID, request: Request, session: WriteSession, actor: ProgrammesWriter
+    programme_id: uuid.UUID,
+    version: edge.OptionalIfMatch,
+    session: WriteSession,
+    actor: ProgrammesWriter,
 ) -> Response:
     """Delete a programme with its links, indicators, milestones, evaluations and
     deadlines. `If-Match` is checked when sent."""
-    await service.delete(session, actor, programme_id, optional_version(request))
+    await service.delete(session, actor, programme_id, version)
     return Response(status_code=204)
 
 
@@ -216,14 +179,14 @@ async def delete_programme(
     response_model=LinkedRecommendationPage,
     summary="Recommendations a programme supports",
 )
-async def programme_recommendations(
+async def list_programme_recommendations(
     programme_id: uuid.UUID,
     request: Request,
     response: Response,
     session: ReadSession,
     _reader: Reader,
-    limit: LimitParam = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    limit: edge.LimitParam = DEFAULT_LIMIT,
+    cursor: edge.Cursor = None,
 ) -> LinkedRecommendationPage:
     """The linked recommendations with the note of each link, ordered by ref."""
     page = await links.linked_recommendations(session, programme_id, cursor=cursor, limit=limit)
@@ -237,7 +200,7 @@ async def programme_recommendations(
     responses={200: {"description": "The link existed: its note changed"}},
     summary="Link a recommendation",
 )
-async def link_recommendation(
+async def link_programme_recommendation(
     programme_id: uuid.UUID,
     data: LinkIn,
     response: Response,
@@ -258,7 +221,7 @@ async def link_recommendation(
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Unlink a recommendation",
 )
-async def unlink_recommendation(
+async def unlink_programme_recommendation(
     programme_id: uuid.UUID, rec_id: uuid.UUID, session: WriteSession, actor: ProgrammesWriter
 ) -> Response:
     """Remove the link between a programme and a recommendation."""
@@ -271,14 +234,14 @@ async def unlink_recommendation(
     response_model=LinkedProgrammePage,
     summary="Programmes supporting a recommendation",
 )
-async def recommendation_programmes(
+async def list_recommendation_programmes(
     rec_id: uuid.UUID,
     request: Request,
     response: Response,
     session: ReadSession,
     _reader: Reader,
-    limit: LimitParam = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    limit: edge.LimitParam = DEFAULT_LIMIT,
+    cursor: edge.Cursor = None,
 ) -> LinkedProgrammePage:
     """The programmes linked to a recommendation, by start date, with each link's note."""
     page = await links.programmes_of_recommendation(session, rec_id, cursor=cursor, limit=limit)
@@ -306,7 +269,7 @@ async def list_indicators(
     response_model=IndicatorOut,
     summary="Add an indicator",
 )
-async def add_indicator(
+async def create_indicator(
     programme_id: uuid.UUID,
     data: IndicatorIn,
     request: Request,
@@ -316,8 +279,8 @@ async def add_indicator(
 ) -> IndicatorOut:
     """An indicator with its baseline, target, unit and measurement frequency."""
     out = await indicators.add_indicator(session, actor, programme_id, data)
-    response.headers["Location"] = str(
-        request.url_for("get_indicator", programme_id=str(programme_id), indicator_id=str(out.id))
+    edge.set_location(
+        request, response, "get_indicator", programme_id=programme_id, indicator_id=out.id
     )
     return out
 
@@ -362,8 +325,8 @@ async def list_measurements(
     response: Response,
     session: ReadSession,
     _reader: Reader,
-    limit: LimitParam = DEFAULT_LIMIT,
-    cursor: Cursor = None,
+    limit: edge.LimitParam = DEFAULT_LIMIT,
+    cursor: edge.Cursor = None,
 ) -> MeasurementPage:
     """Dated values, oldest first."""
     page = await indicators.list_measurements(
@@ -378,7 +341,7 @@ async def list_measurements(
     response_model=MeasurementOut,
     summary="Record a measurement",
 )
-async def add_measurement(
+async def create_measurement(
     programme_id: uuid.UUID,
     indicator_id: uuid.UUID,
     data: MeasurementIn,
@@ -410,7 +373,7 @@ async def list_milestones(
     response_model=MilestoneOut,
     summary="Add a milestone",
 )
-async def add_milestone(
+async def create_milestone(
     programme_id: uuid.UUID, data: MilestoneIn, session: WriteSession, actor: ProgrammesWriter
 ) -> MilestoneOut:
     """A milestone; its due date becomes a deadline (met once `achieved_on` is set)."""
@@ -467,7 +430,7 @@ async def list_evaluations(
     response_model=EvaluationOut,
     summary="Add an evaluation",
 )
-async def add_evaluation(
+async def create_evaluation(
     programme_id: uuid.UUID,
     data: EvaluationIn,
     session: WriteSession,

@@ -7,15 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from services.api.deps import Reader, ReadSession
-from services.api.problems import PROBLEM_RESPONSES
 from shared.kernel import validation
 from shared.recommendations import stats
 
-router = APIRouter(prefix="/v1/stats", tags=["statistics"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1/stats", tags=["stats"])
 
 
 @router.get("/progress", response_model=stats.Progress, summary="Implementation progress")
-async def progress(
+async def get_progress_stats(
     session: ReadSession,
     _reader: Reader,
     country: Annotated[str | None, Query(description="State under review, ISO3")] = None,

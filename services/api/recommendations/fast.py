@@ -90,8 +90,8 @@ async def list_recommendations(request: Request) -> Response:
 async def get_recommendation(request: Request) -> Response:
     db: Database = request.app.state.db
     async with db.read_driver() as driver:
-        item = await service.get_item(driver, str(request.path_params["ident"]))
-    return item_response(request, item)
+        item = await service.get_item(driver, str(request.path_params["rec_id"]))
+    return item_response(item, request.headers.get("if-none-match"))
 
 
 def routes(public_read: bool) -> list[Route]:
@@ -106,9 +106,9 @@ def routes(public_read: bool) -> list[Route]:
         # Lower-case UUIDs only (Starlette's convertor): other spellings and refs go to the
         # FastAPI route, whose 404 then quotes the identifier exactly as it was sent.
         AnonymousReadRoute(
-            "/v1/recommendations/{ident:uuid}",
+            "/v1/recommendations/{rec_id:uuid}",
             get_recommendation,
-            template="/v1/recommendations/{ident:path}",
+            template="/v1/recommendations/{rec_id:path}",
             public_read=public_read,
         ),
     ]

@@ -12,6 +12,7 @@ import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
+from services.api import edge
 from services.api.deps import (
     AdminWriter,
     Reader,
@@ -20,9 +21,6 @@ from services.api.deps import (
     StreamSession,
     WriteSession,
 )
-from services.api.etag import etag_for, not_modified, optional_version, required_version
-from services.api.pagination import link_header
-from services.api.problems import PROBLEM_RESPONSES
 from shared.db import driver_of
 from shared.recommendations import service, validation
 from shared.recommendations.queries import CSV_COLUMNS
@@ -40,17 +38,12 @@ from shared.recommendations.schemas import (
     UpdateOut,
 )
 
-router = APIRouter(
-    prefix="/v1/recommendations", tags=["recommendations"], responses=PROBLEM_RESPONSES
-)
+router = APIRouter(prefix="/v1/recommendations", tags=["recommendations"])
 # The detail route, apart: a ref contains slashes, so its path parameter would shadow every
 # other /v1/recommendations/{id}/... route. The app includes it after all other routers,
 # and this router first (lists are the hot path: fewer routes to try before a match).
-detail_router = APIRouter(
-    prefix="/v1/recommendations", tags=["recommendations"], responses=PROBLEM_RESPONSES
-)
+detail_router = APIRouter(prefix="/v1/recommendations", tags=["recommendations"])
 
-JSON = "application/json"
 SYNC_TOKEN_HEADER = "Sync-Token"  # noqa: S105 - a header name
 T = TypeVar("T")
 
@@ -76,19 +69,16 @@ def page_response(request: Request, page: service.RawPage) -> Response:
         + orjson.dumps(page.sync_token).decode()
         + "}"
     )
-    response = Response(content=body.encode(), media_type=JSON)
-    link_header(request, response, page.next_cursor)
+    response = edge.json_response(body.encode())
+    edge.link_header(request, response, page.next_cursor)
     if page.sync_token is not None:
         response.headers[SYNC_TOKEN_HEADER] = page.sync_token
     return response
 
 
-def item_response(request: Request, item: service.RawItem) -> Response:
+def item_response(item: service.RawItem, if_none_match: str | None) -> Response:
     """The item with its ETag, or 304 when the client's If-None-Match names it."""
-    etag = etag_for(item.version)
-    if not_modified(request, etag):
-        return Response(status_code=304, headers={"ETag": etag})
-    return Response(content=item.json.encode(), media_type=JSON, headers={"ETag": etag})
+    return edge.current_json(item.json, item.version, if_none_match)
 
 
 @router.get("", response_model=RecommendationPage, summary="List recommendations")
@@ -126,7 +116,7 @@ async def list_recommendations(
 
 
 @router.get("/facets", response_model=Facets, summary="Counts by facet")
-async def recommendation_facets(session: ReadSession, _reader: Reader, f: Filter) -> Facets:
+async def count_recommendation_facets(session: ReadSession, _reader: Reader, f: Filter) -> Facets:
     """Counts of the matching recommendations by position, status, theme, SDG goal,
     recommending State and cycle (same filters as the list)."""
     return await service.facets(session, f)
@@ -159,7 +149,9 @@ def _csv_line(values: list[object]) -> str:
     responses={200: {"content": {"text/csv": {}}, "description": "CSV, one row each"}},
     summary="Export as CSV",
 )
-async def export_csv(session: StreamSession, _reader: Reader, f: Filter) -> StreamingResponse:
+async def export_recommendations_csv(
+    session: StreamSession, _reader: Reader, f: Filter
+) -> StreamingResponse:
     """All matching recommendations as CSV (streamed; multi-valued cells joined by `; `)."""
 
     batches = await _first_batch_fetched(service.export_rows(session, f, json_rows=False))
@@ -184,7 +176,9 @@ async def export_csv(session: StreamSession, _reader: Reader, f: Filter) -> Stre
     responses={200: {"content": {"application/x-ndjson": {}}, "description": "one JSON a line"}},
     summary="Export as NDJSON",
 )
-async def export_ndjson(session: StreamSession, _reader: Reader, f: Filter) -> StreamingResponse:
+async def export_recommendations_ndjson(
+    session: StreamSession, _reader: Reader, f: Filter
+) -> StreamingResponse:
     """All matching recommendations, one JSON object a line (streamed)."""
 
     batches = await _first_batch_fetched(service.export_rows(session, f, json_rows=True))
@@ -204,7 +198,7 @@ async def export_ndjson(session: StreamSession, _reader: Reader, f: Filter) -> S
 async def patch_recommendation(
     rec_id: uuid.UUID,
     changes: RecommendationPatch,
-    request: Request,
+    version: edge.IfMatch,
     session: WriteSession,
     actor: RecommendationsWriter,
 ) -> Response:
@@ -216,7 +210,6 @@ async def patch_recommendation(
     Needs `recommendations:write` for the State under review and `If-Match` with the
     current ETag (428 without it, 412 when another editor changed it first). Answers the
     recommendation with its new ETag."""
-    version = required_version(request)
     await service.patch(session, actor, rec_id, version, changes)
     return await _current(session, rec_id)
 
@@ -224,9 +217,7 @@ async def patch_recommendation(
 async def _current(session: WriteSession, rec_id: uuid.UUID) -> Response:
     """The recommendation as the write left it, with its ETag."""
     item = await service.get_item(await driver_of(await session.connection()), str(rec_id))
-    return Response(
-        content=item.json.encode(), media_type=JSON, headers={"ETag": etag_for(item.version)}
-    )
+    return edge.current_json(item.json, item.version, None)
 
 
 @router.post(
@@ -234,10 +225,10 @@ async def _current(session: WriteSession, rec_id: uuid.UUID) -> Response:
     response_model=RecommendationOut,
     summary="Add and remove tag values",
 )
-async def change_tags(
+async def change_recommendation_tags(
     rec_id: uuid.UUID,
     ops: TagOperations,
-    request: Request,
+    version: edge.OptionalIfMatch,
     session: WriteSession,
     actor: RecommendationsWriter,
 ) -> Response:
@@ -251,7 +242,7 @@ async def change_tags(
     `If-Match` is optional here (the operations do not depend on the rest of the list);
     when sent and stale: 412. Needs `recommendations:write` for the State under review.
     Answers the recommendation with its new ETag."""
-    await service.change_tags(session, actor, rec_id, optional_version(request), ops)
+    await service.change_tags(session, actor, rec_id, version, ops)
     return await _current(session, rec_id)
 
 
@@ -270,9 +261,10 @@ async def delete_recommendation(
     response_model=UpdateOut,
     summary="Report progress",
 )
-async def add_update(
+async def create_recommendation_update(
     rec_id: uuid.UUID,
     data: UpdateIn,
+    version: edge.OptionalIfMatch,
     request: Request,
     response: Response,
     session: WriteSession,
@@ -285,24 +277,24 @@ async def add_update(
     `If-Match` with the recommendation's ETag is optional; when sent and the
     recommendation changed since (another update, a tag change): 412, nothing recorded.
     The answer carries the new update's `Location` and the recommendation's new `ETag`."""
-    out, version = await service.add_update(
-        session, actor, rec_id, data, version=optional_version(request)
+    out, new_version = await service.add_update(session, actor, rec_id, data, version=version)
+    edge.set_location(
+        request, response, "get_recommendation_update", rec_id=rec_id, update_id=out.id
     )
-    response.headers["Location"] = str(
-        request.url_for("get_update", rec_id=str(rec_id), update_id=str(out.id))
-    )
-    response.headers["ETag"] = etag_for(version)
+    edge.set_etag(response, new_version)
     return out
 
 
 @router.get("/{rec_id}/updates", response_model=list[UpdateOut], summary="Progress history")
-async def list_updates(rec_id: uuid.UUID, session: ReadSession, _reader: Reader) -> list[UpdateOut]:
+async def list_recommendation_updates(
+    rec_id: uuid.UUID, session: ReadSession, _reader: Reader
+) -> list[UpdateOut]:
     """Every implementation update of a recommendation, oldest first."""
     return await service.list_updates(session, rec_id)
 
 
 @router.get("/{rec_id}/updates/{update_id}", response_model=UpdateOut, summary="One update")
-async def get_update(
+async def get_recommendation_update(
     rec_id: uuid.UUID, update_id: uuid.UUID, session: ReadSession, _reader: Reader
 ) -> UpdateOut:
     """One implementation update."""
@@ -312,27 +304,21 @@ async def get_update(
 @router.get(
     "/{rec_id}/positions", response_model=list[PositionChangeOut], summary="Position history"
 )
-async def position_history(
+async def list_recommendation_positions(
     rec_id: uuid.UUID, session: ReadSession, _reader: Reader
 ) -> list[PositionChangeOut]:
     """Every position the recommendation has had, with the document that stated it."""
     return await service.position_history(session, rec_id)
 
 
-@detail_router.get(
-    "/{ident:path}",
-    response_model=RecommendationOut,
-    responses={304: {"description": "Not modified"}},
-    summary="One recommendation",
-)
+@detail_router.get("/{rec_id:path}", response_model=RecommendationOut, summary="One recommendation")
 async def get_recommendation(
-    ident: str, request: Request, session: ReadSession, _reader: Reader
+    rec_id: str, if_none_match: edge.IfNoneMatch, session: ReadSession, _reader: Reader
 ) -> Response:
     """A recommendation by UUID or by `ref` (`A/HRC/43/15#122.3`, URL-encoded).
 
     Carries an `ETag`; send it back in `If-None-Match` to get 304 when unchanged, and in
     `If-Match` when you change the recommendation.
     """
-    return item_response(
-        request, await service.get_item(await driver_of(await session.connection()), ident)
-    )
+    item = await service.get_item(await driver_of(await session.connection()), rec_id)
+    return item_response(item, if_none_match)

@@ -8,12 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
 
+from services.api import edge
 from services.api.deps import LiveQueue, RecommendationsWriter, SettingsDep, WriteSession
-from services.api.problems import PROBLEM_RESPONSES
 from shared.reports import service
 from shared.reports.schemas import Language, ReportIn, ReportKind, ReportOut
 
-router = APIRouter(prefix="/v1/reports", tags=["reports"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
 DOCX: dict[int | str, dict[str, Any]] = {
     200: {
@@ -99,7 +99,7 @@ async def get_report(
 @router.get(
     "/{report_id}/file",
     response_class=Response,
-    responses=DOCX,
+    responses=DOCX | edge.errors(**{"409": "Not ready yet"}),
     summary="Download the .docx",
 )
 async def get_report_file(
@@ -123,6 +123,7 @@ async def get_report_file(
     "/{report_id}/retry",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=ReportOut,
+    responses=edge.errors(**{"409": "Queued or running"}),
     summary="Build a report again",
 )
 async def retry_report(

@@ -8,10 +8,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
+from services.api import edge
 from services.api.deps import Reader, ReadSession, ReportWriter, WriteSession
-from services.api.etag import etag_for, optional_version, required_version
-from services.api.pagination import LimitParam, link_header
-from services.api.problems import PROBLEM_RESPONSES
 from shared.kernel import validation
 from shared.pagination import DEFAULT_LIMIT
 from shared.review import service
@@ -24,30 +22,24 @@ from shared.review.schemas import (
     ReviewState,
 )
 
-router = APIRouter(prefix="/v1/progress-reports", tags=["review"], responses=PROBLEM_RESPONSES)
-
-
-def _answer(report: ReportOut, response: Response) -> ReportOut:
-    response.headers["ETag"] = etag_for(report.version)
-    return report
+router = APIRouter(prefix="/v1/progress-reports", tags=["review"])
 
 
 @router.post(
     "", response_model=ReportOut, status_code=status.HTTP_201_CREATED, summary="Draft a report"
 )
-async def create(
-    data: ReportIn, request: Request, response: Response, session: WriteSession, actor: ReportWriter
-) -> ReportOut:
+async def create_progress_report(
+    data: ReportIn, request: Request, session: WriteSession, actor: ReportWriter
+) -> Response:
     """A draft progress report on a recommendation or an action. A focal point reports on
     what its institution owns; a coordinator on anything of its State. Nothing is
     published until a coordinator validates it."""
     report = await service.create_draft(session, actor, data)
-    response.headers["Location"] = str(request.url_for("get_report", report_id=str(report.id)))
-    return _answer(report, response)
+    return edge.created(request, report, "get_progress_report", report_id=report.id)
 
 
 @router.get("", response_model=ReportPage, summary="List reports")
-async def list_reports(
+async def list_progress_reports(
     request: Request,
     response: Response,
     session: ReadSession,
@@ -56,8 +48,8 @@ async def list_reports(
     state: Annotated[list[ReviewState], Query(description="repeatable")] = [],  # noqa: B006
     institution_id: uuid.UUID | None = None,
     recommendation_id: uuid.UUID | None = None,
-    limit: LimitParam = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    limit: edge.LimitParam = DEFAULT_LIMIT,
+    cursor: edge.Cursor = None,
 ) -> ReportPage:
     """Reports the caller may see, oldest first: validated ones for everyone; drafts,
     submitted and returned ones for the institution's focal points and the State's
@@ -75,76 +67,84 @@ async def list_reports(
         cursor=cursor,
         limit=limit,
     )
-    link_header(request, response, page.next_cursor)
-    return page
+    return edge.paged(request, response, page)
 
 
 @router.get("/{report_id}", response_model=ReportOut, summary="One report")
-async def get_report(
-    report_id: uuid.UUID, response: Response, session: ReadSession, actor: Reader
-) -> ReportOut:
+async def get_progress_report(
+    report_id: uuid.UUID, if_none_match: edge.IfNoneMatch, session: ReadSession, actor: Reader
+) -> Response:
     """One report (404 for an unpublished report the caller may not see), with an ETag."""
-    return _answer(await service.get(session, actor, report_id), response)
+    return edge.current(await service.get(session, actor, report_id), if_none_match)
 
 
-@router.patch("/{report_id}", response_model=ReportOut, summary="Edit a draft")
-async def edit(
+@router.patch(
+    "/{report_id}",
+    response_model=ReportOut,
+    responses=edge.errors(**{"409": "Submitted or validated: frozen"}),
+    summary="Edit a draft",
+)
+async def edit_progress_report(
     report_id: uuid.UUID,
     changes: ReportPatch,
-    request: Request,
-    response: Response,
+    version: edge.IfMatch,
     session: WriteSession,
     actor: ReportWriter,
-) -> ReportOut:
+) -> Response:
     """Change a draft or a returned report (`If-Match` required: 428 without, 412 when
     stale). Submitted and validated reports are frozen (409)."""
-    version = required_version(request)
-    return _answer(await service.edit(session, actor, report_id, version, changes), response)
+    return edge.versioned(await service.edit(session, actor, report_id, version, changes))
 
 
-@router.post("/{report_id}/submit", response_model=ReportOut, summary="Submit for review")
-async def submit(
+@router.post(
+    "/{report_id}/submit",
+    response_model=ReportOut,
+    summary="Submit for review",
+    responses=edge.errors(**{"409": "Not in a state that allows it"}),
+)
+async def submit_progress_report(
     report_id: uuid.UUID,
-    request: Request,
-    response: Response,
+    version: edge.OptionalIfMatch,
     session: WriteSession,
     actor: ReportWriter,
-) -> ReportOut:
+) -> Response:
     """draft or returned -> submitted. `If-Match` optional (412 when stale)."""
-    version = optional_version(request)
-    return _answer(await service.submit(session, actor, report_id, version), response)
+    return edge.versioned(await service.submit(session, actor, report_id, version))
 
 
-@router.post("/{report_id}/validate", response_model=ReportOut, summary="Validate and publish")
-async def validate(
+@router.post(
+    "/{report_id}/validate",
+    response_model=ReportOut,
+    summary="Validate and publish",
+    responses=edge.errors(**{"409": "Not in a state that allows it"}),
+)
+async def validate_progress_report(
     report_id: uuid.UUID,
-    request: Request,
-    response: Response,
+    version: edge.OptionalIfMatch,
     session: WriteSession,
     actor: ReportWriter,
     review: ReviewIn | None = None,
-) -> ReportOut:
+) -> Response:
     """submitted -> validated, by a coordinator of the State: the report is published as
     an implementation update (`source: government`, the institution as author) and the
     recommendation (or action) takes its status."""
-    version = optional_version(request)
-    return _answer(
-        await service.validate(session, actor, report_id, version, review or ReviewIn()), response
-    )
+    out = await service.validate(session, actor, report_id, version, review or ReviewIn())
+    return edge.versioned(out)
 
 
-@router.post("/{report_id}/return", response_model=ReportOut, summary="Return with a comment")
-async def return_report(
+@router.post(
+    "/{report_id}/return",
+    response_model=ReportOut,
+    summary="Return with a comment",
+    responses=edge.errors(**{"409": "Not in a state that allows it"}),
+)
+async def return_progress_report(
     report_id: uuid.UUID,
     review: ReviewIn,
-    request: Request,
-    response: Response,
+    version: edge.OptionalIfMatch,
     session: WriteSession,
     actor: ReportWriter,
-) -> ReportOut:
+) -> Response:
     """submitted -> returned, by a coordinator of the State, with a `comment` (required):
     the institution edits the report and submits it again."""
-    version = optional_version(request)
-    return _answer(
-        await service.return_report(session, actor, report_id, version, review), response
-    )
+    return edge.versioned(await service.return_report(session, actor, report_id, version, review))

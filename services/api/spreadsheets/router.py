@@ -9,14 +9,11 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from services.api.deps import Reader, ReadSession, RecommendationsWriter, WriteSession
-from services.api.problems import PROBLEM_RESPONSES
 from services.api.recommendations.router import Filter
 from shared.spreadsheets import service
 from shared.spreadsheets.export import MEDIA_TYPE
 
-router = APIRouter(
-    prefix="/v1/recommendations", tags=["recommendations"], responses=PROBLEM_RESPONSES
-)
+router = APIRouter(prefix="/v1/recommendations", tags=["recommendations"])
 
 XLSX: dict[int | str, dict[str, Any]] = {
     200: {"content": {MEDIA_TYPE: {}}, "description": "the workbook (.xlsx)"}
@@ -36,7 +33,7 @@ class ImportOut(BaseModel):
 @router.get(
     "/export.xlsx", response_class=Response, responses=XLSX, summary="Export as a spreadsheet"
 )
-async def export_xlsx(session: ReadSession, _reader: Reader, f: Filter) -> Response:
+async def export_recommendations_xlsx(session: ReadSession, _reader: Reader, f: Filter) -> Response:
     """A State's recommendations as an Excel workbook to work on offline: one sheet per
     cycle, a frozen header, the government's latest `status`, `narrative`,
     `evidence_links` (one a line), `reported_on` and `author`, the `owner` institutions,
@@ -64,7 +61,7 @@ async def export_xlsx(session: ReadSession, _reader: Reader, f: Filter) -> Respo
         }
     },
 )
-async def import_xlsx(
+async def import_recommendations_xlsx(
     request: Request, session: WriteSession, actor: RecommendationsWriter
 ) -> ImportOut:
     """Bring an edited export back (the file as the request body). Each row whose

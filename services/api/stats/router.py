@@ -8,15 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from services.api.deps import Reader, ReadSession
-from services.api.problems import PROBLEM_RESPONSES
 from shared.kernel import validation
 from shared.stats.coverage import Coverage, coverage
 
-router = APIRouter(prefix="/v1/stats", tags=["stats"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1/stats", tags=["stats"])
 
 
 @router.get("/coverage", response_model=Coverage, summary="Programme coverage of a country")
-async def coverage_stats(
+async def get_coverage_stats(
     session: ReadSession,
     _reader: Reader,
     country: Annotated[str, Query(description="ISO3")],

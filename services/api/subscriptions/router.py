@@ -7,10 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
+from services.api import edge
 from services.api.deps import SettingsDep, SubscriptionsWriter, WriteSession
-from services.api.etag import etag_for, not_modified, required_version
-from services.api.pagination import LimitParam, link_header
-from services.api.problems import PROBLEM_RESPONSES
 from services.api.schemas import PageOut
 from shared.notifications import ping, reminders, subscriptions
 from shared.notifications.schemas import (
@@ -26,10 +24,8 @@ from shared.notifications.schemas import (
 )
 from shared.pagination import DEFAULT_LIMIT
 
-router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"], responses=PROBLEM_RESPONSES)
-reminders_router = APIRouter(
-    prefix="/v1/reminders", tags=["subscriptions"], responses=PROBLEM_RESPONSES
-)
+router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"])
+reminders_router = APIRouter(prefix="/v1/reminders", tags=["subscriptions"])
 
 # Subscriptions and reminders belong to the API key that created them (admin keys not
 # limited to countries see all); every route needs the `subscriptions:write` scope, since
@@ -44,6 +40,7 @@ reminders_router = APIRouter(
 )
 async def create_subscription(
     data: SubscriptionIn,
+    request: Request,
     response: Response,
     session: WriteSession,
     actor: SubscriptionsWriter,
@@ -62,8 +59,8 @@ async def create_subscription(
     is in this response only: keep it.
     """
     created = await subscriptions.create_subscription(session, actor, data, settings)
-    response.headers["ETag"] = etag_for(created.version)
-    response.headers["Location"] = f"/v1/subscriptions/{created.id}"
+    edge.set_etag(response, created.version)
+    edge.set_location(request, response, "get_subscription", subscription_id=created.id)
     return created
 
 
@@ -73,47 +70,37 @@ async def list_subscriptions(
     response: Response,
     session: WriteSession,
     actor: SubscriptionsWriter,
-    limit: LimitParam = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    limit: edge.LimitParam = DEFAULT_LIMIT,
+    cursor: edge.Cursor = None,
 ) -> PageOut[SubscriptionOut]:
     """The subscriptions of this API key (all of them for admin keys), oldest first."""
     page = await subscriptions.list_subscriptions(session, actor, cursor=cursor, limit=limit)
-    link_header(request, response, page.next_cursor)
-    return PageOut(items=page.items, next_cursor=page.next_cursor)
+    return edge.paged(request, response, PageOut(items=page.items, next_cursor=page.next_cursor))
 
 
 @router.get("/{subscription_id}", response_model=SubscriptionOut, summary="One subscription")
 async def get_subscription(
     subscription_id: uuid.UUID,
-    request: Request,
-    response: Response,
+    if_none_match: edge.IfNoneMatch,
     session: WriteSession,
     actor: SubscriptionsWriter,
-) -> SubscriptionOut | Response:
+) -> Response:
     """One subscription, with an `ETag`. The signing secret is never shown again."""
     item = await subscriptions.get_subscription(session, actor, subscription_id)
-    etag = etag_for(item.version)
-    if not_modified(request, etag):
-        return Response(status_code=304, headers={"ETag": etag})
-    response.headers["ETag"] = etag
-    return item
+    return edge.current(item, if_none_match)
 
 
 @router.patch("/{subscription_id}", response_model=SubscriptionOut, summary="Change a subscription")
 async def patch_subscription(
     subscription_id: uuid.UUID,
     data: SubscriptionPatch,
-    request: Request,
-    response: Response,
+    version: edge.IfMatch,
     session: WriteSession,
     actor: SubscriptionsWriter,
-) -> SubscriptionOut:
+) -> Response:
     """Change filters, lead days, events, or pause it (`active: false`). Needs `If-Match`."""
-    item = await subscriptions.patch_subscription(
-        session, actor, subscription_id, required_version(request), data
-    )
-    response.headers["ETag"] = etag_for(item.version)
-    return item
+    item = await subscriptions.patch_subscription(session, actor, subscription_id, version, data)
+    return edge.versioned(item)
 
 
 @router.delete("/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Unsubscribe")
@@ -129,6 +116,7 @@ async def delete_subscription(
     "/{subscription_id}/ping",
     response_model=PingOut,
     status_code=status.HTTP_202_ACCEPTED,
+    responses=edge.errors(**{"409": "The subscription was deleted"}),
     summary="Send a test event",
 )
 async def ping_subscription(
@@ -155,16 +143,15 @@ async def list_deliveries(
     response: Response,
     session: WriteSession,
     actor: SubscriptionsWriter,
-    limit: LimitParam = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    limit: edge.LimitParam = DEFAULT_LIMIT,
+    cursor: edge.Cursor = None,
 ) -> PageOut[DeliveryOut]:
     """Every attempt to deliver an event to this subscription, newest first: the event
     id and type, when it started, the latency, the receiver's status code or the error,
     the outcome (`delivered`, `retry`, `failed`) and, while a retry is pending, when it
     comes."""
     page = await ping.deliveries(session, actor, subscription_id, cursor=cursor, limit=limit)
-    link_header(request, response, page.next_cursor)
-    return PageOut(items=page.items, next_cursor=page.next_cursor)
+    return edge.paged(request, response, PageOut(items=page.items, next_cursor=page.next_cursor))
 
 
 @reminders_router.get("", response_model=PageOut[ReminderOut], summary="List reminders")
@@ -177,8 +164,8 @@ async def list_reminders(
     deadline_id: uuid.UUID | None = None,
     status: Annotated[list[ReminderStatus], Query()] = [],  # noqa: B006
     event_type: Annotated[list[EventType], Query()] = [],  # noqa: B006
-    limit: LimitParam = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    limit: edge.LimitParam = DEFAULT_LIMIT,
+    cursor: edge.Cursor = None,
 ) -> PageOut[ReminderOut]:
     """Reminders and change events sent (or being sent) to this key's subscriptions,
     newest first, each with its log of delivery attempts (time, duration, HTTP status
@@ -193,7 +180,7 @@ async def list_reminders(
         cursor=cursor,
         limit=limit,
     )
-    link_header(request, response, page.next_cursor)
+    edge.link_header(request, response, page.next_cursor)
     return PageOut(items=page.items, next_cursor=page.next_cursor)
 
 

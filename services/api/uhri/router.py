@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
+from services.api import edge
 from services.api.deps import AdminReader, ReadSession
-from services.api.pagination import LimitParam, link_header
-from services.api.problems import PROBLEM_RESPONSES
 from services.api.schemas import PageOut
 from shared.pagination import DEFAULT_LIMIT
 from shared.uhri import service
 from shared.uhri.schemas import UhriImportOut
 
-router = APIRouter(
-    prefix="/v1/ingestion/uhri-imports", tags=["ingestion"], responses=PROBLEM_RESPONSES
-)
+router = APIRouter(prefix="/v1/ingestion/uhri-imports", tags=["ingestion"])
 
 
 @router.get("", response_model=PageOut[UhriImportOut], summary="List UHRI imports")
@@ -26,8 +22,8 @@ async def list_uhri_imports(
     response: Response,
     session: ReadSession,
     _admin: AdminReader,
-    limit: LimitParam = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    limit: edge.LimitParam = DEFAULT_LIMIT,
+    cursor: edge.Cursor = None,
 ) -> PageOut[UhriImportOut]:
     """Imports of the UHRI export (cron or `followup import-uhri`), newest first: status
     (`running`, `succeeded`, `failed` with its `error`, `not_modified` for a 304), counts
@@ -35,7 +31,7 @@ async def list_uhri_imports(
     nothing, and the HTTP validators used for the next conditional GET. Admin keys only.
     """
     page = await service.list_imports(session, cursor=cursor, limit=limit)
-    link_header(request, response, page.next_cursor)
+    edge.link_header(request, response, page.next_cursor)
     return PageOut(items=page.items, next_cursor=page.next_cursor)
 
 

@@ -1,0 +1,285 @@
+"""The HTTP edge every router uses: responses, conditional requests, errors, pagination.
+
+Routers translate HTTP into service calls and back; everything HTTP-specific they share
+lives here, so that one rule has one spelling and the OpenAPI document can tell what each
+operation sends and returns (``services/api/openapi.py`` reads the declarations below):
+
+- responses: ``versioned`` (JSON + ``ETag``), ``current`` (the same or 304 for a matching
+  ``If-None-Match``), ``created`` (201 + ``Location`` + ``ETag``), ``paged`` (``Link``);
+- conditional headers, as dependencies declared in the document: ``IfMatch`` (a write
+  that needs the version: 428 without it, 412 when stale), ``OptionalIfMatch`` (a write
+  that checks the version only when sent), ``IfNoneMatch`` (a cacheable read);
+- errors: ``raises(...)`` on a dependency and ``errors(...)`` on a route declare the
+  problem statuses they can produce; the document lists, per operation, only those;
+- pagination and common query parameters: ``LimitParam``, ``Cursor``, ``Countries``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, Protocol, TypeVar
+
+from fastapi import Depends, Header, Query, Request, Response
+from pydantic import BaseModel
+
+from services.api.problems import MEDIA_TYPE, STATUS_TITLES
+from shared.errors import InvalidInput, PreconditionFailed, PreconditionRequired
+from shared.kernel import validation
+from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
+
+JSON = "application/json"
+PROBLEM_SCHEMA_REF = "#/components/schemas/Problem"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# --- error declarations ----------------------------------------------------------------------
+
+_RAISES: dict[Callable[..., Any], frozenset[int]] = {}
+
+
+def raises(*statuses: int) -> Callable[[F], F]:
+    """Declare the problem statuses a dependency can answer with. Every operation that
+    depends on it (directly or through another dependency) declares them."""
+
+    def mark(call: F) -> F:
+        _RAISES[call] = _RAISES.get(call, frozenset()) | frozenset(statuses)
+        return call
+
+    return mark
+
+
+def declared_by(call: Callable[..., Any]) -> frozenset[int]:
+    return _RAISES.get(call, frozenset())
+
+
+def problem_response(status: int, description: str | None = None) -> dict[str, Any]:
+    """One `responses` entry: a problem+json document of the `Problem` schema."""
+    return {
+        "description": description or STATUS_TITLES.get(status, "Error"),
+        "content": {MEDIA_TYPE: {"schema": {"$ref": PROBLEM_SCHEMA_REF}}},
+    }
+
+
+def errors(*statuses: int, **described: str) -> dict[int | str, dict[str, Any]]:
+    """The problems a route's service can answer with beyond those its parameters and
+    dependencies imply (a 409 on a conflict, a 404 for a referenced id in the body...).
+    ``errors(409)``, or with a description: ``errors(**{"409": "in use"})``."""
+    out: dict[int | str, dict[str, Any]] = {s: problem_response(s) for s in statuses}
+    for status, description in described.items():
+        out[int(status)] = problem_response(int(status), description)
+    return out
+
+
+# --- conditional requests --------------------------------------------------------------------
+
+
+def etag_for(version: int) -> str:
+    return f'"v{version}"'
+
+
+def not_modified(if_none_match: str | None, etag: str) -> bool:
+    """True when the client's If-None-Match already names this representation."""
+    if not if_none_match:
+        return False
+    tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+    return "*" in tags or etag in tags
+
+
+def _version_of(if_match: str) -> int:
+    tag = if_match.strip().removeprefix("W/")
+    digits = tag[2:-1]
+    # isascii: str.isdigit also accepts superscripts, which int() refuses.
+    if not (tag.startswith('"v') and tag.endswith('"') and digits.isascii() and digits.isdigit()):
+        raise PreconditionFailed(
+            "If-Match does not name a version of this resource", code="stale_version"
+        )
+    return int(tag[2:-1])
+
+
+_IF_MATCH_DOC = "the `ETag` of the version this write is based on"
+IfMatchHeader = Annotated[
+    str | None, Header(alias="If-Match", description=_IF_MATCH_DOC, max_length=200)
+]
+
+
+@raises(412, 428)
+async def required_version(if_match: IfMatchHeader = None) -> int:
+    """The version a write is based on, from If-Match; 428 without it."""
+    if not if_match:
+        raise PreconditionRequired(
+            "send If-Match with the ETag of the version you are changing",
+            code="if_match_required",
+        )
+    return _version_of(if_match)
+
+
+@raises(412)
+async def optional_version(if_match: IfMatchHeader = None) -> int | None:
+    """The If-Match version when one is sent (for writes that accept it without needing it)."""
+    return _version_of(if_match) if if_match else None
+
+
+async def if_none_match(
+    value: Annotated[
+        str | None,
+        Header(
+            alias="If-None-Match",
+            description="an `ETag` you hold: 304 without a body when it is still current",
+            max_length=2000,
+        ),
+    ] = None,
+) -> str | None:
+    return value
+
+
+IfMatch = Annotated[int, Depends(required_version)]
+OptionalIfMatch = Annotated[int | None, Depends(optional_version)]
+IfNoneMatch = Annotated[str | None, Depends(if_none_match)]
+
+
+# --- responses -------------------------------------------------------------------------------
+
+
+class Versioned(Protocol):
+    @property
+    def version(self) -> int: ...
+
+    def model_dump_json(self) -> str: ...
+
+
+def json_response(
+    body: BaseModel | str | bytes, *, status_code: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    """JSON from a model, or from a JSON text already built (the hot reads)."""
+    content = body.model_dump_json() if isinstance(body, BaseModel) else body
+    return Response(content=content, status_code=status_code, media_type=JSON, headers=headers)
+
+
+def versioned(model: Versioned, *, status_code: int = 200) -> Response:
+    """The resource as JSON with the `ETag` of its version. (`Vary: Authorization` on
+    reads whose body depends on the caller comes from services/api/caching.py.)"""
+    headers = {"ETag": etag_for(model.version)}
+    return json_response(model.model_dump_json(), status_code=status_code, headers=headers)
+
+
+def current(model: Versioned, if_none_match: str | None) -> Response:
+    """304 when the client already holds this version, else the JSON with its ETag."""
+    etag = etag_for(model.version)
+    if not_modified(if_none_match, etag):
+        return Response(status_code=304, headers={"ETag": etag})
+    return versioned(model)
+
+
+def current_json(json: str, version: int, if_none_match: str | None) -> Response:
+    """`current` for a JSON text already built (the hot reads)."""
+    etag = etag_for(version)
+    if not_modified(if_none_match, etag):
+        return Response(status_code=304, headers={"ETag": etag})
+    return json_response(json.encode(), headers={"ETag": etag})
+
+
+def set_etag(response: Response, version: int) -> None:
+    """For routes that return a model and take the injected ``Response``."""
+    response.headers["ETag"] = etag_for(version)
+
+
+def location(request: Request, route: str, **path_params: object) -> str:
+    return str(request.url_for(route, **{k: str(v) for k, v in path_params.items()}))
+
+
+def created(request: Request, model: Versioned, route: str, **path_params: object) -> Response:
+    """201 with the new resource, its `ETag` and its `Location` (the URL of ``route``)."""
+    response = versioned(model, status_code=201)
+    response.headers["Location"] = location(request, route, **path_params)
+    return response
+
+
+def set_location(request: Request, response: Response, route: str, **path_params: object) -> None:
+    """`Location` of a created resource, for routes that return a model."""
+    response.headers["Location"] = location(request, route, **path_params)
+
+
+# --- request bodies --------------------------------------------------------------------------
+
+CSV_UPLOAD: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "text/csv": {"schema": {"type": "string", "format": "binary"}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "required": ["file"],
+                }
+            },
+        },
+    }
+}
+"""``openapi_extra`` of a CSV import: the file as the body, or as the `file` field of a
+form (what browsers and most generated clients send)."""
+
+
+@raises(400, 413, 422)
+async def csv_upload(request: Request) -> bytes:
+    """The bytes of an uploaded CSV file, sent as the body (`text/csv`) or as the `file`
+    part of a `multipart/form-data` form."""
+    content_type = request.headers.get("content-type", "")
+    if not content_type.lower().startswith("multipart/form-data"):
+        return await request.body()
+    # A malformed form is Starlette's 400 problem.
+    async with request.form(max_files=1, max_fields=10) as form:
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise InvalidInput("send the CSV file in the form field `file`", code="file_required")
+        return await upload.read()
+
+
+CsvUpload = Annotated[bytes, Depends(csv_upload)]
+
+
+# --- pagination and common query parameters --------------------------------------------------
+
+LimitParam = Annotated[
+    int, Query(ge=1, le=MAX_LIMIT, description=f"page size (default {DEFAULT_LIMIT})")
+]
+Cursor = Annotated[
+    str | None,
+    Query(max_length=2000, description="`next_cursor` of the previous page (opaque)"),
+]
+
+
+class HasCursor(Protocol):
+    @property
+    def next_cursor(self) -> str | None: ...
+
+
+def next_url(request: Request, cursor: str) -> str:
+    return str(request.url.include_query_params(cursor=cursor))
+
+
+def link_header(request: Request, response: Response, cursor: str | None) -> None:
+    if cursor is not None:
+        response.headers["Link"] = f'<{next_url(request, cursor)}>; rel="next"'
+
+
+P = TypeVar("P", bound=HasCursor)
+
+
+def paged(request: Request, response: Response, page: P) -> P:
+    """The page, with the `Link: <...>; rel="next"` header when there is a next one."""
+    link_header(request, response, page.next_cursor)
+    return page
+
+
+CountryParam = Annotated[list[str], Query(description="ISO3 (any case); repeat for several")]
+
+
+def country_codes(values: list[str]) -> tuple[str, ...]:
+    """The codes of a `country` filter, 422 naming the unknown ones. Called in the route
+    (not a dependency) so that FastAPI's own validation of the other parameters answers
+    first, as for every other filter."""
+    problems = validation.Problems("query")
+    codes = validation.countries(values, "country", problems)
+    problems.raise_if_any()
+    return codes
