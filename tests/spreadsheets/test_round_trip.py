@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import Any
 
@@ -13,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.spreadsheets.columns import KEYS
 from shared.spreadsheets.export import MEDIA_TYPE
 from tests.conftest import KeyFactory
-from tests.reports.world import build_world
+from tests.recommendations import factory
+from tests.reports.world import build_world, update
 
 EXPORT = "/v1/recommendations/export.xlsx"
 IMPORT = "/v1/recommendations/import.xlsx"
@@ -243,3 +245,29 @@ async def test_export_names_what_is_missing(
     empty = await _export(client, "country=PRY&status=implemented&position=pending")
     assert [c.value for c in empty.active[1]] == list(KEYS)
     assert empty.active.max_row == 1
+
+
+async def test_one_sheet_per_cycle_and_text_stays_text(
+    client: httpx.AsyncClient, session: AsyncSession, api_keys: KeyFactory
+) -> None:
+    world = await build_world(session)
+    older = await factory.document(
+        session, "A/HRC/32/9", "PRY", dt.date(2016, 4, 1), cycle=2, session_no=24
+    )
+    rec = await factory.recommendation(session, older, "102.1", "Older recommendation")
+    # A narrative that looks like a formula must leave as text and come back unchanged.
+    session.add(update(rec, "in_progress", "=1+1 is what the ministry wrote"))
+    await session.commit()
+    wb = await _export(client)
+    assert wb.sheetnames == ["Cycle 2", "Cycle 3"]
+    assert wb["Cycle 2"].max_row == 2
+    assert wb["Cycle 3"].max_row - 1 == len(world.recs) + len(world.tb_recs)
+    cell = wb["Cycle 2"].cell(2, _column("narrative"))
+    assert cell.value == "=1+1 is what the ministry wrote"
+    assert cell.data_type == "s"
+    headers = await api_keys.headers("recommendations:write", countries=["PRY"])
+    response = await client.post(IMPORT, content=_save(wb), headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["created"] == 0
+    only_cycle_2 = await _export(client, "country=PRY&cycle=2")
+    assert only_cycle_2.sheetnames == ["Cycle 2"]
