@@ -11,6 +11,7 @@ against it: whatever the API does on top costs the difference.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import gc
 import io
@@ -41,13 +42,19 @@ def args(sql: str, params: dict[str, Any]) -> tuple[str, list[Any]]:
 def _filter(request: Request) -> RecommendationFilter:
     qp = request.query_params
     since = qp.get("updated_since")
-    return RecommendationFilter(
+    f = RecommendationFilter(
         countries=tuple(qp.getlist("country")),
         cycles=tuple(int(c) for c in qp.getlist("cycle")),
         positions=tuple(qp.getlist("position")),
         q=qp.get("q") or None,
         updated_since=dt.datetime.fromisoformat(since.replace("Z", "+00:00")) if since else None,
     )
+    token = qp.get("since_token")
+    if token:
+        # The token is checked as the service checks it (its HMAC and filters).
+        snapshot = sync.decode(token, resource=RESOURCE, filters=filters_key(f)).snapshot
+        f = dataclasses.replace(f, since=snapshot, include_deleted=True)
+    return f
 
 
 def _pool(request: Request) -> asyncpg.Pool:
@@ -61,12 +68,13 @@ async def list_recommendations(request: Request) -> Response:
     order = _order(f)
     text, values = queries.page_statement(f, order, limit=limit + 1, with_snapshot=True)
     rows = await _pool(request).fetch(text, *values)
-    # The sync token, as the service signs it (a page that is not empty carries it).
-    token = sync.encode(
-        sync.SyncToken(
-            RESOURCE, filters_key(f), sync.Snapshot.parse(rows[0]["snapshot"] if rows else "1:1:")
-        )
-    )
+    if rows:
+        snapshot = rows[0]["snapshot"]
+    else:  # as the service does: the snapshot at which the page is empty
+        text, values = queries.empty_page_statement(f, order, limit=limit + 1)
+        snapshot = (await _pool(request).fetchrow(text, *values))["snapshot"]
+    # The sync token, as the service signs it.
+    token = sync.encode(sync.SyncToken(RESOURCE, filters_key(f), sync.Snapshot.parse(snapshot)))
     more = len(rows) > limit
     next_cursor = _cursor(order, rows[limit - 1], token) if more else None
     body = (

@@ -41,7 +41,8 @@ import asyncpg  # type: ignore[import-untyped, unused-ignore]
 import httpx
 
 from bench import generate, load
-from shared.recommendations import queries
+from shared import sync
+from shared.recommendations import queries, service
 from shared.recommendations.repository import _ITEM_BY_ID
 from shared.recommendations.schemas import RecommendationFilter
 
@@ -105,8 +106,13 @@ async def scenario_inputs(url: str) -> dict[str, Any]:
         ranked = await conn.fetch(
             "SELECT updated_at FROM recommendations ORDER BY updated_at DESC OFFSET 500 LIMIT 1"
         )
+        # A client that has seen everything and polls: its token is the snapshot of now.
+        snapshot = sync.Snapshot.parse(await conn.fetchval("SELECT pg_current_snapshot()::text"))
+        first_xid = await conn.fetchval("SELECT min(sync_xid) FROM recommendations")
     finally:
         await conn.close()
+    everything = RecommendationFilter()
+    token = sync.encode(sync.SyncToken(service.RESOURCE, service.filters_key(everything), snapshot))
     # Delta sync: clients that last synced between a day and a week before the newest change.
     since = [
         (newest - dt.timedelta(seconds=rng.randrange(86400, 7 * 86400))).isoformat()
@@ -118,6 +124,9 @@ async def scenario_inputs(url: str) -> dict[str, Any]:
         "items": [(str(r[0]), r[1]) for r in items],
         "since": since,
         "delta_floor": ranked[0][0].isoformat() if ranked else None,
+        "sync_token": token,
+        # A token from before the load: its delta is the whole table (the plan's worst case).
+        "sync_oldest": sync.Snapshot(first_xid, first_xid) if first_xid else None,
     }
 
 
@@ -134,6 +143,7 @@ def scenarios(inputs: dict[str, Any]) -> dict[str, dict[str, Any]]:
     ]
     deltas = ["/v1/recommendations?" + urlencode({"updated_since": s}) for s in inputs["since"]]
     details = [f'/v1/recommendations/{i}\tIf-None-Match: "v{v}"' for i, v in inputs["items"]]
+    polls = ["/v1/recommendations?" + urlencode({"since_token": inputs["sync_token"]})]
     facets = [
         "/v1/recommendations/facets?" + urlencode({"country": c})
         for c in inputs["search_countries"]
@@ -151,6 +161,11 @@ def scenarios(inputs: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "delta_sync": {
             "requests": deltas,
             "what": "updated_since between 1 and 7 days before the newest change, 50 a page",
+        },
+        "sync_token_poll": {
+            "requests": polls,
+            "what": "since_token of a client that has seen everything (nothing new); the"
+            " delta after K changes is in bench/results/sync.json (bench/sync_bench.py)",
         },
         "detail_304": {
             "requests": details,
@@ -362,6 +377,13 @@ async def plans(url: str, inputs: dict[str, Any]) -> dict[str, Any]:
                 w, queries.ORDERS[order], keyset=None, limit=51, tombstones=False
             )
             out[name] = await _explain(conn, sql, w.params, checked=True)
+        if inputs["sync_oldest"] is not None:
+            f = RecommendationFilter(since=inputs["sync_oldest"], include_deleted=True)
+            w = queries.where(f, include_deleted=True)
+            sql = queries.list_sql(
+                w, queries.ORDERS["sync"], keyset=None, limit=51, tombstones=True
+            )
+            out["delta_sync_token_oldest"] = await _explain(conn, sql, w.params, checked=True)
         out["detail"] = await _explain(
             conn, _ITEM_BY_ID.replace("$1", ":ident"), {"ident": uuid.UUID(item_id)}, checked=True
         )

@@ -126,6 +126,7 @@ def create_app(
             expose_headers=[
                 "ETag",
                 "Link",
+                "Sync-Token",
                 "Location",
                 "X-Request-ID",
                 "Retry-After",
