@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,11 @@ from shared.people.service import TokenIdentity, group_specs
 from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
+
+# Tokens already verified, by their full text (signature included, so nothing else can
+# match): a client sends the same access token for minutes, and a repeat costs a lookup
+# and an expiry check instead of a signature verification. Bounded; oldest out first.
+VERIFIED_CACHE_SIZE = 10_000
 
 _ALGORITHM_OF_KEY: dict[tuple[object, object], str] = {
     ("RSA", None): "RS256",
@@ -78,6 +84,9 @@ class TokenVerifier:
         self.issuers: dict[str, IssuerKeys] = {
             cfg.issuer: IssuerKeys(cfg) for cfg in settings.oidc_issuers
         }
+        self._verified: OrderedDict[str, tuple[float, TokenIdentity, list[MembershipSpec]]] = (
+            OrderedDict()
+        )
         if settings.dev_tokens_enabled:
             dev = IssuerKeys(devkey.issuer_config(), literal_groups=True, static=True)
             dev.keys[devkey.DEV_KID] = ("EdDSA", devkey.public_key(settings))
@@ -114,6 +123,10 @@ class TokenVerifier:
             loaded = _load_key(jwk) if isinstance(jwk, dict) else None
             if loaded is not None:
                 keys[jwk.get("kid")] = loaded
+        if set(state.keys) - set(keys):
+            # A key was withdrawn (rotated out, or compromised): tokens it signed must be
+            # checked again, not served from the verified cache.
+            self._verified.clear()
         state.keys = keys
         state.fetched_at = time.monotonic()
 
@@ -170,9 +183,15 @@ class TokenVerifier:
     async def verify(self, token: str) -> tuple[TokenIdentity, list[MembershipSpec]]:
         """The identity and the group memberships of a valid token; InvalidToken (401),
         Forbidden (403, a required scope missing) or Unavailable (503) otherwise."""
+        cached = self._verified.get(token)
+        if cached is not None:
+            if time.time() < cached[0] + self.settings.oidc_clock_skew_s:
+                return cached[1], cached[2]
+            del self._verified[token]  # expired: verified again below, refused as such
         try:
-            header = jwt.get_unverified_header(token)
-            unverified = jwt.decode(token, options={"verify_signature": False})
+            # One parse for the header and the claims that pick the issuer and the key.
+            unverified_all = jwt.api_jwt.decode_complete(token, options={"verify_signature": False})
+            header, unverified = unverified_all["header"], unverified_all["payload"]
         except jwt.InvalidTokenError:
             raise InvalidToken(
                 "the bearer token is not a well-formed JWT", code="malformed_token"
@@ -236,7 +255,11 @@ class TokenVerifier:
             email=_text(claims.get(cfg.email_claim)),
             groups=tuple(groups),
         )
-        return identity, group_specs(cfg.groups, groups, literal=state.literal_groups)
+        specs = group_specs(cfg.groups, groups, literal=state.literal_groups)
+        self._verified[token] = (float(claims["exp"]), identity, specs)
+        if len(self._verified) > VERIFIED_CACHE_SIZE:
+            self._verified.popitem(last=False)
+        return identity, specs
 
 
 def _text(value: object) -> str | None:

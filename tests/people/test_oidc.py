@@ -89,6 +89,8 @@ async def test_key_rotation_without_restart(
 
 async def test_expired_token(oidc_client: httpx.AsyncClient, oidc_provider: OpenIdProvider) -> None:
     token = await oidc_provider.token("short-lived")  # one second
+    # Accepted (and kept as verified) while valid, refused once expired.
+    assert (await oidc_client.get("/v1/me", headers=_bearer(token))).status_code == 200
     await asyncio.sleep(2.1)
     _refused(await oidc_client.get("/v1/me", headers=_bearer(token)), "token_expired")
 

@@ -9,7 +9,10 @@ import httpx
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.action_plans import service as action_plans
+from shared.action_plans.schemas import ActionIn, PlanIn
 from shared.audit.models import AuditEntry
+from shared.auth.schemas import OPERATOR
 from shared.kernel.outbox import OutboxEvent
 from shared.review import service as review
 from shared.review.models import ProgressReport
@@ -196,3 +199,38 @@ async def test_reminders_once_a_day(
         ("coordinator", "reports_waiting", "PRY"),
         ("focal_point", "no_update_this_cycle", "PRY"),
     }
+
+
+async def test_action_reports_publish_an_action_update(
+    oidc_client: httpx.AsyncClient, credentials: Credentials, world: World, session: AsyncSession
+) -> None:
+    plan = await action_plans.create_plan(
+        session, OPERATOR, PlanIn(country="PRY", title="National human rights action plan")
+    )
+    action = await action_plans.create_action(
+        session,
+        OPERATOR,
+        plan.id,
+        ActionIn(description="Draft the bill", institution_ids=[world.justice.id]),
+    )
+    await session.commit()
+    focal = await credentials("focal_point", country="PRY", institution="Ministry of Justice")
+    health = await credentials("focal_point", country="PRY", institution="Ministry of Health")
+    coordinator = await credentials("coordinator", country="PRY")
+    body = {"action_id": str(action.id), "status": "ongoing", "narrative": "Drafting."}
+    refused = await oidc_client.post("/v1/progress-reports", json=body, headers=health)
+    assert refused.status_code == 403
+    wrong = await oidc_client.post(
+        "/v1/progress-reports", json={**body, "status": "implemented"}, headers=focal
+    )
+    assert wrong.status_code == 422
+    report = (await oidc_client.post("/v1/progress-reports", json=body, headers=focal)).json()
+    await oidc_client.post(f"/v1/progress-reports/{report['id']}/submit", headers=focal)
+    done = await oidc_client.post(
+        f"/v1/progress-reports/{report['id']}/validate", json={}, headers=coordinator
+    )
+    assert done.json()["state"] == "validated", done.text
+    updates = await action_plans.list_updates(session, plan.id, action.id)
+    assert [(u.status, u.narrative, u.author) for u in updates] == [
+        ("ongoing", "Drafting.", "Ministry of Justice")
+    ]
