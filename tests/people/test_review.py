@@ -9,6 +9,7 @@ import httpx
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.action_plans import actions
 from shared.action_plans import service as action_plans
 from shared.action_plans.schemas import ActionIn, PlanIn
 from shared.audit.models import AuditEntry
@@ -207,7 +208,7 @@ async def test_action_reports_publish_an_action_update(
     plan = await action_plans.create_plan(
         session, OPERATOR, PlanIn(country="PRY", title="National human rights action plan")
     )
-    action = await action_plans.create_action(
+    action = await actions.create_action(
         session,
         OPERATOR,
         plan.id,
@@ -230,7 +231,7 @@ async def test_action_reports_publish_an_action_update(
         f"/v1/progress-reports/{report['id']}/validate", json={}, headers=coordinator
     )
     assert done.json()["state"] == "validated", done.text
-    updates = await action_plans.list_updates(session, plan.id, action.id)
+    updates = await actions.list_updates(session, plan.id, action.id)
     assert [(u.status, u.narrative, u.author) for u in updates] == [
         ("ongoing", "Drafting.", "Ministry of Justice")
     ]
