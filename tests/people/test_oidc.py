@@ -15,7 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.app import create_app
 from shared.db import Database
+from shared.errors import InvalidToken
+from shared.people import devkey
+from shared.people.config import MembershipSpec
+from shared.people.oidc import TokenVerifier
 from shared.queue import JobQueue
+from shared.settings import Settings
 from tests.conftest import KeyFactory
 from tests.people.conftest import World, oidc_settings
 from tests.people.provider import OpenIdProvider
@@ -89,8 +94,6 @@ async def test_key_rotation_without_restart(
 
 async def test_expired_token(oidc_client: httpx.AsyncClient, oidc_provider: OpenIdProvider) -> None:
     token = await oidc_provider.token("short-lived")  # one second
-    # Accepted (and kept as verified) while valid, refused once expired.
-    assert (await oidc_client.get("/v1/me", headers=_bearer(token))).status_code == 200
     await asyncio.sleep(2.1)
     _refused(await oidc_client.get("/v1/me", headers=_bearer(token)), "token_expired")
 
@@ -188,3 +191,16 @@ async def test_token_contents_never_logged(
     logged = captured.out + captured.err + caplog.text
     for secret in (token, token.split(".")[1], "ana@example.org", "Ana Focal"):
         assert secret not in logged
+
+
+async def test_verified_tokens_are_kept_only_until_they_expire() -> None:
+    settings = Settings(environment="development", secret_key="k" * 40, oidc_clock_skew_s=0)
+    verifier = TokenVerifier(settings)
+    token = devkey.mint(settings, MembershipSpec(role="viewer"), lifetime_s=2)
+    await verifier.verify(token)
+    assert token in verifier._verified
+    await asyncio.sleep(2.5)
+    with pytest.raises(InvalidToken) as refused:
+        await verifier.verify(token)
+    assert refused.value.code == "token_expired"
+    assert token not in verifier._verified
