@@ -28,6 +28,8 @@ from services.web.pages.common import (
 from services.web.rendering import render
 from services.web.signin import SignedIn, check_csrf, csrf_token, current
 from shared import i18n
+from shared.assessments import service as assessments
+from shared.assessments.schemas import AssessmentIn
 from shared.db import Database
 from shared.errors import DomainError, NotFound
 from shared.recommendations import service as recommendations
@@ -37,6 +39,7 @@ from shared.review import service as review
 from shared.review.schemas import ReportIn, ReportOut, ReportPatch, ReviewIn
 
 OWNED_LIMIT = 100
+ASSESSOR_ROLES = ("nhri", "civil_society")
 FORM_FIELDS = ("status", "narrative", "evidence_links", "reported_on")
 
 
@@ -79,6 +82,14 @@ async def home(request: Request) -> Response:
                     session, actor, country=m.country, states=("submitted",), limit=100
                 )
             ).items
+        assessed = []
+        for m in actor.memberships:
+            if m.role in ASSESSOR_ROLES and m.institution_id is not None:
+                assessed += (
+                    await assessments.list_assessments(
+                        session, organisation_id=m.institution_id, limit=100
+                    )
+                ).items
     drafted = [r for r in mine if r.state != "submitted" or not actor.coordinates(r.country)]
     return render(
         request,
@@ -90,7 +101,82 @@ async def home(request: Request) -> Response:
         owned=await owned(request, who),
         reports=drafted if actor.roles_in("focal_point") else [],
         queue=queue,
+        assessed=assessed,
+        to_assess=await to_assess(request, who),
     )
+
+
+async def to_assess(request: Request, who: SignedIn) -> list[dict[str, Any]]:
+    """For NHRIs and civil society: their State's recommendations, to assess (the first
+    page; the public search finds the others, each with an "assess" link here)."""
+    countries = sorted(
+        {m.country for m in who.actor.memberships if m.role in ASSESSOR_ROLES and m.country}
+    )
+    if not countries:
+        return []
+    db: Database = request.app.state.db
+    f = RecommendationFilter(countries=tuple(countries))
+    async with db.read_driver() as driver:
+        page = await recommendations.list_page(driver, f, cursor=None, limit=OWNED_LIMIT)
+    return [orjson.loads(i) for i in page.items]
+
+
+async def assessment_form(request: Request) -> Response:
+    """An NHRI's or a civil-society organisation's assessment of a recommendation,
+    published at once beside the Government's reports (never changing its status)."""
+    lang = lang_of(request)
+    who = await _who(request, lang)
+    if isinstance(who, Response):
+        return who
+    rec_id = parse_uuid(str(request.path_params["rec_id"]))
+    rec = await _rec(request, rec_id)
+    values: dict[str, Any] = {"status": rec["status"], "narrative": "", "evidence_links": [],
+                              "reported_on": dt.date.today().isoformat()}  # fmt: skip
+    errors: dict[str, str] = {}
+    status_code = 200
+    if request.method == "POST":
+        form = await check_csrf(request)
+        values = _form_values(form)
+        try:
+            data = AssessmentIn.model_validate(
+                {
+                    "recommendation_id": str(rec_id),
+                    "status": values["status"],
+                    "narrative": values["narrative"],
+                    "evidence_links": values["evidence_links"],
+                    "assessed_on": values["reported_on"],
+                }
+            )
+            async with write_session(request) as session:
+                await assessments.create(session, who.actor, data)
+        except (ValidationError, DomainError) as exc:
+            if isinstance(exc, ValidationError):
+                exc = _renamed(exc)
+            errors = _errors_of(exc, lang)
+            status_code = 403 if isinstance(exc, DomainError) and exc.status == 403 else 422
+        else:
+            return RedirectResponse(f"/{lang}/recommendations/{rec_id}", status_code=303)
+    return render(
+        request,
+        lang,
+        "assessment_new.html",
+        status_code=status_code,
+        title=rec["ref"],
+        rec=rec,
+        values=values,
+        errors=errors,
+        statuses=STATUSES,
+        csrf=csrf_token(request),
+    )
+
+
+def _renamed(exc: ValidationError) -> ValidationError:
+    """The assessment's `assessed_on` is the form's `reported_on` field."""
+    errors = [
+        {**e, "loc": tuple("reported_on" if p == "assessed_on" else p for p in e["loc"])}
+        for e in exc.errors()
+    ]
+    return ValidationError.from_exception_data(exc.title, errors)  # type: ignore[arg-type]
 
 
 def _form_values(form: dict[str, Any]) -> dict[str, Any]:
@@ -265,4 +351,5 @@ def routes() -> list[BaseRoute]:
         Route("/{lang}/workspace", home),
         Route("/{lang}/workspace/recommendations/{rec_id}", report_form, methods=["GET", "POST"]),
         Route("/{lang}/workspace/reports/{report_id}", report_page, methods=["GET", "POST"]),
+        Route("/{lang}/workspace/assess/{rec_id}", assessment_form, methods=["GET", "POST"]),
     ]

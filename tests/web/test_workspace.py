@@ -253,3 +253,33 @@ async def test_a_focal_point_cannot_report_on_what_others_own(
     assert response.status_code == 403
     assert "You may not report on or review this item." in response.text
     assert ">Done.</textarea>" in response.text
+
+
+async def test_nhri_publishes_an_assessment_beside_the_government(
+    desk: httpx.AsyncClient, session: AsyncSession, seeded: Seeded
+) -> None:
+    session.add(
+        Institution(id=uuid.uuid4(), country="PRY", name="Defensoría del Pueblo", kind="nhri")
+    )
+    await session.commit()
+    await sign_in(desk, role="nhri", country="PRY", institution="Defensoría del Pueblo")
+    home = await desk.get("/es/workspace")
+    rec = seeded.recs["women"]
+    assert f"/es/workspace/assess/{rec}" in home.text
+    url = f"/es/workspace/assess/{rec}"
+    page = await desk.get(url)
+    typed = {"csrf": csrf_of(page.text), "status": "not_started",
+             "narrative": "Sin avances en los refugios.", "evidence_links": "",
+             "reported_on": "31/11/2026"}  # fmt: skip
+    refused = await desk.post(url, data=typed)
+    assert refused.status_code == 422
+    assert 'id="err-reported_on"' in refused.text
+    assert "Sin avances en los refugios." in refused.text
+    done = await desk.post(url, data={**typed, "reported_on": "2026-11-30"})
+    assert done.status_code == 303
+    public = await desk.get(f"/es/recommendations/{rec}")
+    independent = public.text.split("Evaluaciones independientes", 1)[1]
+    assert "Sin avances en los refugios." in independent
+    assert "Defensoría del Pueblo" in independent
+    # The Government's status is unchanged.
+    assert "Sin información" in public.text.split("Evaluaciones independientes", 1)[0]

@@ -17,6 +17,7 @@ from services.web.rendering import query_string, render
 from shared import i18n
 from shared.action_plans import actions as plan_actions
 from shared.action_plans.schemas import ActionFilter
+from shared.assessments import service as assessments
 from shared.db import Database
 from shared.errors import InvalidCursor, InvalidInput, NotFound
 from shared.institutions import service as institutions
@@ -168,6 +169,9 @@ async def detail(request: Request) -> Response:
             linked = await links.programmes_of_recommendation(
                 session, rec_id, cursor=None, limit=50
             )
+            assessed = await assessments.list_assessments(
+                session, recommendation_id=rec_id, limit=100
+            )
     except NotFound:
         raise NotFoundPage(str(rec_id)) from None
     rec = orjson.loads(raw.json)
@@ -189,6 +193,7 @@ async def detail(request: Request) -> Response:
         rec=rec,
         government=government,
         independent=independent,
+        assessments=assessed.items,
         positions=positions,
         owners=owners,
         actions=actions.items,

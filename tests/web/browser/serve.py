@@ -44,6 +44,8 @@ async def main(port: int, name: str) -> None:
             seeded = await seed(session, client)
             session.add(Institution(id=uuid.uuid4(), country="PRY", kind="ministry",
                                     name="Ministry of Justice"))  # fmt: skip
+            session.add(Institution(id=uuid.uuid4(), country="PRY", kind="nhri",
+                                    name="Defensoría del Pueblo"))  # fmt: skip
             await session.commit()
         await api.state.queue.close()
         server = uvicorn.Server(

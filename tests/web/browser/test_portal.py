@@ -206,3 +206,21 @@ async def test_focal_point_submits_coordinator_validates_public_page_shows_it(
     finally:
         await focal_ctx.close()
         await coord_ctx.close()
+
+
+async def test_nhri_assessment_in_the_browser(browser: Any, portal: Portal) -> None:
+    ctx = await browser.new_context(bypass_csp=True, locale="es-ES")
+    try:
+        page = await ctx.new_page()
+        await _dev_sign_in(page, portal, role="nhri", country="PRY",
+                           institution="Defensoría del Pueblo", name="Defensoría")  # fmt: skip
+        await page.goto(f"{portal.url}/es/workspace/assess/{portal.recs['women']}")
+        assert await axe_violations(page) == []
+        await page.get_by_label("Lo que se hizo").fill("Los refugios siguen sin presupuesto.")
+        await page.get_by_role("button", name="Publicar la evaluación").click()
+        await page.wait_for_url(f"**/es/recommendations/{portal.recs['women']}")
+        independent = await page.locator(".side-by-side > div").nth(1).inner_text()
+        assert "Los refugios siguen sin presupuesto." in independent
+        assert "Defensoría del Pueblo" in independent
+    finally:
+        await ctx.close()
