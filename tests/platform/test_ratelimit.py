@@ -9,9 +9,10 @@ from fastapi import FastAPI
 from services.api.app import create_app
 from services.api.ratelimit import Decision, RateLimiter
 from shared.db import Database
-from shared.queue import JobQueue
+from shared.queue import JobQueue, connect_queue
 from shared.settings import Settings
 from tests.conftest import KeyFactory
+from tests.fault.servers import free_port
 
 
 class Clock:
@@ -114,3 +115,14 @@ async def test_client_address_from_the_trusted_proxy_header(
     assert await status("1.2.3.4, 192.0.2.10") == 200
     assert await status("5.6.7.8, 192.0.2.10") == 429
     assert await status("1.2.3.4, 192.0.2.11") == 200
+
+
+async def test_the_limits_stand_aside_when_redis_is_down() -> None:
+    down = connect_queue(f"redis://127.0.0.1:{free_port()}/0")
+    limiter = RateLimiter(down, 1, anonymous_per_minute=1)
+    try:
+        assert await limiter.hit("k", 1) is None  # refused connection: let the request in
+        assert limiter._down_until > 0  # and stop asking for a while
+        assert await limiter.hit("k", 1) is None
+    finally:
+        await down.close()
