@@ -28,7 +28,6 @@ from services.api.platform.router import router as platform_router
 from services.api.privacy.router import router as privacy_router
 from services.api.problems import install_problem_handlers
 from services.api.programmes.router import router as programmes
-from services.api.progress.router import router as progress
 from services.api.ratelimit import RateLimiter, RateLimitMiddleware
 from services.api.recommendations import fast as fast_reads
 from services.api.recommendations.router import detail_router
@@ -156,7 +155,6 @@ def _domain_routers() -> list[APIRouter]:
         assessments,
         catalog,
         documents,
-        progress,
         mandates,
         programmes,
         stats,

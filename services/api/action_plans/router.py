@@ -1,5 +1,5 @@
 """National action plans, their actions (with updates, CSV import and export), the
-actions addressing a recommendation, and the accountability figure of a State."""
+actions addressing a recommendation (the accountability figure is under /v1/stats)."""
 
 from __future__ import annotations
 
@@ -20,10 +20,8 @@ from services.api.deps import (
     StreamSession,
     WriteSession,
 )
-from shared.action_plans import accountability as accountability_figures
 from shared.action_plans import actions, csv_import, service
 from shared.action_plans.schemas import (
-    Accountability,
     ActionFilter,
     ActionImportReport,
     ActionIn,
@@ -318,21 +316,3 @@ async def list_recommendation_actions(
         cursor,
         recommendation_id=rec_id,
     )
-
-
-@router.get(
-    "/v1/stats/accountability",
-    response_model=Accountability,
-    tags=["stats"],
-    summary="Accountability of a State's supported recommendations",
-)
-async def get_accountability_stats(
-    session: ReadSession,
-    _reader: Reader,
-    country: Annotated[str, Query(min_length=1, max_length=3, description="ISO3")],
-) -> Accountability:
-    """Of the State's supported recommendations: how many have an owner institution, at
-    least one action (not cancelled), and an ongoing or completed action; the State's
-    overdue actions (due date passed, still planned, ongoing or delayed); the same by
-    UHRI theme and SDG goal (overdue actions counted through their recommendations)."""
-    return await accountability_figures.accountability(session, country)

@@ -1,4 +1,5 @@
-"""Statistics across recommendations and the programmes that support them."""
+"""Statistics (`/v1/stats/*`): implementation progress of recommendations, the
+accountability of a State's action plans, the programme coverage of a State."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from services.api.deps import Reader, ReadSession
+from shared.action_plans import accountability as accountability_figures
+from shared.action_plans.schemas import Accountability
 from shared.kernel import validation
+from shared.recommendations import stats
 from shared.stats.coverage import Coverage, coverage
 
 router = APIRouter(prefix="/v1/stats", tags=["stats"])
@@ -33,3 +37,36 @@ async def get_coverage_stats(
     return await coverage(
         session, codes[0], on=on or dt.date.today(), uncovered_limit=uncovered_limit
     )
+
+
+@router.get("/progress", response_model=stats.Progress, summary="Implementation progress")
+async def get_progress_stats(
+    session: ReadSession,
+    _reader: Reader,
+    country: Annotated[str | None, Query(description="State under review, ISO3")] = None,
+    cycle: Annotated[int | None, Query(ge=1, le=20)] = None,
+) -> stats.Progress:
+    """Counts by position x status; the share of supported recommendations implemented
+    (and implemented or partially); the same by theme and SDG goal; and the status of
+    the recommendations month by month, from their implementation history."""
+    problems = validation.Problems("query")
+    codes = validation.countries([country] if country else [], "country", problems)
+    problems.raise_if_any()
+    return await stats.progress(session, codes[0] if codes else None, cycle)
+
+
+@router.get(
+    "/accountability",
+    response_model=Accountability,
+    summary="Accountability of a State's supported recommendations",
+)
+async def get_accountability_stats(
+    session: ReadSession,
+    _reader: Reader,
+    country: Annotated[str, Query(min_length=1, max_length=3, description="ISO3")],
+) -> Accountability:
+    """Of the State's supported recommendations: how many have an owner institution, at
+    least one action (not cancelled), and an ongoing or completed action; the State's
+    overdue actions (due date passed, still planned, ongoing or delayed); the same by
+    UHRI theme and SDG goal (overdue actions counted through their recommendations)."""
+    return await accountability_figures.accountability(session, country)
