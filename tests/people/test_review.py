@@ -235,3 +235,36 @@ async def test_action_reports_publish_an_action_update(
     assert [(u.status, u.narrative, u.author) for u in updates] == [
         ("ongoing", "Drafting.", "Ministry of Justice")
     ]
+
+
+async def test_people_on_the_routes_written_for_keys(
+    oidc_client: httpx.AsyncClient, credentials: Credentials, world: World
+) -> None:
+    """A coordinator writes its own State's data, not another's; other roles have no
+    write scope there (their writes go through reports and assessments)."""
+    pry = await credentials("coordinator", country="PRY")
+    patch = {"themes": ["A12"]}
+    mine = await oidc_client.patch(
+        f"/v1/recommendations/{world.justice_rec.id}",
+        json=patch,
+        headers={**pry, "If-Match": f'"v{world.justice_rec.version}"'},
+    )
+    assert mine.status_code == 200, mine.text
+    other = await oidc_client.patch(
+        f"/v1/recommendations/{world.ury_rec.id}",
+        json=patch,
+        headers={**pry, "If-Match": f'"v{world.ury_rec.version}"'},
+    )
+    assert (other.status_code, other.json()["code"]) == (403, "country_not_allowed")
+    for role, scope in (
+        ("focal_point", {"country": "PRY", "institution": "Ministry of Justice"}),
+        ("nhri", {"institution": str(world.nhri.id)}),
+        ("viewer", {}),
+    ):
+        headers = await credentials(role, **scope)
+        refused = await oidc_client.patch(
+            f"/v1/recommendations/{world.justice_rec.id}",
+            json=patch,
+            headers={**headers, "If-Match": '"v2"'},
+        )
+        assert (refused.status_code, refused.json()["code"]) == (403, "missing_scope"), role
