@@ -157,6 +157,7 @@ def build(app: FastAPI) -> dict[str, Any]:
         # Relative: clients call the host that served the document.
         servers=[{"url": "/", "description": "this deployment"}],
     )
+    _qualified_names_to_domain_names(doc)
     components = doc.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
     _add_problem_schema(schemas)
@@ -177,6 +178,35 @@ def build(app: FastAPI) -> dict[str, Any]:
         if not _referenced(doc, REF + unused):
             schemas.pop(unused, None)
     return doc
+
+
+def _qualified_names_to_domain_names(doc: dict[str, Any]) -> None:
+    """Two domains with a model of the same name (`ReportOut` of reports and of review)
+    get module paths as names from FastAPI (`shared__review__schemas__ReportOut`), which
+    generators cannot resolve: name them after their domain (`ReviewReportOut`)."""
+    schemas: dict[str, Any] = doc.get("components", {}).get("schemas", {})
+    renames = {}
+    for name in list(schemas):
+        if "__" in name:
+            parts = name.split("__")
+            renames[name] = _camel(parts[1]) + parts[-1]
+            schemas[renames[name]] = schemas.pop(name)
+            schemas[renames[name]]["title"] = renames[name]
+    if not renames:
+        return
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith(REF) and ref[len(REF) :] in renames:
+                node["$ref"] = REF + renames[ref[len(REF) :]]
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit(doc)
 
 
 # --- operations ------------------------------------------------------------------------------
@@ -305,9 +335,12 @@ def _literal_names() -> dict[frozenset[str], str]:
     """Value set -> name, from the module-level ``Literal`` aliases of the domains'
     schemas (``Position = Literal[...]`` in ``shared/recommendations/schemas.py``)."""
     names: dict[frozenset[str], str] = {}
-    for info in pkgutil.iter_modules(shared.__path__):
+    # The same values under two names: the recommendations' name wins (they are what the
+    # other domains describe), then the first domain in alphabetical order.
+    domains = sorted(info.name for info in pkgutil.iter_modules(shared.__path__))
+    for domain in sorted(domains, key=lambda d: d != "recommendations"):
         try:
-            module = importlib.import_module(f"shared.{info.name}.schemas")
+            module = importlib.import_module(f"shared.{domain}.schemas")
         except ModuleNotFoundError:
             continue
         for name, value in sorted(vars(module).items()):

@@ -47,6 +47,11 @@ def test_operation_ids_are_unique_snake_case_names(spec: dict[str, Any]) -> None
     assert not [i for i in ids if "_v1_" in i or i.endswith(("_get", "_post", "_patch"))]
 
 
+def test_component_names_are_plain(spec: dict[str, Any]) -> None:
+    """Generators cannot resolve FastAPI's module-path names of same-named models."""
+    assert [n for n in spec["components"]["schemas"] if not n.isidentifier() or "__" in n] == []
+
+
 def test_one_declared_tag_per_operation(spec: dict[str, Any]) -> None:
     declared = {t["name"] for t in spec["tags"]}
     assert all(t.get("description") for t in spec["tags"])
