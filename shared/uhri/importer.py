@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.db import unit_of_work
 from shared.deadlines import service as deadlines
+from shared.documents.repository import DocumentRepository
 from shared.errors import one_line
 from shared.uhri.models import UhriImport
 from shared.uhri.reader import detect_format
@@ -87,7 +88,9 @@ async def _apply_batch(
 ) -> dict[str, int]:
     repo = UhriRepository(session)
     await repo.begin_batch()
-    changed_documents = await repo.upsert_documents(import_id, batch.documents)
+    changed_documents = await DocumentRepository(session).upsert_concluding_observations(
+        import_id, batch.documents
+    )
     actions: dict[str, int] = {}
     rows = batch.rows
     unchanged: set[str] = set()

@@ -303,26 +303,6 @@ WHERE u.uhri_id = t.uhri_id AND u.content_hash = t.content_hash
 RETURNING u.uhri_id
 """
 
-# Concluding observations become documents, so that the deadlines domain derives their
-# treaty-body follow-up deadline. A document parsed from its file (not from UHRI) is left
-# alone. Returns the documents that are new or whose date moved.
-_UPSERT_DOCUMENTS = """
-INSERT INTO documents AS d (id, symbol, kind, title, state_under_review, state_name,
-    mechanism, date, source_url, sha256, size, provenance, warnings, created_at, updated_at)
-SELECT t.id, t.symbol, 'concluding_observations', NULL, t.state, t.state_name, t.mechanism,
-    t.date, t.source_url, t.sha256, 0,
-    jsonb_build_object('source', 'uhri', 'import_id', CAST(:import_id AS text)), '[]'::jsonb,
-    now(), now()
-FROM unnest(CAST(:ids AS uuid[]), CAST(:symbols AS text[]), CAST(:states AS text[]),
-    CAST(:state_names AS text[]), CAST(:mechanisms AS text[]), CAST(:dates AS date[]),
-    CAST(:urls AS text[]), CAST(:shas AS text[]))
-    AS t(id, symbol, state, state_name, mechanism, date, source_url, sha256)
-ON CONFLICT (symbol) DO UPDATE SET date = EXCLUDED.date, updated_at = now()
-WHERE d.provenance ->> 'source' = 'uhri' AND d.kind = 'concluding_observations'
-    AND EXCLUDED.date < d.date
-RETURNING d.id
-"""
-
 
 class UhriRepository:
     def __init__(self, session: AsyncSession) -> None:
@@ -419,25 +399,6 @@ class UhriRepository:
         # savepoints of an outer transaction.
         await driver.execute(f"{_CREATE_STAGE}; DELETE FROM {STAGE}")
         await driver.copy_records_to_table(STAGE, records=rows, columns=STAGE_COLUMNS)
-
-    async def upsert_documents(
-        self, import_id: uuid.UUID, documents: Sequence[dict[str, Any]]
-    ) -> list[uuid.UUID]:
-        if not documents:
-            return []
-        params: dict[str, Any] = {
-            "import_id": str(import_id),
-            "ids": [d["id"] for d in documents],
-            "symbols": [d["symbol"] for d in documents],
-            "states": [d["state"] for d in documents],
-            "state_names": [d["state_name"] for d in documents],
-            "mechanisms": [d["mechanism"] for d in documents],
-            "dates": [d["date"] for d in documents],
-            "urls": [d["source_url"] for d in documents],
-            "shas": [d["sha256"] for d in documents],
-        }
-        result = await self.session.execute(text(_UPSERT_DOCUMENTS), params)
-        return [row[0] for row in result]
 
     async def apply(
         self, import_id: uuid.UUID, source: str, provenance: dict[str, list[str]]
