@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from services.api import openapi
+from services.api import lean, openapi
 from services.api.action_plans.router import router as action_plans
 from services.api.assessments.router import router as assessments
 from services.api.audit.router import router as audit_router
@@ -29,7 +29,7 @@ from services.api.privacy.router import router as privacy_router
 from services.api.problems import install_problem_handlers
 from services.api.programmes.router import router as programmes
 from services.api.ratelimit import RateLimiter, RateLimitMiddleware
-from services.api.recommendations import fast as fast_reads
+from services.api.recommendations import fast  # noqa: F401 - registers its lean routes
 from services.api.recommendations.router import detail_router
 from services.api.recommendations.router import router as recommendations
 from services.api.reports.router import router as reports
@@ -111,8 +111,9 @@ def create_app(
     app.include_router(privacy_router)
     for router in _domain_routers():
         app.include_router(router)
-    # First: the anonymous hot reads, answered without FastAPI's per-request machinery.
-    app.router.routes[:0] = fast_reads.routes(settings.api_public_read)
+    # First: the lean routes (the anonymous hot reads of services/api/recommendations/fast.py,
+    # registered when it is imported), answered without FastAPI's per-request machinery.
+    lean.install(app, public_read=settings.api_public_read)
 
     # Innermost of the middleware: a 429 still gets CORS fields, a request id and a log line.
     app.add_middleware(RateLimitMiddleware, limiter=app.state.rate_limiter)

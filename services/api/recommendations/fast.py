@@ -9,21 +9,21 @@ model, the same service calls and the same response builders as the documented F
 routes, which stay in the OpenAPI document and serve everything these decline (a request
 with an API key, public reads turned off, HEAD, a detail by ``ref``).
 
-They are registered ahead of the FastAPI routes, inside the exception middleware: errors
-become the same problem+json documents through the app's handlers.
+They are lean routes (services/api/lean.py): registered ahead of the FastAPI routes,
+inside the exception middleware, so errors become the same problem+json documents
+through the app's handlers.
 """
 
 from __future__ import annotations
 
-from typing import Any, get_origin
+from typing import get_origin
 
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Match, Route
-from starlette.types import Scope
 
+from services.api.lean import lean_route
 from services.api.recommendations.router import item_response, page_response
 from shared.db import Database
 from shared.recommendations import service, validation
@@ -33,30 +33,6 @@ _FIELDS = RecommendationListQuery.model_fields
 _REPEATABLE = frozenset(
     name for name, field in _FIELDS.items() if get_origin(field.annotation) is list
 )
-
-
-class AnonymousReadRoute(Route):
-    """A GET route that takes only anonymous requests when reads are public."""
-
-    def __init__(self, path: str, endpoint: Any, *, template: str, public_read: bool) -> None:
-        super().__init__(path, endpoint, methods=["GET"], include_in_schema=False)
-        self.public_read = public_read
-        # Metrics and access logs label a request by its route's template: the FastAPI
-        # route's, so that one route is one series whichever path served it.
-        self.path = template
-
-    def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if scope["type"] != "http" or scope["method"] != "GET" or not self.public_read:
-            return Match.NONE, {}
-        for name, _ in scope["headers"]:
-            if name == b"authorization":
-                return Match.NONE, {}
-        match, child_scope = super().matches(scope)
-        if match is Match.FULL:
-            # FastAPI's router leaves it to the route to name itself in the scope (the
-            # request middleware labels metrics and logs with it).
-            child_scope["route"] = self
-        return match, child_scope
 
 
 def list_query(request: Request) -> RecommendationListQuery:
@@ -76,6 +52,7 @@ def list_query(request: Request) -> RecommendationListQuery:
         ) from None
 
 
+@lean_route("list_recommendations")
 async def list_recommendations(request: Request) -> Response:
     query = list_query(request)
     f = validation.to_filter(query)
@@ -87,28 +64,11 @@ async def list_recommendations(request: Request) -> Response:
     return page_response(request, page)
 
 
+# Lower-case UUIDs only (Starlette's convertor): other spellings and refs go to the FastAPI
+# route, whose 404 then quotes the identifier exactly as it was sent.
+@lean_route("get_recommendation", narrow={"rec_id": "uuid"})
 async def get_recommendation(request: Request) -> Response:
     db: Database = request.app.state.db
     async with db.read_driver() as driver:
         item = await service.get_item(driver, str(request.path_params["rec_id"]))
     return item_response(item, request.headers.get("if-none-match"))
-
-
-def routes(public_read: bool) -> list[Route]:
-    """The routes to register before every other route of the app."""
-    return [
-        AnonymousReadRoute(
-            "/v1/recommendations",
-            list_recommendations,
-            template="/v1/recommendations",
-            public_read=public_read,
-        ),
-        # Lower-case UUIDs only (Starlette's convertor): other spellings and refs go to the
-        # FastAPI route, whose 404 then quotes the identifier exactly as it was sent.
-        AnonymousReadRoute(
-            "/v1/recommendations/{rec_id:uuid}",
-            get_recommendation,
-            template="/v1/recommendations/{rec_id:path}",
-            public_read=public_read,
-        ),
-    ]
