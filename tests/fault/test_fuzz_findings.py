@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+from fastapi import FastAPI
 
 from tests.conftest import KeyFactory
 from tests.recommendations.conftest import Corpus
@@ -31,3 +32,15 @@ async def test_superscript_version_in_if_match_is_a_412(
     )
     assert response.status_code == 412, response.text
     assert response.json()["code"] == "stale_version"
+
+
+def test_redirects_and_not_modified_document_no_body(app: FastAPI) -> None:
+    # GET /v1/reports/draft documented its 303 as JSON while sending an empty body.
+    with_body = [
+        f"{method.upper()} {path} {code}"
+        for path, methods in app.openapi()["paths"].items()
+        for method, operation in methods.items()
+        for code, response in operation.get("responses", {}).items()
+        if code.startswith("3") and "content" in response
+    ]
+    assert with_body == []

@@ -64,6 +64,7 @@ async def create_report(
 @router.get(
     "/draft",
     status_code=status.HTTP_303_SEE_OTHER,
+    response_class=RedirectResponse,
     responses={303: {"description": "the report, at Location"}},
     summary="The draft of a State and cycle",
 )
