@@ -32,6 +32,7 @@ from shared.assessments import service as assessments
 from shared.assessments.schemas import AssessmentIn
 from shared.db import Database
 from shared.errors import DomainError, NotFound
+from shared.institutions import service as institutions
 from shared.recommendations import service as recommendations
 from shared.recommendations.models import STATUSES
 from shared.recommendations.schemas import RecommendationFilter
@@ -282,6 +283,11 @@ async def report_page(request: Request) -> Response:
     try:
         async with read_session(request) as session:
             report = await review.get(session, who.actor, report_id)
+            institution = (
+                (await institutions.get_institution(session, report.institution_id)).name
+                if report.institution_id
+                else None
+            )
     except (NotFound, DomainError):
         raise NotFoundPage(str(report_id)) from None
     values: dict[str, Any] = report.model_dump(include=set(FORM_FIELDS), mode="json")
@@ -327,6 +333,7 @@ async def report_page(request: Request) -> Response:
         status_code=status_code,
         title=rec["ref"] if rec else i18n.translator(lang)("Progress report"),
         report=report,
+        institution=institution,
         rec=rec,
         values=values,
         comment=comment,
