@@ -11,7 +11,7 @@ from sqlalchemy import Row, and_, delete, func, insert, or_, select, text, updat
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.documents.models import Document, DocumentFile
+from shared.documents.repository import DocumentRepository
 from shared.ingestion.models import IngestionItem, IngestionRun, SourceCache
 from shared.recommendations.models import PositionChange, Recommendation, RecommendingState
 from shared.recommendations.writes import RecommendationWrites
@@ -225,59 +225,10 @@ class IngestionRepository:
         )
 
 
-class DocumentStore:
-    """SQL of documents, their files and the recommendations they state."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def lock(self, key: str) -> None:
-        """Serialise concurrent ingestions of one report (or one file) until commit."""
-        await self.session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
-        )
-
-    async def file_exists(self, sha256: str) -> bool:
-        result = await self.session.execute(
-            select(DocumentFile.sha256).where(DocumentFile.sha256 == sha256)
-        )
-        return result.scalar_one_or_none() is not None
-
-    async def add_file(self, sha256: str, content: bytes) -> None:
-        await self.session.execute(
-            pg_insert(DocumentFile)
-            .values(sha256=sha256, content=content)
-            .on_conflict_do_nothing(index_elements=["sha256"])
-        )
-
-    async def file_content(self, sha256: str) -> bytes | None:
-        result = await self.session.execute(
-            select(DocumentFile.content).where(DocumentFile.sha256 == sha256)
-        )
-        return result.scalar_one_or_none()
-
-    async def document_by_symbol(self, symbol: str) -> Document | None:
-        result = await self.session.execute(select(Document).where(Document.symbol == symbol))
-        return result.scalar_one_or_none()
-
-    async def document_by_sha(self, sha256: str) -> Document | None:
-        result = await self.session.execute(select(Document).where(Document.sha256 == sha256))
-        return result.scalar_one_or_none()
-
-    async def dependents(self, report_symbol: str) -> Sequence[Document]:
-        """Add.1 views and matrices stored for a report, oldest first."""
-        result = await self.session.execute(
-            select(Document)
-            .where(
-                Document.report_symbol == report_symbol,
-                Document.kind.in_(("add1_views", "matrix")),
-            )
-            .order_by(Document.date.nulls_first(), Document.created_at, Document.id)
-        )
-        return result.scalars().all()
-
-    def add_document(self, document: Document) -> None:
-        self.session.add(document)
+class DocumentStore(DocumentRepository):
+    """What ingesting one document reads and writes: the document and its file (through
+    the documents domain's repository, which owns those tables) and the recommendations
+    it states."""
 
     async def recommendations(self, refs: Sequence[str]) -> dict[str, Recommendation]:
         if not refs:

@@ -165,7 +165,7 @@ async def _apply_dependents(
 ) -> None:
     """Add.1 views and matrices stored before their report: apply them now."""
     for dependent in await store.dependents(report_symbol):
-        content = await store.file_content(dependent.sha256)
+        content = await store.content(dependent.sha256)
         if content is None:
             continue
         try:
