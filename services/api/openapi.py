@@ -99,6 +99,64 @@ HEADERS: dict[str, dict[str, Any]] = {
 }
 
 
+# Examples of the main operations (request bodies, and problems integrators meet first).
+_STALE = {
+    "type": "https://followup.example.org/problems/stale_version",
+    "title": "Precondition failed",
+    "status": 412,
+    "detail": "the recommendation changed since version 3; read it again",
+    "instance": "/v1/recommendations/5f0c7c1e-8d2a-4c53-9a53-2f3c1f3f8b11",
+    "code": "stale_version",
+}
+_INVALID = {
+    "type": "https://followup.example.org/problems/validation_error",
+    "title": "Invalid input",
+    "status": 422,
+    "detail": "cycle: Input should be less than or equal to 20",
+    "instance": "/v1/recommendations",
+    "code": "validation_error",
+    "errors": [
+        {
+            "loc": ["query", "cycle", 0],
+            "field": "cycle",
+            "message": "Input should be less than or equal to 20",
+            "type": "less_than_equal",
+        }
+    ],
+}
+EXAMPLES: dict[str, dict[str, Any]] = {
+    "patch_recommendation": {
+        "request": {"themes": ["A12", "D51"], "sdg_targets": ["16.3"]},
+        "412": _STALE,
+    },
+    "create_recommendation_update": {
+        "request": {
+            "status": "in_progress",
+            "narrative": "The bill creating the national preventive mechanism is before the"
+            " Senate.",
+            "source": "government",
+            "evidence_links": ["https://www.senado.gov.py/"],
+        },
+    },
+    "list_recommendations": {"422": _INVALID},
+    "change_recommendation_tags": {
+        "request": {"add": {"themes": ["A12"]}, "remove": {"institutions": ["Senate"]}},
+    },
+}
+
+
+def _add_examples(op: dict[str, Any]) -> None:
+    examples = EXAMPLES.get(op.get("operationId", ""), {})
+    for key, example in examples.items():
+        if key == "request":
+            body = op.get("requestBody", {}).get("content", {}).get("application/json")
+            if body is not None:
+                body["example"] = example
+        elif key in op["responses"]:
+            for content in op["responses"][key].get("content", {}).values():
+                content["example"] = example
+
+
 def install(app: FastAPI) -> None:
     """Serve the shaped document at /openapi.json (built once, on first request), and
     Swagger UI at /docs and ReDoc at /redoc from assets shipped in a pinned package
@@ -297,6 +355,7 @@ def _shape_operation(op: dict[str, Any], route: APIRoute, schemas: dict[str, Any
             "headers": {"ETag": {"$ref": "#/components/headers/ETag"}},
         }
     op["responses"] = dict(sorted(responses.items()))
+    _add_examples(op)
 
 
 _BINARY = {"type": "string", "format": "binary"}

@@ -194,3 +194,12 @@ async def test_docs_served_without_a_cdn(client: httpx.AsyncClient) -> None:
             fetched = await client.get(asset)
             assert fetched.status_code == 200, asset
             assert len(fetched.content) > 1000, asset
+
+
+def test_main_operations_have_examples(spec: dict[str, Any]) -> None:
+    by_id = {op["operationId"]: op for _, _, op in operations(spec)}
+    patch = by_id["patch_recommendation"]
+    assert patch["requestBody"]["content"]["application/json"]["example"]["themes"]
+    assert patch["responses"]["412"]["content"]["application/problem+json"]["example"]["code"]
+    update = by_id["create_recommendation_update"]["requestBody"]["content"]
+    assert update["application/json"]["example"]["source"] == "government"
