@@ -112,6 +112,32 @@ async def list_evaluations(session: AsyncSession, programme_id: uuid.UUID) -> li
     return [_evaluation_out(e) for e in await repo.evaluations(programme_id)]
 
 
+async def _record_patch(
+    session: AsyncSession,
+    actor: Actor,
+    p: Programme,
+    row: Milestone | Evaluation,
+    what: str,
+    before: BaseModel,
+    after: BaseModel,
+) -> None:
+    """After a patched milestone or evaluation: its deadline follows, the change is
+    recorded (programme version, change event, audit entry)."""
+    await session.flush()
+    if isinstance(row, Milestone):
+        await sync_deadlines(session, p, [row], [])
+    else:
+        await sync_deadlines(session, p, [], [row])
+    await record_change(
+        session,
+        actor,
+        p,
+        f"programme.{what}_update",
+        before=part(f"{what}_id", row.id, before),
+        after=part(f"{what}_id", row.id, after),
+    )
+
+
 def _patched(model: Model, changes: BaseModel) -> Model:
     """``model`` with ``changes`` applied, validated again as a whole (422 if it breaks)."""
     try:
@@ -165,16 +191,7 @@ async def patch_milestone(
     before = MilestoneIn(title=row.title, due_date=row.due_date, achieved_on=row.achieved_on)
     data = _patched(before, changes)
     _assign(row, _milestone_values(data))
-    await session.flush()
-    await sync_deadlines(session, p, [row], [])
-    await record_change(
-        session,
-        actor,
-        p,
-        "programme.milestone_update",
-        before=part("milestone_id", row.id, before),
-        after=part("milestone_id", row.id, data),
-    )
+    await _record_patch(session, actor, p, row, "milestone", before, data)
     return _milestone_out(row)
 
 
@@ -222,16 +239,7 @@ async def patch_evaluation(
     before = EvaluationIn(date=row.date, kind=row.kind, findings=row.findings)
     data = _patched(before, changes)
     _assign(row, _evaluation_values(data))
-    await session.flush()
-    await sync_deadlines(session, p, [], [row])
-    await record_change(
-        session,
-        actor,
-        p,
-        "programme.evaluation_update",
-        before=part("evaluation_id", row.id, before),
-        after=part("evaluation_id", row.id, data),
-    )
+    await _record_patch(session, actor, p, row, "evaluation", before, data)
     return _evaluation_out(row)
 
 
