@@ -33,7 +33,11 @@ def _country(country: str | None) -> str | None:
 
 
 @router.post(
-    "", response_model=AssessmentOut, status_code=status.HTTP_201_CREATED, summary="Assess"
+    "",
+    response_model=AssessmentOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=edge.errors(**{"404": "No such recommendation"}),
+    summary="Assess",
 )
 async def create_assessment(
     data: AssessmentIn, request: Request, session: WriteSession, actor: AssessmentWriter

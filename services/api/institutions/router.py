@@ -182,6 +182,7 @@ async def list_national_mechanisms(
     "/v1/national-mechanisms",
     status_code=status.HTTP_201_CREATED,
     response_model=NationalMechanismOut,
+    responses=edge.errors(**{"409": "The State has one already"}),
     tags=["national mechanisms"],
     summary="Create a national mechanism",
 )
