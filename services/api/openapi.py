@@ -7,8 +7,9 @@ does, from the declarations of ``services/api/edge.py`` and the routes' dependen
   domain, each described;
 - per operation, only the problems it can return, each ``application/problem+json`` with
   the ``Problem`` schema: 401/429 (and 403) from the caller's dependency, 404 for a path
-  parameter, 422 for any parameter or body, 400 for a ``cursor`` or a body, 412/428 from
-  ``IfMatch``, 412 from ``OptionalIfMatch``, 413 for a body, 503 for every operation,
+  parameter or a body naming other resources by id (``*_id``, ``*_ids``), 422 for any
+  parameter or body, 400 for a ``cursor``, 412/428 from ``IfMatch``, 412 from
+  ``OptionalIfMatch``, 400/409/413 for a body, 503 always,
   plus what the route declares with ``edge.errors(...)``;
 - the ``bearer`` security scheme, optional on public reads;
 - response headers: ``ETag`` (conditional operations, created resources with a
@@ -277,20 +278,29 @@ def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
         yield from _calls(sub)
 
 
-def _problem_statuses(op: dict[str, Any], route: APIRoute) -> set[int]:
+def _references(op: dict[str, Any], schemas: dict[str, Any]) -> bool:
+    """Whether the JSON body names other resources by id (a 404 when one does not exist)."""
+    body = op.get("requestBody", {}).get("content", {}).get("application/json", {})
+    ref = body.get("schema", {}).get("$ref", "")
+    properties = schemas.get(ref.removeprefix(REF), {}).get("properties", {})
+    return any(name.endswith(("_id", "_ids")) for name in properties)
+
+
+def _problem_statuses(op: dict[str, Any], route: APIRoute, schemas: dict[str, Any]) -> set[int]:
     statuses: set[int] = set()
     for call in _calls(route.dependant):
         statuses |= edge.declared_by(call)
     params = op.get("parameters", [])
     if params or "requestBody" in op:
         statuses.add(422)
-    if any(p["in"] == "path" for p in params):
+    if any(p["in"] == "path" for p in params) or _references(op, schemas):
         statuses.add(404)
     if any(p["in"] == "query" and p["name"] == "cursor" for p in params):
         statuses.add(400)
     if "requestBody" in op:
-        # 400: a JSON body that does not parse (the fuzz run sends such bodies).
-        statuses |= {400, 413}
+        # Too large (the middleware), not JSON at all (FastAPI's 400), or a value another
+        # row already holds (a unique constraint: the handlers' 409).
+        statuses |= {400, 409, 413}
     statuses.add(503)
     statuses |= {int(s) for s in route.responses if int(s) >= 400}
     return statuses
@@ -312,7 +322,7 @@ def _shape_operation(op: dict[str, Any], route: APIRoute, schemas: dict[str, Any
     for key in list(responses):
         if int(key) >= 400:
             del responses[key]
-    for code in sorted(_problem_statuses(op, route)):
+    for code in sorted(_problem_statuses(op, route, schemas)):
         entry = edge.problem_response(code, declared.get(code, {}).get("description"))
         if code in (429, 503):
             entry["headers"] = {"Retry-After": {"$ref": "#/components/headers/Retry-After"}}
