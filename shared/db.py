@@ -84,6 +84,12 @@ async def driver_of(connection: AsyncConnection) -> Any:
     return driver
 
 
+def database_of(session: AsyncSession) -> str:
+    """Which database a session talks to (server and name): what is cached per process
+    from one database is never served for another."""
+    return session.get_bind().engine.url.render_as_string(hide_password=True)
+
+
 def _discard_closed(dbapi_connection: Any, record: Any, proxy: Any) -> None:
     """Never hand out a connection the server has closed (a restart, a failover, an idle
     timeout). asyncpg notices the closed socket on its own, so the check costs no round

@@ -16,9 +16,11 @@ operation sends and returns (``services/api/openapi.py`` reads the declarations 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import Annotated, Any, Protocol, TypeVar
 
+import orjson
 from fastapi import Depends, Header, Query, Request, Response
 from pydantic import BaseModel
 
@@ -71,6 +73,13 @@ def errors(*statuses: int, **described: str) -> dict[int | str, dict[str, Any]]:
 
 
 # --- conditional requests --------------------------------------------------------------------
+
+
+def request_digest(request: Request) -> str:
+    """What a GET asks for: its path and query parameters in a canonical order (an ETag
+    that holds a data snapshot is only matched to the same question)."""
+    items = sorted(request.query_params.multi_items())
+    return hashlib.sha256(orjson.dumps([request.url.path, items])).hexdigest()[:16]
 
 
 def etag_for(version: int) -> str:

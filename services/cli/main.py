@@ -149,6 +149,7 @@ def api_key_revoke(
     out.print(f"revoked {revoked.prefix} ({revoked.name})")
 
 
+from services.cli.documents_cmd import check_documents, rebuild_documents  # noqa: E402
 from services.cli.ingest_cmd import ingest  # noqa: E402
 from services.cli.parse_cmd import parse  # noqa: E402  (registered after the app exists)
 from services.cli.privacy_cmd import erase_person  # noqa: E402
@@ -161,6 +162,8 @@ app.command("import-uhri")(import_uhri)
 app.command("dev-token")(dev_token)
 app.add_typer(user_app, name="user")
 app.command("erase-person")(erase_person)
+app.command("rebuild-documents")(rebuild_documents)
+app.command("check-documents")(check_documents)
 
 if __name__ == "__main__":
     app()

@@ -5,10 +5,12 @@ import uuid
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     CheckConstraint,
     Computed,
     Date,
+    FetchedValue,
     ForeignKey,
     Identity,
     Index,
@@ -65,6 +67,9 @@ class Recommendation(UUIDPrimaryKey, Timestamps, Base):
             "id",
         ),
         Index("ix_recommendations_updated", "updated_at", "id"),
+        # "Has anything of this State changed since that snapshot?" (shared/recommendations/
+        # freshness.py): a range over the rows written since.
+        Index("ix_recommendations_state_sync", "state_under_review", "sync_xid"),
         # Delta sync through sync tokens reads the changes after a snapshot in this order.
         Index("ix_recommendations_sync", "sync_xid", "id"),
         Index("ix_recommendations_themes", "themes", postgresql_using="gin"),
@@ -119,6 +124,11 @@ class Recommendation(UUIDPrimaryKey, Timestamps, Base):
     uhri_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     provenance: Mapped[dict[str, Any]] = mapped_column(
         JSONB, default=dict, server_default=sql_text("'{}'::jsonb")
+    )
+    # The item as the API sends it, rebuilt by triggers on every change of the row, its
+    # recommending States or its document (migration 0010). Never set it.
+    item: Mapped[Any] = mapped_column(
+        JSON, server_default=FetchedValue(), server_onupdate=FetchedValue(), deferred=True
     )
     search: Mapped[str] = mapped_column(
         TSVECTOR,

@@ -1,8 +1,8 @@
 """SQL for recommendation lists, facets and exports.
 
-Lists are the hot path: PostgreSQL builds each item's JSON (with its recommending States
-aggregated in the same statement), and the API streams the text through without
-decoding it, so a page costs one statement whatever its size.
+Lists are the hot path: each item's JSON (with its recommending States and document) is
+stored in its row, and the API streams the texts through without decoding them, so a page
+costs one statement whatever its size, and PostgreSQL builds nothing per request.
 """
 
 from __future__ import annotations
@@ -12,34 +12,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.recommendations.schemas import RecommendationFilter
-from shared.sync import UNSEEN_SQL
+from shared.sync import UNSEEN_SQL, Snapshot
 
-ITEM_JSON = """json_build_object(
-    'id', r.id,
-    'ref', r.ref,
-    'kind', r.kind,
-    'paragraph', r.paragraph,
-    'text', r.text,
-    'state_under_review', r.state_under_review,
-    'recommending_states', coalesce((
-        SELECT json_agg(json_build_object('iso3', s.iso3, 'name', s.name) ORDER BY s.ordinal)
-        FROM recommending_states s WHERE s.recommendation_id = r.id
-    ), '[]'::json),
-    'mechanism', r.mechanism,
-    'cycle', r.cycle,
-    'session', r.session,
-    'document', json_build_object('symbol', r.document_symbol, 'kind', d.kind, 'date', d.date),
-    'position', r.position,
-    'position_source', r.position_source,
-    'themes', r.themes,
-    'affected_persons', r.affected_persons,
-    'sdg_targets', r.sdg_targets,
-    'institutions', r.institutions,
-    'status', r.status,
-    'version', r.version,
-    'created_at', r.created_at,
-    'updated_at', r.updated_at
-)::text"""
+# Each item's JSON is stored in its row, rebuilt by triggers whenever the row, its
+# recommending States or its document change (``recommendation_item()``, migration 0010):
+# a page concatenates stored texts. To change what an item holds, write a migration that
+# replaces that function and rebuilds the column (``followup rebuild-documents``).
+ITEM_JSON = "r.item::text"
+# The item as built from the row now: what the stored one must equal (consistency check).
+FRESH_ITEM_JSON = "recommendation_item(r)::text"
 
 # The detail item also shows the independent assessments (shared/assessments) by source,
 # newest first; lists leave them out (GET /v1/assessments filters them).
@@ -63,7 +44,7 @@ TOMBSTONE_JSON = """json_build_object(
     'deleted_at', r.deleted_at, 'updated_at', r.updated_at
 )::text"""
 
-FROM = "recommendations r LEFT JOIN documents d ON d.id = r.document_id"
+FROM = "recommendations r"
 
 
 @dataclass
@@ -194,6 +175,28 @@ def list_sql(
     )
 
 
+# Rows of the given States (or of all, without ``:states``) written by a transaction the
+# snapshot did not see, or by the current transaction (a snapshot never lists its own
+# transaction, whose writes it sees).
+CHANGED_SINCE = (
+    "SELECT EXISTS (SELECT 1 FROM recommendations r WHERE {states}"
+    " r.sync_xid >= :sync_xmin AND (r.sync_xid >= :sync_xmax"
+    " OR r.sync_xid = ANY(CAST(:sync_xip AS bigint[]))"
+    " OR r.sync_xid = (pg_current_xact_id_if_assigned()::text)::bigint))"
+)
+
+
+def changed_since_statement(
+    snapshot: Snapshot, countries: tuple[str, ...]
+) -> tuple[str, list[Any]]:
+    params: dict[str, Any] = snapshot.unseen()
+    states = ""
+    if countries:
+        states = "r.state_under_review = ANY(:states) AND"
+        params["states"] = list(countries)
+    return positional(CHANGED_SINCE.format(states=states), params)
+
+
 def empty_page_snapshot_sql(page_sql: str) -> str:
     """The snapshot of a statement that finds the page empty (``empty`` false when rows
     appeared meanwhile: then read the page again)."""
@@ -296,7 +299,8 @@ def export_sql(w: Where, *, json_rows: bool) -> str:
         select = ITEM_JSON
     else:
         select = """r.id::text, r.ref, r.kind, r.state_under_review, r.document_symbol,
-            d.date::text, r.paragraph, r.text,
+            (SELECT d.date::text FROM documents d WHERE d.id = r.document_id), r.paragraph,
+            r.text,
             coalesce((SELECT string_agg(coalesce(s.iso3, s.name), '; ' ORDER BY s.ordinal)
                       FROM recommending_states s WHERE s.recommendation_id = r.id), ''),
             r.mechanism, r.cycle::text, r.session::text, r.position,

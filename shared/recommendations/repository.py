@@ -20,6 +20,7 @@ from shared.recommendations.models import (
 )
 from shared.recommendations.schemas import RecommendationFilter
 from shared.recommendations.writes import RecommendationWrites
+from shared.sync import Snapshot
 
 EXPORT_BATCH = 1000
 
@@ -62,11 +63,45 @@ class RecommendationReads:
         row = await self.driver.fetchrow(statement, *args)
         return str(row["snapshot"]), bool(row["empty"])
 
+    async def changed_since(self, snapshot: Snapshot, countries: tuple[str, ...]) -> bool:
+        """Whether a recommendation of ``countries`` (of any State when empty) was written
+        by a transaction ``snapshot`` did not see."""
+        statement, args = queries.changed_since_statement(snapshot, countries)
+        return bool(await self.driver.fetchval(statement, *args))
+
+    async def snapshot(self) -> tuple[Snapshot, bool]:
+        """The current snapshot, and whether the current transaction has written."""
+        row = await self.driver.fetchrow(
+            "SELECT pg_current_snapshot()::text AS snapshot,"
+            " pg_current_xact_id_if_assigned() IS NOT NULL AS writing"
+        )
+        return Snapshot.parse(row["snapshot"]), bool(row["writing"])
+
     async def item_json(self, ident: uuid.UUID | str) -> Any | None:
-        """The item's JSON (PostgreSQL builds it), id, version and State; by id or ref."""
+        """The item's stored JSON, id, version and State; by id or ref."""
         sql = _ITEM_BY_ID if isinstance(ident, uuid.UUID) else _ITEM_BY_REF
         row: Any | None = await self.driver.fetchrow(sql, ident)
         return row
+
+
+class StoredItems:
+    """The stored item documents against the items built from the rows now."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def stale(self, limit: int) -> tuple[int, list[str]]:
+        """How many stored items differ from a fresh build, and the refs of the first."""
+        row = (
+            await self.session.execute(
+                text(
+                    "SELECT count(*), (array_agg(r.ref ORDER BY r.ref))[1:CAST(:n AS int)]"
+                    f" FROM recommendations r WHERE r.item::text <> {queries.FRESH_ITEM_JSON}"
+                ),
+                {"n": limit},
+            )
+        ).one()
+        return int(row[0]), list(row[1] or [])
 
 
 class RecommendationRepository(Repository[Recommendation]):

@@ -218,6 +218,11 @@ class RecommendationListQuery(RecommendationQuery):
         description=f"page size (default {DEFAULT_LIMIT})",
     )
     cursor: str | None = Field(default=None, max_length=4000)
+    fields: list[str] = Field(
+        default=[],
+        description="only these item fields (comma-separated or repeated), e.g."
+        " `fields=id,ref,status`",
+    )
     since_token: str | None = Field(
         default=None,
         max_length=4000,
@@ -225,6 +230,32 @@ class RecommendationListQuery(RecommendationQuery):
         " change committed since it, deletions as tombstones (400 `invalid_sync_token`"
         " for a token this list did not issue)",
     )
+
+
+# The fields of a list item, in the order items hold them.
+ITEM_FIELDS = (
+    "id",
+    "ref",
+    "kind",
+    "paragraph",
+    "text",
+    "state_under_review",
+    "recommending_states",
+    "mechanism",
+    "cycle",
+    "session",
+    "document",
+    "position",
+    "position_source",
+    "themes",
+    "affected_persons",
+    "sdg_targets",
+    "institutions",
+    "status",
+    "version",
+    "created_at",
+    "updated_at",
+)
 
 
 @dataclass(frozen=True, slots=True)

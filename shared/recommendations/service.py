@@ -9,19 +9,26 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import sync
 from shared.audit import service as audit
 from shared.auth.schemas import Actor
+from shared.db import database_of, driver_of
 from shared.errors import InvalidCursor, NotFound, Unavailable
 from shared.kernel import outbox, validation
 from shared.kernel.concurrency import changed_meanwhile, require_version
 from shared.kernel.sdg import sdg_goals_of
 from shared.pagination import decode_cursor, encode_cursor
-from shared.recommendations import queries
+from shared.recommendations import queries, writes
+from shared.recommendations.freshness import Cached, SnapshotCache
 from shared.recommendations.models import ImplementationUpdate, Recommendation
-from shared.recommendations.repository import RecommendationReads, RecommendationRepository
+from shared.recommendations.repository import (
+    RecommendationReads,
+    RecommendationRepository,
+    StoredItems,
+)
 from shared.recommendations.schemas import (
     Facets,
     FacetValue,
@@ -36,12 +43,13 @@ from shared.recommendations.schemas import (
 
 @dataclass(frozen=True, slots=True)
 class RawPage:
-    """A page whose items are JSON texts built by PostgreSQL; the sync token on the last
-    page of a pass."""
+    """A page whose items are stored JSON texts; the sync token on the last page of a
+    pass; the snapshot the page was read at (None for an empty page after the first)."""
 
     items: list[str]
     next_cursor: str | None
     sync_token: str | None = None
+    snapshot: sync.Snapshot | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +178,7 @@ async def list_page(
         f = dataclasses.replace(f, since=token.snapshot, include_deleted=True)
     order = _order(f)
     reads = RecommendationReads(driver)
+    snapshot: sync.Snapshot | None
     if cursor:
         keyset, params, pass_token = _keyset(order, cursor)
         try:
@@ -177,8 +186,14 @@ async def list_page(
         except sync.InvalidSyncToken:
             raise InvalidCursor("the cursor belongs to another list or other filters") from None
         rows = await reads.page(
-            f, order=order, keyset=keyset, keyset_params=params, limit=limit + 1
+            f,
+            order=order,
+            keyset=keyset,
+            keyset_params=params,
+            limit=limit + 1,
+            with_snapshot=True,
         )
+        snapshot = sync.Snapshot.parse(rows[0]["snapshot"]) if rows else None
     else:
         rows, snapshot = await _first_page(reads, f, order, limit + 1)
         if token is not None:
@@ -189,7 +204,26 @@ async def list_page(
         items=[r["item"] for r in rows[:limit]],
         next_cursor=_cursor(order, rows[limit - 1], pass_token) if more else None,
         sync_token=None if more else pass_token,
+        snapshot=snapshot,
     )
+
+
+async def unchanged_since(driver: Any, f: RecommendationFilter, snapshot: sync.Snapshot) -> bool:
+    """Whether no recommendation a filter covers (its States, or all) changed since
+    ``snapshot``: then an answer read at it is still the answer."""
+    return not await RecommendationReads(driver).changed_since(snapshot, f.countries)
+
+
+def project(items: Sequence[str], fields: Sequence[str]) -> list[str]:
+    """Only ``fields`` of each stored item (tombstones keep their own fields)."""
+    out = []
+    for text in items:
+        item = orjson.loads(text)
+        if item.get("deleted"):
+            out.append(text)
+        else:
+            out.append(orjson.dumps({k: item[k] for k in fields if k in item}).decode())
+    return out
 
 
 def parse_ident(ident: str) -> uuid.UUID | str:
@@ -434,7 +468,26 @@ async def position_history(session: AsyncSession, rec_id: uuid.UUID) -> list[Pos
     ]
 
 
+# Facets and statistics, per process, under the snapshot they were computed at.
+_FACETS: SnapshotCache[Facets] = SnapshotCache(maxsize=2048)
+
+
 async def facets(session: AsyncSession, f: RecommendationFilter) -> Facets:
+    return (await cached_facets(session, f)).value
+
+
+async def cached_facets(session: AsyncSession, f: RecommendationFilter) -> Cached[Facets]:
+    """Counts by facet, computed once per change of the States the filter covers."""
+    reads = RecommendationReads(await driver_of(await session.connection()))
+    return await _FACETS.get(
+        (database_of(session), "facets", f),
+        changed=lambda snapshot: reads.changed_since(snapshot, f.countries),
+        snapshot=reads.snapshot,
+        compute=lambda: count_facets(session, f),
+    )
+
+
+async def count_facets(session: AsyncSession, f: RecommendationFilter) -> Facets:
     groups: dict[str, list[FacetValue]] = {
         "position": [],
         "status": [],
@@ -476,3 +529,24 @@ async def delete(session: AsyncSession, actor: Actor, rec_id: uuid.UUID) -> None
         before={"ref": ref},
         after=None,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class StaleItems:
+    count: int
+    refs: list[str]
+
+
+async def check_documents(session: AsyncSession, *, show: int = 20) -> StaleItems:
+    """Stored item documents that differ from the items built from their rows now."""
+    count, refs = await StoredItems(session).stale(show)
+    return StaleItems(count, refs)
+
+
+async def rebuild_documents(
+    session: AsyncSession, after: uuid.UUID | None, size: int
+) -> tuple[uuid.UUID | None, int]:
+    """Rewrite the stale stored items among the next ``size`` rows (by id) after
+    ``after``; returns where to go on from (None when done) and how many were rewritten.
+    A rewritten item is a change clients sync (its row is stamped as written)."""
+    return await writes.rebuild_items(session, after, size)

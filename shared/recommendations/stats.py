@@ -10,8 +10,10 @@ from pydantic import BaseModel
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.db import database_of, driver_of
+from shared.recommendations.freshness import Cached, SnapshotCache
 from shared.recommendations.models import STATUSES
-from shared.recommendations.repository import StatsRepository
+from shared.recommendations.repository import RecommendationReads, StatsRepository
 
 SUPPORTED = ("supported", "partially_supported")
 
@@ -52,7 +54,31 @@ def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
+_PROGRESS: SnapshotCache[Progress] = SnapshotCache(maxsize=1024)
+
+
 async def progress(session: AsyncSession, country: str | None, cycle: int | None) -> Progress:
+    return (await cached_progress(session, country, cycle)).value
+
+
+async def cached_progress(
+    session: AsyncSession, country: str | None, cycle: int | None
+) -> Cached[Progress]:
+    """The statistics, computed once per change of the State's recommendations (of any
+    State's, without ``country``)."""
+    reads = RecommendationReads(await driver_of(await session.connection()))
+    scope = (country,) if country else ()
+    return await _PROGRESS.get(
+        (database_of(session), "progress", country, cycle),
+        changed=lambda snapshot: reads.changed_since(snapshot, scope),
+        snapshot=reads.snapshot,
+        compute=lambda: compute_progress(session, country, cycle),
+    )
+
+
+async def compute_progress(
+    session: AsyncSession, country: str | None, cycle: int | None
+) -> Progress:
     repo = StatsRepository(session)
     matrix = [
         PositionStatusCount(position=p, status=s, count=int(n))

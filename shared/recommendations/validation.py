@@ -13,7 +13,7 @@ from shared.kernel.validation import (
     sdg,
     themes,
 )
-from shared.recommendations.schemas import RecommendationFilter, RecommendationQuery
+from shared.recommendations.schemas import ITEM_FIELDS, RecommendationFilter, RecommendationQuery
 
 
 def to_filter(query: RecommendationQuery) -> RecommendationFilter:
@@ -51,3 +51,18 @@ def to_filter(query: RecommendationQuery) -> RecommendationFilter:
         )
     problems.raise_if_any()
     return f
+
+
+def item_fields(values: list[str]) -> tuple[str, ...]:
+    """The item fields a list asks for (``fields=id,ref`` or repeated); 422 naming the
+    allowed ones for any other; empty for every field."""
+    names = tuple(dict.fromkeys(n.strip() for v in values for n in v.split(",") if n.strip()))
+    unknown = [n for n in names if n not in ITEM_FIELDS]
+    if unknown:
+        problems = Problems("query")
+        problems.add(
+            "fields",
+            f"unknown field(s) {', '.join(unknown)}; allowed: {', '.join(ITEM_FIELDS)}",
+        )
+        problems.raise_if_any()
+    return names

@@ -24,6 +24,7 @@ from sqlalchemy import func, insert, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.recommendations.models import Recommendation
+from shared.recommendations.queries import FRESH_ITEM_JSON
 
 # The alias every statement gives the table.
 TABLE = "recommendations r"
@@ -160,3 +161,26 @@ class RecommendationWrites:
             {"id": institution_id, "old": old, "new": new},
         )
         return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def rebuild_items(
+    session: AsyncSession, after: uuid.UUID | None, size: int
+) -> tuple[uuid.UUID | None, int]:
+    """Rewrite the stored items that differ from a fresh build among the next ``size``
+    rows by id after ``after`` (a rewritten item is a change: stamped like any other);
+    returns the last id read (None at the end) and how many were rewritten."""
+    rebuilt = update_sql(
+        "item = r.item",  # the row trigger builds it
+        from_="batch",
+        where=f"r.id = batch.id AND r.item::text <> {FRESH_ITEM_JSON}",
+        returning="r.id",
+    )
+    # The fragments are this module's SQL text; values are bound parameters.
+    sql = (
+        "WITH batch AS (SELECT b.id FROM recommendations b"  # noqa: S608
+        " WHERE CAST(:after AS uuid) IS NULL OR b.id > :after ORDER BY b.id LIMIT :size),"
+        f" rebuilt AS ({rebuilt})"
+        " SELECT (SELECT id FROM batch ORDER BY id DESC LIMIT 1), (SELECT count(*) FROM rebuilt)"
+    )
+    row = (await session.execute(text(sql), {"after": after, "size": size})).one()
+    return row[0], int(row[1])

@@ -24,9 +24,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from services.api.lean import lean_route
-from services.api.recommendations.router import item_response, page_response
+from services.api.recommendations.router import item_response, list_answer
 from shared.db import Database
-from shared.recommendations import service, validation
+from shared.recommendations import service
 from shared.recommendations.schemas import RecommendationListQuery
 
 _FIELDS = RecommendationListQuery.model_fields
@@ -55,13 +55,9 @@ def list_query(request: Request) -> RecommendationListQuery:
 @lean_route("list_recommendations")
 async def list_recommendations(request: Request) -> Response:
     query = list_query(request)
-    f = validation.to_filter(query)
     db: Database = request.app.state.db
     async with db.read_driver() as driver:
-        page = await service.list_page(
-            driver, f, cursor=query.cursor, limit=query.limit, since_token=query.since_token
-        )
-    return page_response(request, page)
+        return await list_answer(request, driver, query)
 
 
 # Lower-case UUIDs only (Starlette's convertor): other spellings and refs go to the FastAPI

@@ -6,7 +6,7 @@ import csv
 import io
 import uuid
 from collections.abc import AsyncIterator
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -22,7 +22,7 @@ from services.api.deps import (
     WriteSession,
 )
 from shared.db import driver_of
-from shared.recommendations import service, validation
+from shared.recommendations import freshness, service, validation
 from shared.recommendations.queries import CSV_COLUMNS
 from shared.recommendations.schemas import (
     Facets,
@@ -58,11 +58,15 @@ async def recommendation_filter(
 Filter = Annotated[RecommendationFilter, Depends(recommendation_filter)]
 
 
-def page_response(request: Request, page: service.RawPage) -> Response:
-    """The page as JSON (its items are already JSON texts), with the next page's Link."""
+def page_response(
+    request: Request, page: service.RawPage, fields: tuple[str, ...] = ()
+) -> Response:
+    """The page as JSON (its items are already JSON texts), with the next page's Link and
+    an ETag naming the snapshot it was read at."""
+    items = service.project(page.items, fields) if fields else page.items
     body = (
         '{"items":['
-        + ",".join(page.items)
+        + ",".join(items)
         + '],"next_cursor":'
         + orjson.dumps(page.next_cursor).decode()
         + ',"sync_token":'
@@ -73,7 +77,26 @@ def page_response(request: Request, page: service.RawPage) -> Response:
     edge.link_header(request, response, page.next_cursor)
     if page.sync_token is not None:
         response.headers[SYNC_TOKEN_HEADER] = page.sync_token
+    if page.snapshot is not None:
+        response.headers["ETag"] = freshness.etag(edge.request_digest(request), page.snapshot)
     return response
+
+
+async def list_answer(request: Request, driver: Any, query: RecommendationListQuery) -> Response:
+    """A list page, or 304 when the client's ETag names a snapshot since which nothing
+    the filters cover has changed (checked without running the list query)."""
+    f = validation.to_filter(query)
+    fields = validation.item_fields(query.fields)
+    header = request.headers.get("if-none-match")
+    if header:
+        snapshot = freshness.snapshot_of(header, edge.request_digest(request))
+        if snapshot is not None and await service.unchanged_since(driver, f, snapshot):
+            etag = freshness.etag(edge.request_digest(request), snapshot)
+            return Response(status_code=304, headers={"ETag": etag})
+    page = await service.list_page(
+        driver, f, cursor=query.cursor, limit=query.limit, since_token=query.since_token
+    )
+    return page_response(request, page, fields)
 
 
 def item_response(item: service.RawItem, if_none_match: str | None) -> Response:
@@ -87,6 +110,7 @@ async def list_recommendations(
     session: ReadSession,
     _reader: Reader,
     query: Annotated[RecommendationListQuery, Query()],
+    _if_none_match: edge.IfNoneMatch,
 ) -> Response:
     """Recommendations matching every filter given (values of one filter are alternatives).
 
@@ -104,22 +128,32 @@ async def list_recommendations(
     `invalid_sync_token`: run a full sync then. `updated_since` is best effort only: a
     long transaction can commit a change stamped earlier than one already seen.
     """
-    f = validation.to_filter(query)
-    page = await service.list_page(
-        await driver_of(await session.connection()),
-        f,
-        cursor=query.cursor,
-        limit=query.limit,
-        since_token=query.since_token,
-    )
-    return page_response(request, page)
+    return await list_answer(request, await driver_of(await session.connection()), query)
 
 
 @router.get("/facets", response_model=Facets, summary="Counts by facet")
-async def count_recommendation_facets(session: ReadSession, _reader: Reader, f: Filter) -> Facets:
+async def count_recommendation_facets(
+    request: Request,
+    session: ReadSession,
+    _reader: Reader,
+    f: Filter,
+    if_none_match: edge.IfNoneMatch,
+) -> Response:
     """Counts of the matching recommendations by position, status, theme, SDG goal,
-    recommending State and cycle (same filters as the list)."""
-    return await service.facets(session, f)
+    recommending State and cycle (same filters as the list).
+
+    Computed once per change of the States the filters cover, and answered from memory
+    until the next; the `ETag` names that state of the data: `If-None-Match` gives 304
+    while it holds."""
+    digest = edge.request_digest(request)
+    snapshot = freshness.snapshot_of(if_none_match, digest)
+    driver = await driver_of(await session.connection())
+    if snapshot is not None and await service.unchanged_since(driver, f, snapshot):
+        return Response(status_code=304, headers={"ETag": freshness.etag(digest, snapshot)})
+    cached = await service.cached_facets(session, f)
+    response = edge.json_response(cached.value.model_dump_json().encode())
+    response.headers["ETag"] = freshness.etag(digest, cached.snapshot)
+    return response
 
 
 async def _first_batch_fetched(batches: AsyncIterator[T]) -> AsyncIterator[T]:
