@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -82,6 +84,42 @@ async def driver_of(connection: AsyncConnection) -> Any:
     driver = (await connection.get_raw_connection()).driver_connection
     assert driver is not None
     return driver
+
+
+async def copy_out(
+    driver: Any, statement: str, args: Sequence[Any], **options: Any
+) -> AsyncIterator[bytes]:
+    """``COPY (statement) TO STDOUT`` on an asyncpg connection, as chunks to iterate.
+
+    The COPY runs as a task that hands each chunk over and waits while the consumer is
+    behind (a bounded queue: memory stays flat). An error of the statement is raised by
+    the iteration; a consumer that stops early cancels the COPY.
+    """
+    chunks: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=16)
+
+    async def sink(chunk: bytes | bytearray) -> None:
+        await chunks.put(bytes(chunk))
+
+    async def copy() -> None:
+        try:
+            await driver.copy_from_query(statement, *args, output=sink, **options)
+        except asyncio.CancelledError:
+            raise  # the consumer is gone: nobody waits for the end
+        except BaseException:
+            await chunks.put(None)
+            raise
+        await chunks.put(None)
+
+    task = asyncio.create_task(copy())
+    try:
+        while (chunk := await chunks.get()) is not None:
+            yield chunk
+        await task
+    finally:
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 def database_of(session: AsyncSession) -> str:

@@ -102,7 +102,7 @@ async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
 
 
 # After every test, whatever it wrote: each recommendation's stored item equals the item
-# built from its row now (the triggers of migration 0013 keep them in step).
+# built from its row now (the triggers of migration 0015 keep them in step).
 STALE_ITEMS = text(
     "SELECT array_agg(r.ref) FROM recommendations r"
     " WHERE r.item::text <> recommendation_item(r)::text"

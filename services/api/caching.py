@@ -50,7 +50,9 @@ class CacheControlMiddleware:
                 if b"cache-control" not in names:
                     headers.append((b"cache-control", policy))
                 # The answer depends on the credentials sent (public or private data).
-                headers.append((b"vary", b"Authorization"))
+                varies = b",".join(v for n, v in headers if n.lower() == b"vary").lower()
+                if b"authorization" not in varies:
+                    headers.append((b"vary", b"Authorization"))
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -126,7 +126,7 @@ class Recommendation(UUIDPrimaryKey, Timestamps, Base):
         JSONB, default=dict, server_default=sql_text("'{}'::jsonb")
     )
     # The item as the API sends it, rebuilt by triggers on every change of the row, its
-    # recommending States or its document (migration 0010). Never set it.
+    # recommending States or its document (migration 0015). Never set it.
     item: Mapped[Any] = mapped_column(
         JSON, server_default=FetchedValue(), server_onupdate=FetchedValue(), deferred=True
     )

@@ -15,7 +15,7 @@ from shared.recommendations.schemas import RecommendationFilter
 from shared.sync import UNSEEN_SQL, Snapshot
 
 # Each item's JSON is stored in its row, rebuilt by triggers whenever the row, its
-# recommending States or its document change (``recommendation_item()``, migration 0010):
+# recommending States or its document change (``recommendation_item()``, migration 0015):
 # a page concatenates stored texts. To change what an item holds, write a migration that
 # replaces that function and rebuilds the column (``followup rebuild-documents``).
 ITEM_JSON = "r.item::text"
@@ -34,9 +34,9 @@ ASSESSMENTS_JSON = """coalesce((
             FROM assessments a WHERE a.recommendation_id = r.id GROUP BY a.source
         ) g
     ), json_build_object())"""
-assert ITEM_JSON.endswith("\n)::text")
+# The stored item with one more member (json_build_object ends every object with "}").
 ITEM_DETAIL_JSON = (
-    ITEM_JSON.removesuffix("\n)::text") + ",\n    'assessments', " + ASSESSMENTS_JSON + "\n)::text"
+    f"left({ITEM_JSON}, -1) || ', \"assessments\" : ' || ({ASSESSMENTS_JSON})::text || '}}'"
 )
 
 TOMBSTONE_JSON = """json_build_object(
@@ -294,20 +294,45 @@ CSV_COLUMNS = (
 )
 
 
-def export_sql(w: Where, *, json_rows: bool) -> str:
-    if json_rows:
-        select = ITEM_JSON
-    else:
-        select = """r.id::text, r.ref, r.kind, r.state_under_review, r.document_symbol,
-            (SELECT d.date::text FROM documents d WHERE d.id = r.document_id), r.paragraph,
-            r.text,
-            coalesce((SELECT string_agg(coalesce(s.iso3, s.name), '; ' ORDER BY s.ordinal)
-                      FROM recommending_states s WHERE s.recommendation_id = r.id), ''),
-            r.mechanism, r.cycle::text, r.session::text, r.position,
-            coalesce(r.position_source, ''), array_to_string(r.themes, '; '),
-            array_to_string(r.affected_persons, '; '), array_to_string(r.sdg_targets, '; '),
-            array_to_string(r.institutions, '; '), r.status, r.updated_at::text"""
-    return f"SELECT {select} FROM {search_from(w)} WHERE {w.sql()} ORDER BY {ORDER_NATURAL}"
+def export_sql(w: Where) -> str:
+    """Every matching item (stored JSON), in list order."""
+    return f"SELECT {ITEM_JSON} FROM {search_from(w)} WHERE {w.sql()} ORDER BY {ORDER_NATURAL}"
+
+
+def export_csv_sql(w: Where) -> str:
+    """The CSV export's rows, for ``COPY ... TO STDOUT (FORMAT csv, HEADER)``: PostgreSQL
+    writes the CSV. Empty values are NULL, so that they come out as empty cells."""
+    cells = ", ".join(
+        f"{expression} AS {name}"
+        for name, expression in zip(
+            CSV_COLUMNS,
+            (
+                "r.id",
+                "r.ref",
+                "r.kind",
+                "r.state_under_review",
+                "r.document_symbol",
+                "(SELECT d.date FROM documents d WHERE d.id = r.document_id)",
+                "r.paragraph",
+                "r.text",
+                "(SELECT string_agg(coalesce(s.iso3, s.name), '; ' ORDER BY s.ordinal)"
+                " FROM recommending_states s WHERE s.recommendation_id = r.id)",
+                "r.mechanism",
+                "r.cycle",
+                "r.session",
+                "r.position",
+                "r.position_source",
+                *(
+                    f"nullif(array_to_string(r.{column}, '; '), '')"
+                    for column in ("themes", "affected_persons", "sdg_targets", "institutions")
+                ),
+                "r.status",
+                "r.updated_at",
+            ),
+            strict=True,
+        )
+    )
+    return f"SELECT {cells} FROM {search_from(w)} WHERE {w.sql()} ORDER BY {ORDER_NATURAL}"
 
 
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Row, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.db import driver_of
+from shared.db import copy_out, driver_of
 from shared.kernel.repository import Repository
 from shared.recommendations import queries
 from shared.recommendations.models import (
@@ -154,15 +154,13 @@ class RecommendationRepository(Repository[Recommendation]):
         w = queries.where(f)
         return (await self.session.execute(text(queries.facets_sql(w)), w.params)).all()
 
-    async def export(
-        self, f: RecommendationFilter, *, json_rows: bool
-    ) -> AsyncIterator[Sequence[Any]]:
-        """Rows in batches through a server-side cursor: memory stays flat at any size.
+    async def export(self, f: RecommendationFilter) -> AsyncIterator[Sequence[Any]]:
+        """Items in batches through a server-side cursor: memory stays flat at any size.
 
-        Rows are the driver's records (indexable, iterable), fetched EXPORT_BATCH at a time.
+        Rows are the driver's records (the item's JSON first), EXPORT_BATCH at a time.
         """
         w = queries.where(f)
-        statement, args = queries.positional(queries.export_sql(w, json_rows=json_rows), w.params)
+        statement, args = queries.positional(queries.export_sql(w), w.params)
         # Straight on asyncpg: SQLAlchemy's result layer would cost more than the rows.
         driver = await driver_of(await self.session.connection())
         if driver.is_in_transaction():
@@ -174,13 +172,22 @@ class RecommendationRepository(Repository[Recommendation]):
                 async for batch in _batches(driver, statement, args):
                     yield batch
 
+    async def export_csv(self, f: RecommendationFilter) -> AsyncIterator[bytes]:
+        """The CSV export as PostgreSQL writes it (COPY), in chunks: no row passes through
+        Python, and memory stays flat at any size."""
+        w = queries.where(f)
+        statement, args = queries.positional(queries.export_csv_sql(w), w.params)
+        driver = await driver_of(await self.session.connection())
+        async for chunk in copy_out(driver, statement, args, format="csv", header=True):
+            yield chunk
+
 
 _ITEM = (
     f"SELECT {queries.ITEM_DETAIL_JSON} AS item, r.id, r.version, r.state_under_review"
-    f" FROM {queries.FROM} WHERE {{column}} = $1 AND r.deleted_at IS NULL"
+    f" FROM {queries.FROM} WHERE <column> = $1 AND r.deleted_at IS NULL"
 )
-_ITEM_BY_ID = _ITEM.format(column="r.id")
-_ITEM_BY_REF = _ITEM.format(column="r.ref")
+_ITEM_BY_ID = _ITEM.replace("<column>", "r.id")
+_ITEM_BY_REF = _ITEM.replace("<column>", "r.ref")
 
 
 async def _batches(driver: Any, statement: str, args: list[Any]) -> AsyncIterator[list[Any]]:

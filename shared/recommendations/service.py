@@ -508,10 +508,17 @@ async def count_facets(session: AsyncSession, f: RecommendationFilter) -> Facets
 
 
 async def export_rows(
-    session: AsyncSession, f: RecommendationFilter, *, json_rows: bool
+    session: AsyncSession, f: RecommendationFilter
 ) -> AsyncIterator[Sequence[Any]]:
-    async for batch in RecommendationRepository(session).export(f, json_rows=json_rows):
+    """Every matching item's JSON, in batches of records."""
+    async for batch in RecommendationRepository(session).export(f):
         yield batch
+
+
+async def export_csv(session: AsyncSession, f: RecommendationFilter) -> AsyncIterator[bytes]:
+    """Every matching recommendation as CSV (a header line first), in chunks."""
+    async for chunk in RecommendationRepository(session).export_csv(f):
+        yield chunk
 
 
 async def delete(session: AsyncSession, actor: Actor, rec_id: uuid.UUID) -> None:

@@ -221,9 +221,7 @@ async def test_exports_stream_every_matching_row(
 
     sizes = [
         len(batch)
-        async for batch in service.export_rows(
-            session, RecommendationFilter(countries=("URY",)), json_rows=False
-        )
+        async for batch in service.export_rows(session, RecommendationFilter(countries=("URY",)))
     ]
     assert sizes == [1000, 1000, 501]
 

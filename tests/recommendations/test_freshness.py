@@ -66,9 +66,13 @@ class World:
         self.conn = conn
         self.rng = rng
         self.ids: list[uuid.UUID] = []
+        self.count = 0
 
-    async def insert(self, conn: Any | None = None) -> None:
-        rid, n = uuid.uuid4(), len(self.ids) + 1
+    async def insert(self, conn: Any | None = None) -> uuid.UUID:
+        """A new recommendation; only committed ones are changed later (a row another
+        transaction has not committed yet would make the change wait for it)."""
+        self.count += 1
+        rid, n = uuid.uuid4(), self.count
         state = self.rng.choice(STATES)
         await (conn or self.conn).execute(
             _INSERT,
@@ -89,14 +93,16 @@ class World:
             " VALUES ($1, 1, 'France', 'FRA')",
             rid,
         )
-        self.ids.append(rid)
+        if conn is None:
+            self.ids.append(rid)
+        return rid
 
-    async def change(self, conn: Any | None = None) -> str:
-        """One random write; returns what it was."""
-        conn = conn or self.conn
+    async def change(self) -> str:
+        """One random committed write; returns what it was."""
+        conn = self.conn
         kind = self.rng.choice(("insert", "status", "position", "themes", "delete", "state"))
         if kind == "insert" or not self.ids:
-            await self.insert(conn)
+            await self.insert()
             return "insert"
         rid = self.rng.choice(self.ids)
         if kind == "status":
@@ -154,6 +160,7 @@ async def test_cached_facets_and_statistics_equal_fresh_counts_after_random_writ
         make_url(scratch[1]).set(drivername="postgresql").render_as_string(hide_password=False)
     )
     long_tx = None
+    pending: list[uuid.UUID] = []
     hits = 0
     try:
         for step in range(40):
@@ -162,10 +169,12 @@ async def test_cached_facets_and_statistics_equal_fresh_counts_after_random_writ
             if long_tx is None and rng.random() < 0.2:
                 long_tx = long_conn.transaction()
                 await long_tx.start()
-                await world.insert(long_conn)
+                pending.append(await world.insert(long_conn))
             elif long_tx is not None and rng.random() < 0.4:
                 await long_tx.commit()
                 long_tx = None
+                world.ids.extend(pending)
+                pending.clear()
             what = await world.change() if rng.random() < 0.7 else "nothing"
             async with AsyncSession(engine) as session:
                 for f in FILTERS:

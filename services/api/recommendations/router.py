@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, TypeVar
@@ -23,7 +21,6 @@ from services.api.deps import (
 )
 from shared.db import driver_of
 from shared.recommendations import freshness, service, validation
-from shared.recommendations.queries import CSV_COLUMNS
 from shared.recommendations.schemas import (
     Facets,
     PositionChangeOut,
@@ -171,12 +168,6 @@ async def _first_batch_fetched(batches: AsyncIterator[T]) -> AsyncIterator[T]:
     return chained()
 
 
-def _csv_line(values: list[object]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerow(["" if v is None else v for v in values])
-    return buffer.getvalue()
-
-
 @router.get(
     "/export.csv",
     response_class=StreamingResponse,
@@ -188,17 +179,8 @@ async def export_recommendations_csv(
 ) -> StreamingResponse:
     """All matching recommendations as CSV (streamed; multi-valued cells joined by `; `)."""
 
-    batches = await _first_batch_fetched(service.export_rows(session, f, json_rows=False))
-
-    async def rows() -> AsyncIterator[bytes]:
-        yield _csv_line(list(CSV_COLUMNS)).encode()
-        async for batch in batches:
-            buffer = io.StringIO()
-            csv.writer(buffer).writerows(batch)
-            yield buffer.getvalue().encode()
-
     return StreamingResponse(
-        rows(),
+        await _first_batch_fetched(service.export_csv(session, f)),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="recommendations.csv"'},
     )
@@ -215,7 +197,7 @@ async def export_recommendations_ndjson(
 ) -> StreamingResponse:
     """All matching recommendations, one JSON object a line (streamed)."""
 
-    batches = await _first_batch_fetched(service.export_rows(session, f, json_rows=True))
+    batches = await _first_batch_fetched(service.export_rows(session, f))
 
     async def rows() -> AsyncIterator[bytes]:
         async for batch in batches:

@@ -10,9 +10,9 @@ An index on (State, sync_xid) answers "has anything of this State changed since 
 snapshot?" from the few rows written since: cached facets and statistics, and list
 ETags, are checked with it.
 
-Revision ID: 0013
-Revises: 0012
-Create Date: 2026-12-05 04:00:00
+Revision ID: 0015
+Revises: 0014
+Create Date: 2026-12-05 04:05:00
 """
 
 from collections.abc import Sequence
@@ -20,8 +20,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0013"
-down_revision: str | None = "0012"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
