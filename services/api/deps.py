@@ -160,6 +160,15 @@ async def optional_reader(
 
 
 @raises(401, 429)
+async def stream_reader(
+    request: Request, session: StreamSession, token: BearerToken
+) -> Actor | None:
+    """``optional_reader`` for streamed answers: the caller is read on the streaming
+    session, so one response holds one connection."""
+    return await optional_reader(request, session, token)
+
+
+@raises(401, 429)
 async def writer(request: Request, session: WriteSession, token: BearerToken) -> Actor:
     actor = await _actor(request, session, token, primary=True)
     if actor is None:
@@ -180,6 +189,7 @@ SignedIn = Annotated[Actor, Depends(signed_in)]
 
 
 Reader = Annotated[Actor | None, Depends(optional_reader)]
+StreamReader = Annotated[Actor | None, Depends(stream_reader)]
 Writer = Annotated[Actor, Depends(writer)]
 
 

@@ -17,6 +17,7 @@ from services.api.deps import (
     Reader,
     ReadSession,
     RecommendationsWriter,
+    StreamReader,
     StreamSession,
     WriteSession,
 )
@@ -106,7 +107,7 @@ async def patch_action_plan(
     summary="Export a plan as CSV",
 )
 async def export_action_plan_csv(
-    plan_id: uuid.UUID, session: StreamSession, _reader: Reader
+    plan_id: uuid.UUID, session: StreamSession, _reader: StreamReader
 ) -> StreamingResponse:
     """The plan's actions, one a row (multi-valued cells joined by `; `; institutions by
     name, recommendations by ref). Streamed. Holds no personal data."""

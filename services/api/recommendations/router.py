@@ -16,6 +16,7 @@ from services.api.deps import (
     Reader,
     ReadSession,
     RecommendationsWriter,
+    StreamReader,
     StreamSession,
     WriteSession,
 )
@@ -175,7 +176,7 @@ async def _first_batch_fetched(batches: AsyncIterator[T]) -> AsyncIterator[T]:
     summary="Export as CSV",
 )
 async def export_recommendations_csv(
-    session: StreamSession, _reader: Reader, f: Filter
+    session: StreamSession, _reader: StreamReader, f: Filter
 ) -> StreamingResponse:
     """All matching recommendations as CSV (streamed; multi-valued cells joined by `; `)."""
 
@@ -193,7 +194,7 @@ async def export_recommendations_csv(
     summary="Export as NDJSON",
 )
 async def export_recommendations_ndjson(
-    session: StreamSession, _reader: Reader, f: Filter
+    session: StreamSession, _reader: StreamReader, f: Filter
 ) -> StreamingResponse:
     """All matching recommendations, one JSON object a line (streamed)."""
 
