@@ -18,6 +18,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette_compress import CompressMiddleware
 
 from services.web import signin, workspace
 from services.web.pages import country, home, programmes, recommendations
@@ -144,6 +145,9 @@ def create_app(
     app = Starlette(
         routes=routes(),
         middleware=[
+            # Pages and CSV downloads leave compressed (zstd, brotli or gzip) for phones
+            # and field offices on slow links.
+            Middleware(CompressMiddleware, minimum_size=settings.compress_min_bytes),
             Middleware(SecurityHeaders),
             # Signed (not readable by scripts, not sent cross-site on POST); Secure
             # everywhere but on a development or test machine's plain http.
