@@ -7,8 +7,9 @@
 2. Starts the API as production runs it (``followup api``: uvicorn, uvloop, httptools,
    one worker), the floor app (bench/floor.py: the same SQL on raw asyncpg) on stored
    items and, as ``floor_built``, building items per request as reads did before items
-   were stored, and the ceiling (bench/ceiling.py: the same HTTP stack sending
-   pre-rendered bodies of the same size), all the same way, pinned to core 0. Each figure
+   were stored, and the ceiling (bench/ceiling.py: the API's own stack, middleware
+   included, sending pre-rendered bodies of the same size), all the same way, pinned to
+   core 0. Each figure
    then sits between what the database work costs and what the server alone does.
 3. For each scenario, drives each app with wrk pinned to core 1 (BENCH_CONNECTIONS, 32),
    BENCH_WARMUP seconds (10) then BENCH_DURATION seconds (20); a run during which other
