@@ -22,7 +22,10 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from cachetools import LRUCache
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.db import database_of, driver_of
+from shared.recommendations.repository import RecommendationReads
 from shared.sync import Snapshot
 
 T = TypeVar("T")
@@ -94,6 +97,23 @@ class SnapshotCache(Generic[T]):
         if not writing:
             self._entries[key] = entry
         return entry
+
+    async def over(
+        self,
+        session: AsyncSession,
+        key: Hashable,
+        countries: tuple[str, ...],
+        compute: Callable[[], Awaitable[T]],
+    ) -> Cached[T]:
+        """``get`` for a value computed over the recommendations of ``countries`` (of every
+        State when empty), checked on the session's connection; kept per database."""
+        reads = RecommendationReads(await driver_of(await session.connection()))
+        return await self.get(
+            (database_of(session), key),
+            changed=lambda snapshot: reads.changed_since(snapshot, countries),
+            snapshot=reads.snapshot,
+            compute=compute,
+        )
 
     def clear(self) -> None:
         self._entries.clear()

@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared import sync
 from shared.audit import service as audit
 from shared.auth.schemas import Actor
-from shared.db import database_of, driver_of
 from shared.errors import InvalidCursor, NotFound, Unavailable
 from shared.kernel import outbox, validation
 from shared.kernel.concurrency import changed_meanwhile, require_version
@@ -478,13 +477,7 @@ async def facets(session: AsyncSession, f: RecommendationFilter) -> Facets:
 
 async def cached_facets(session: AsyncSession, f: RecommendationFilter) -> Cached[Facets]:
     """Counts by facet, computed once per change of the States the filter covers."""
-    reads = RecommendationReads(await driver_of(await session.connection()))
-    return await _FACETS.get(
-        (database_of(session), "facets", f),
-        changed=lambda snapshot: reads.changed_since(snapshot, f.countries),
-        snapshot=reads.snapshot,
-        compute=lambda: count_facets(session, f),
-    )
+    return await _FACETS.over(session, f, f.countries, lambda: count_facets(session, f))
 
 
 async def count_facets(session: AsyncSession, f: RecommendationFilter) -> Facets:

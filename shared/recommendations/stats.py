@@ -10,10 +10,9 @@ from pydantic import BaseModel
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.db import database_of, driver_of
 from shared.recommendations.freshness import Cached, SnapshotCache
 from shared.recommendations.models import STATUSES
-from shared.recommendations.repository import RecommendationReads, StatsRepository
+from shared.recommendations.repository import StatsRepository
 
 SUPPORTED = ("supported", "partially_supported")
 
@@ -66,13 +65,11 @@ async def cached_progress(
 ) -> Cached[Progress]:
     """The statistics, computed once per change of the State's recommendations (of any
     State's, without ``country``)."""
-    reads = RecommendationReads(await driver_of(await session.connection()))
-    scope = (country,) if country else ()
-    return await _PROGRESS.get(
-        (database_of(session), "progress", country, cycle),
-        changed=lambda snapshot: reads.changed_since(snapshot, scope),
-        snapshot=reads.snapshot,
-        compute=lambda: compute_progress(session, country, cycle),
+    return await _PROGRESS.over(
+        session,
+        (country, cycle),
+        (country,) if country else (),
+        lambda: compute_progress(session, country, cycle),
     )
 
 

@@ -57,7 +57,7 @@ Filter = Annotated[RecommendationFilter, Depends(recommendation_filter)]
 
 
 def page_response(
-    request: Request, page: service.RawPage, fields: tuple[str, ...] = ()
+    request: Request, page: service.RawPage, fields: tuple[str, ...], digest: str
 ) -> Response:
     """The page as JSON (its items are already JSON texts), with the next page's Link and
     an ETag naming the snapshot it was read at."""
@@ -76,7 +76,7 @@ def page_response(
     if page.sync_token is not None:
         response.headers[SYNC_TOKEN_HEADER] = page.sync_token
     if page.snapshot is not None:
-        response.headers["ETag"] = freshness.etag(edge.request_digest(request), page.snapshot)
+        response.headers["ETag"] = freshness.etag(digest, page.snapshot)
     return response
 
 
@@ -85,16 +85,27 @@ async def list_answer(request: Request, driver: Any, query: RecommendationListQu
     the filters cover has changed (checked without running the list query)."""
     f = validation.to_filter(query)
     fields = validation.item_fields(query.fields)
-    header = request.headers.get("if-none-match")
-    if header:
-        snapshot = freshness.snapshot_of(header, edge.request_digest(request))
-        if snapshot is not None and await service.unchanged_since(driver, f, snapshot):
-            etag = freshness.etag(edge.request_digest(request), snapshot)
-            return Response(status_code=304, headers={"ETag": etag})
+    digest, not_modified = await _revalidated(
+        request, driver, f, request.headers.get("if-none-match")
+    )
+    if not_modified is not None:
+        return not_modified
     page = await service.list_page(
         driver, f, cursor=query.cursor, limit=query.limit, since_token=query.since_token
     )
-    return page_response(request, page, fields)
+    return page_response(request, page, fields, digest)
+
+
+async def _revalidated(
+    request: Request, driver: Any, f: RecommendationFilter, if_none_match: str | None
+) -> tuple[str, Response | None]:
+    """The digest of what the request asks, and a 304 when the client's ETag names a
+    snapshot since which nothing the filters cover has changed."""
+    digest = edge.request_digest(request)
+    snapshot = freshness.snapshot_of(if_none_match, digest)
+    if snapshot is not None and await service.unchanged_since(driver, f, snapshot):
+        return digest, Response(status_code=304, headers={"ETag": freshness.etag(digest, snapshot)})
+    return digest, None
 
 
 def item_response(item: service.RawItem, if_none_match: str | None) -> Response:
@@ -143,11 +154,10 @@ async def count_recommendation_facets(
     Computed once per change of the States the filters cover, and answered from memory
     until the next; the `ETag` names that state of the data: `If-None-Match` gives 304
     while it holds."""
-    digest = edge.request_digest(request)
-    snapshot = freshness.snapshot_of(if_none_match, digest)
     driver = await driver_of(await session.connection())
-    if snapshot is not None and await service.unchanged_since(driver, f, snapshot):
-        return Response(status_code=304, headers={"ETag": freshness.etag(digest, snapshot)})
+    digest, not_modified = await _revalidated(request, driver, f, if_none_match)
+    if not_modified is not None:
+        return not_modified
     cached = await service.cached_facets(session, f)
     response = edge.json_response(cached.value.model_dump_json().encode())
     response.headers["ETag"] = freshness.etag(digest, cached.snapshot)
