@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event, func
+from sqlalchemy import DateTime, ForeignKey, MetaData, event, func
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, mapped_column
 from sqlalchemy.util import greenlet_spawn
 
 from shared.queue import JobQueue, discard_pending_jobs, flush_pending_jobs
@@ -45,6 +45,18 @@ def sql_in(column: str, values: Sequence[str]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
+def sql_not_before(later: str, earlier: str) -> str:
+    """The SQL of a CheckConstraint keeping the date ``later`` on or after ``earlier``
+    when both are known."""
+    return f"{later} IS NULL OR {earlier} IS NULL OR {later} >= {earlier}"
+
+
+def link_key(target: str, *, ondelete: str) -> MappedColumn[uuid.UUID]:
+    """A column of a link table: a foreign key to ``target`` that is part of the primary
+    key."""
+    return mapped_column(ForeignKey(target, ondelete=ondelete), primary_key=True)
+
+
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -56,6 +68,14 @@ class UUIDPrimaryKey:
 class Timestamps:
     created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+
+
+class ClockTimestamps:
+    """Timestamps from ``clock_timestamp()``: rows created in one transaction keep their
+    order in lists (``now()`` would give them all the same stamp)."""
+
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.clock_timestamp())
+    updated_at: Mapped[dt.datetime] = mapped_column(server_default=func.clock_timestamp())
 
 
 def make_engine(url: str, settings: Settings, **kwargs: Any) -> AsyncEngine:

@@ -7,35 +7,22 @@ import uuid
 from decimal import Decimal
 from typing import get_args
 
-from sqlalchemy import (
-    CheckConstraint,
-    Date,
-    ForeignKey,
-    Index,
-    Integer,
-    Numeric,
-    String,
-    Text,
-    func,
-)
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text, func
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.action_plans.schemas import ActionStatus, PlanStatus
-from shared.db import Base, UUIDPrimaryKey, sql_in
+from shared.db import Base, ClockTimestamps, UUIDPrimaryKey, link_key, sql_in, sql_not_before
 
 PLAN_STATUSES: tuple[str, ...] = get_args(PlanStatus)
 ACTION_STATUSES: tuple[str, ...] = get_args(ActionStatus)
 
 
-class ActionPlan(UUIDPrimaryKey, Base):
+class ActionPlan(UUIDPrimaryKey, ClockTimestamps, Base):
     __tablename__ = "action_plans"
     __table_args__ = (
         CheckConstraint(sql_in("status", PLAN_STATUSES), name="status"),
-        CheckConstraint(
-            "period_end IS NULL OR period_start IS NULL OR period_end >= period_start",
-            name="period",
-        ),
+        CheckConstraint(sql_not_before("period_end", "period_start"), name="period"),
         Index("ix_action_plans_order", "country", "created_at", "id"),
         Index("ix_action_plans_status", "status", "country"),
     )
@@ -46,21 +33,16 @@ class ActionPlan(UUIDPrimaryKey, Base):
     period_end: Mapped[dt.date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="draft")
     adoption_reference: Mapped[str | None] = mapped_column(Text)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    # clock_timestamp(): rows created in one transaction keep their order in lists.
-    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.clock_timestamp())
-    updated_at: Mapped[dt.datetime] = mapped_column(server_default=func.clock_timestamp())
+    version: Mapped[int] = mapped_column(default=1)
 
 
-class Action(UUIDPrimaryKey, Base):
+class Action(UUIDPrimaryKey, ClockTimestamps, Base):
     """One action of a plan; ``country`` repeats the plan's so lists and stats filter by it."""
 
     __tablename__ = "actions"
     __table_args__ = (
         CheckConstraint(sql_in("status", ACTION_STATUSES), name="status"),
-        CheckConstraint(
-            "due_date IS NULL OR start_date IS NULL OR due_date >= start_date", name="dates"
-        ),
+        CheckConstraint(sql_not_before("due_date", "start_date"), name="dates"),
         CheckConstraint("budget IS NULL OR budget >= 0", name="budget"),
         Index("ix_actions_plan_order", "plan_id", "created_at", "id"),
         Index("ix_actions_country_status", "country", "status"),
@@ -76,33 +58,23 @@ class Action(UUIDPrimaryKey, Base):
     start_date: Mapped[dt.date | None] = mapped_column(Date)
     due_date: Mapped[dt.date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="planned")
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.clock_timestamp())
-    updated_at: Mapped[dt.datetime] = mapped_column(server_default=func.clock_timestamp())
+    version: Mapped[int] = mapped_column(default=1)
 
 
 class ActionInstitution(Base):
     __tablename__ = "action_institutions"
     __table_args__ = (Index("ix_action_institutions_institution", "institution_id"),)
 
-    action_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("actions.id", ondelete="CASCADE"), primary_key=True
-    )
-    institution_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("institutions.id", ondelete="RESTRICT"), primary_key=True
-    )
+    action_id: Mapped[uuid.UUID] = link_key("actions.id", ondelete="CASCADE")
+    institution_id: Mapped[uuid.UUID] = link_key("institutions.id", ondelete="RESTRICT")
 
 
 class ActionRecommendation(Base):
     __tablename__ = "action_recommendations"
     __table_args__ = (Index("ix_action_recommendations_recommendation", "recommendation_id"),)
 
-    action_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("actions.id", ondelete="CASCADE"), primary_key=True
-    )
-    recommendation_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("recommendations.id", ondelete="CASCADE"), primary_key=True
-    )
+    action_id: Mapped[uuid.UUID] = link_key("actions.id", ondelete="CASCADE")
+    recommendation_id: Mapped[uuid.UUID] = link_key("recommendations.id", ondelete="CASCADE")
 
 
 class ActionUpdate(UUIDPrimaryKey, Base):

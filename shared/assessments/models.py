@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import get_args
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base, UUIDPrimaryKey, sql_in
+from shared.assessments.schemas import AssessmentSource
+from shared.db import Base, ClockTimestamps, UUIDPrimaryKey, sql_in
 from shared.recommendations.models import STATUSES
 
-ASSESSMENT_SOURCES = ("nhri", "civil_society", "un")
+ASSESSMENT_SOURCES: tuple[str, ...] = get_args(AssessmentSource)
 
 
-class Assessment(UUIDPrimaryKey, Base):
+class Assessment(UUIDPrimaryKey, ClockTimestamps, Base):
     __tablename__ = "assessments"
     __table_args__ = (
         CheckConstraint(sql_in("source", ASSESSMENT_SOURCES), name="source"),
@@ -43,5 +45,3 @@ class Assessment(UUIDPrimaryKey, Base):
     assessed_on: Mapped[dt.date] = mapped_column(Date)
     author: Mapped[str] = mapped_column(String(300))
     version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.clock_timestamp())
-    updated_at: Mapped[dt.datetime] = mapped_column(server_default=func.clock_timestamp())

@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base, Timestamps, UUIDPrimaryKey, sql_in
+from shared.db import Base, Timestamps, UUIDPrimaryKey, link_key, sql_in
 from shared.institutions.schemas import InstitutionKind
 
 INSTITUTION_KINDS: tuple[str, ...] = get_args(InstitutionKind)
@@ -51,12 +51,8 @@ class RecommendationInstitution(Base):
     __tablename__ = "recommendation_institutions"
     __table_args__ = (Index("ix_recommendation_institutions_institution", "institution_id"),)
 
-    recommendation_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("recommendations.id", ondelete="CASCADE"), primary_key=True
-    )
-    institution_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("institutions.id", ondelete="RESTRICT"), primary_key=True
-    )
+    recommendation_id: Mapped[uuid.UUID] = link_key("recommendations.id", ondelete="CASCADE")
+    institution_id: Mapped[uuid.UUID] = link_key("institutions.id", ondelete="RESTRICT")
 
 
 class NationalMechanism(UUIDPrimaryKey, Timestamps, Base):
@@ -77,12 +73,8 @@ class NationalMechanismMember(Base):
     __tablename__ = "national_mechanism_members"
     __table_args__ = (Index("ix_national_mechanism_members_institution", "institution_id"),)
 
-    mechanism_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("national_mechanisms.id", ondelete="CASCADE"), primary_key=True
-    )
-    institution_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("institutions.id", ondelete="RESTRICT"), primary_key=True
-    )
+    mechanism_id: Mapped[uuid.UUID] = link_key("national_mechanisms.id", ondelete="CASCADE")
+    institution_id: Mapped[uuid.UUID] = link_key("institutions.id", ondelete="RESTRICT")
 
 
 class FocalPoint(UUIDPrimaryKey, Base):

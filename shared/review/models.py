@@ -6,16 +6,16 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base, UUIDPrimaryKey, sql_in
+from shared.db import Base, ClockTimestamps, UUIDPrimaryKey, sql_in
 
 REVIEW_STATES = ("draft", "submitted", "validated", "returned")
 
 
-class ProgressReport(UUIDPrimaryKey, Base):
+class ProgressReport(UUIDPrimaryKey, ClockTimestamps, Base):
     __tablename__ = "progress_reports"
     __table_args__ = (
         CheckConstraint(sql_in("state", REVIEW_STATES), name="state"),
@@ -55,5 +55,3 @@ class ProgressReport(UUIDPrimaryKey, Base):
     # The implementation (or action) update published on validation.
     published_update_id: Mapped[uuid.UUID | None]
     version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.clock_timestamp())
-    updated_at: Mapped[dt.datetime] = mapped_column(server_default=func.clock_timestamp())
