@@ -11,13 +11,15 @@ operation sends and returns (``services/api/openapi.py`` reads the declarations 
   that checks the version only when sent), ``IfNoneMatch`` (a cacheable read);
 - errors: ``raises(...)`` on a dependency and ``errors(...)`` on a route declare the
   problem statuses they can produce; the document lists, per operation, only those;
-- pagination and common query parameters: ``LimitParam``, ``Cursor``, ``Countries``.
+- pagination and common query parameters: ``Paging`` (``LimitParam`` and ``Cursor``),
+  ``CountryParam``.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, Protocol, TypeVar
 
 import orjson
@@ -27,7 +29,7 @@ from pydantic import BaseModel
 from services.api.problems import MEDIA_TYPE, STATUS_TITLES
 from shared.errors import InvalidInput, PreconditionFailed, PreconditionRequired
 from shared.kernel import validation
-from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
 
 JSON = "application/json"
 PROBLEM_SCHEMA_REF = "#/components/schemas/Problem"
@@ -279,6 +281,44 @@ def paged(request: Request, response: Response, page: P) -> P:
     """The page, with the `Link: <...>; rel="next"` header when there is a next one."""
     link_header(request, response, page.next_cursor)
     return page
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """The page a list request asks for (`limit`, `cursor`), and the response whose `Link`
+    header points to the next one."""
+
+    request: Request
+    response: Response
+    limit: int
+    cursor: str | None
+
+    def answer(self, page: P) -> P:
+        """The page, with the `Link: <...>; rel="next"` header when there is a next one."""
+        return paged(self.request, self.response, page)
+
+    def answer_as(self, page: Page[Any], model: type[M]) -> M:
+        """A service's page as the route's page model, with its `Link` header."""
+        link_header(self.request, self.response, page.next_cursor)
+        return model(items=page.items, next_cursor=page.next_cursor)
+
+
+async def page_request(
+    request: Request,
+    response: Response,
+    limit: LimitParam = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> PageRequest:
+    return PageRequest(request, response, limit, cursor)
+
+
+Paging = Annotated[PageRequest, Depends(page_request)]
+"""`limit` and `cursor` of a list route. The document lists a route's own query parameters
+first, then those of its dependencies in their order: declare `Paging` after a filter
+dependency so that `limit` and `cursor` stay last."""
 
 
 CountryParam = Annotated[list[str], Query(description="ISO3 (any case); repeat for several")]

@@ -7,9 +7,10 @@ import csv
 import io
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
 from services.api import edge
@@ -39,7 +40,6 @@ from shared.action_plans.schemas import (
     PlanStatus,
 )
 from shared.institutions.csvio import csv_line
-from shared.pagination import DEFAULT_LIMIT
 
 router = APIRouter(tags=["action plans"])
 
@@ -49,20 +49,21 @@ router = APIRouter(tags=["action plans"])
 
 @router.get("/v1/action-plans", response_model=PlanPage, summary="List action plans")
 async def list_action_plans(
-    request: Request,
-    response: Response,
+    paging: edge.Paging,
     session: ReadSession,
     _reader: Reader,
     country: edge.CountryParam = [],  # noqa: B006
     status: Annotated[list[PlanStatus], Query()] = [],  # noqa: B006
-    limit: edge.LimitParam = DEFAULT_LIMIT,
-    cursor: edge.Cursor = None,
 ) -> PlanPage:
     """National human-rights action plans, by country then creation."""
     page = await service.list_plans(
-        session, edge.country_codes(country), tuple(status), cursor=cursor, limit=limit
+        session,
+        edge.country_codes(country),
+        tuple(status),
+        cursor=paging.cursor,
+        limit=paging.limit,
     )
-    return edge.paged(request, response, PlanPage(items=page.items, next_cursor=page.next_cursor))
+    return paging.answer_as(page, PlanPage)
 
 
 @router.post(
@@ -130,57 +131,33 @@ async def export_action_plan_csv(
 # --- actions ---------------------------------------------------------------------------------
 
 
-async def _action_page(
-    request: Request,
-    response: Response,
-    session: ReadSession,
-    status: list[ActionStatus],
-    institution: uuid.UUID | None,
-    overdue: bool | None,
-    limit: int,
-    cursor: str | None,
-    *,
-    plan_id: uuid.UUID | None = None,
-    recommendation_id: uuid.UUID | None = None,
-) -> ActionPage:
-    """The body of both action lists, which differ only in what the actions belong to."""
-    f = ActionFilter(
-        plan_id=plan_id,
-        recommendation_id=recommendation_id,
-        statuses=tuple(dict.fromkeys(status)),
-        institution_id=institution,
-        overdue=overdue,
+def action_filter(
+    status: Annotated[list[ActionStatus], Query()] = [],  # noqa: B006
+    institution: Annotated[uuid.UUID | None, Query(description="institution id")] = None,
+    overdue: Annotated[
+        bool | None, Query(description="due date passed, neither completed nor cancelled")
+    ] = None,
+) -> ActionFilter:
+    """The filters both action lists share (what the actions belong to comes from the path)."""
+    return ActionFilter(
+        statuses=tuple(dict.fromkeys(status)), institution_id=institution, overdue=overdue
     )
-    page = await actions.list_actions(session, f, cursor=cursor, limit=limit)
-    return edge.paged(request, response, ActionPage(items=page.items, next_cursor=page.next_cursor))
 
 
-StatusFilter = Annotated[list[ActionStatus], Query()]
-InstitutionFilter = Annotated[uuid.UUID | None, Query(description="institution id")]
-OverdueFilter = Annotated[
-    bool | None, Query(description="due date passed, neither completed nor cancelled")
-]
+Filter = Annotated[ActionFilter, Depends(action_filter)]
 
 
 @router.get(
     "/v1/action-plans/{plan_id}/actions", response_model=ActionPage, summary="Actions of a plan"
 )
 async def list_actions(
-    plan_id: uuid.UUID,
-    request: Request,
-    response: Response,
-    session: ReadSession,
-    _reader: Reader,
-    status: StatusFilter = [],  # noqa: B006
-    institution: InstitutionFilter = None,
-    overdue: OverdueFilter = None,
-    limit: edge.LimitParam = DEFAULT_LIMIT,
-    cursor: edge.Cursor = None,
+    plan_id: uuid.UUID, f: Filter, paging: edge.Paging, session: ReadSession, _reader: Reader
 ) -> ActionPage:
     """The plan's actions in the order they were added."""
-    return await _action_page(
-        request, response, session, status, institution, overdue, limit, cursor, plan_id=plan_id
+    page = await actions.list_actions(
+        session, replace(f, plan_id=plan_id), cursor=paging.cursor, limit=paging.limit
     )
+    return paging.answer_as(page, ActionPage)
 
 
 @router.post(
@@ -294,26 +271,10 @@ async def list_action_updates(
     summary="Actions addressing a recommendation",
 )
 async def list_recommendation_actions(
-    rec_id: uuid.UUID,
-    request: Request,
-    response: Response,
-    session: ReadSession,
-    _reader: Reader,
-    status: StatusFilter = [],  # noqa: B006
-    institution: InstitutionFilter = None,
-    overdue: OverdueFilter = None,
-    limit: edge.LimitParam = DEFAULT_LIMIT,
-    cursor: edge.Cursor = None,
+    rec_id: uuid.UUID, f: Filter, paging: edge.Paging, session: ReadSession, _reader: Reader
 ) -> ActionPage:
     """The actions of any plan linked to this recommendation."""
-    return await _action_page(
-        request,
-        response,
-        session,
-        status,
-        institution,
-        overdue,
-        limit,
-        cursor,
-        recommendation_id=rec_id,
+    page = await actions.list_actions(
+        session, replace(f, recommendation_id=rec_id), cursor=paging.cursor, limit=paging.limit
     )
+    return paging.answer_as(page, ActionPage)

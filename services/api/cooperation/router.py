@@ -11,15 +11,13 @@ from services.api import edge
 from services.api.deps import Reader, ReadSession, RecommendationsWriter, WriteSession
 from shared.cooperation import service
 from shared.cooperation.schemas import MatchPage, OfferIn, OfferOut, OfferPage, OfferPatch
-from shared.pagination import DEFAULT_LIMIT
 
 router = APIRouter(prefix="/v1/cooperation", tags=["cooperation"])
 
 
 @router.get("/offers", response_model=OfferPage, summary="List offers of cooperation")
 async def list_offers(
-    request: Request,
-    response: Response,
+    paging: edge.Paging,
     session: ReadSession,
     reader: Reader,
     offered_by: Annotated[list[str], Query(description="offering State, ISO3")] = [],  # noqa: B006
@@ -27,8 +25,6 @@ async def list_offers(
     theme: Annotated[list[str], Query(description="UHRI theme code or name")] = [],  # noqa: B006
     sdg: Annotated[list[str], Query(description="SDG goal (16) or target (16.3)")] = [],  # noqa: B006
     active: Annotated[bool, Query(description="only offers running today")] = False,
-    limit: edge.LimitParam = DEFAULT_LIMIT,
-    cursor: edge.Cursor = None,
 ) -> OfferPage:
     """Offers by States (South-South) and organisations, oldest first. `contact` is
     null unless the key has `personal_data:read` (or admin)."""
@@ -40,11 +36,10 @@ async def list_offers(
         themes=theme,
         sdg=sdg,
         active=active,
-        cursor=cursor,
-        limit=limit,
+        cursor=paging.cursor,
+        limit=paging.limit,
     )
-    edge.link_header(request, response, page.next_cursor)
-    return OfferPage(items=page.items, next_cursor=page.next_cursor)
+    return paging.answer_as(page, OfferPage)
 
 
 @router.post(
@@ -91,13 +86,10 @@ async def patch_offer(
 
 @router.get("/matches", response_model=MatchPage, summary="Offers matched to needs")
 async def list_cooperation_matches(
-    request: Request,
-    response: Response,
+    paging: edge.Paging,
     session: ReadSession,
     _reader: Reader,
     country: Annotated[str, Query(min_length=1, max_length=3, description="ISO3")],
-    limit: edge.LimitParam = DEFAULT_LIMIT,
-    cursor: edge.Cursor = None,
 ) -> MatchPage:
     """The State's supported, not yet implemented recommendations that no open action
     (planned, ongoing, delayed) and no programme that has not ended covers, paired with
@@ -105,6 +97,6 @@ async def list_cooperation_matches(
     shared theme, SDG target or goal, or an offer naming the recommendation. Ranked by
     score = 2 per shared SDG target + 1 per shared goal + 1 per shared theme (+3 when
     named), then the recommendations' order; each match lists its `reasons`."""
-    return edge.paged(
-        request, response, await service.matches(session, country, cursor=cursor, limit=limit)
+    return paging.answer(
+        await service.matches(session, country, cursor=paging.cursor, limit=paging.limit)
     )

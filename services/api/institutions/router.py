@@ -25,15 +25,13 @@ from shared.institutions.schemas import (
     NationalMechanismPatch,
     OwnersIn,
 )
-from shared.pagination import DEFAULT_LIMIT
 
 router = APIRouter(tags=["institutions"])
 
 
 @router.get("/v1/institutions", response_model=InstitutionPage, summary="List institutions")
 async def list_institutions(
-    request: Request,
-    response: Response,
+    paging: edge.Paging,
     session: ReadSession,
     _reader: Reader,
     country: edge.CountryParam = [],  # noqa: B006
@@ -41,16 +39,12 @@ async def list_institutions(
     q: Annotated[
         str | None, Query(min_length=1, max_length=300, description="name contains")
     ] = None,
-    limit: edge.LimitParam = DEFAULT_LIMIT,
-    cursor: edge.Cursor = None,
 ) -> InstitutionPage:
     """Institutions (ministries, agencies, parliament, judiciary, NHRI, civil society,
     other), ordered by country then name."""
     f = InstitutionFilter(countries=edge.country_codes(country), kinds=tuple(kind), q=q)
-    page = await service.list_institutions(session, f, cursor=cursor, limit=limit)
-    return edge.paged(
-        request, response, InstitutionPage(items=page.items, next_cursor=page.next_cursor)
-    )
+    page = await service.list_institutions(session, f, cursor=paging.cursor, limit=paging.limit)
+    return paging.answer_as(page, InstitutionPage)
 
 
 @router.post(
@@ -159,23 +153,18 @@ async def set_recommendation_institutions(
     summary="List national mechanisms",
 )
 async def list_national_mechanisms(
-    request: Request,
-    response: Response,
+    paging: edge.Paging,
     session: ReadSession,
     reader: Reader,
     country: edge.CountryParam = [],  # noqa: B006
-    limit: edge.LimitParam = DEFAULT_LIMIT,
-    cursor: edge.Cursor = None,
 ) -> NationalMechanismPage:
     """National mechanisms for reporting and follow-up, by country. `focal_points` are
     personal data: null unless the key has `personal_data:read` (or admin) and may
     write that country's data."""
     page = await national_mechanisms.list_mechanisms(
-        session, reader, edge.country_codes(country), cursor=cursor, limit=limit
+        session, reader, edge.country_codes(country), cursor=paging.cursor, limit=paging.limit
     )
-    return edge.paged(
-        request, response, NationalMechanismPage(items=page.items, next_cursor=page.next_cursor)
-    )
+    return paging.answer_as(page, NationalMechanismPage)
 
 
 @router.post(

@@ -21,7 +21,6 @@ from shared.mandates.schemas import (
     MandateType,
     RenewalIn,
 )
-from shared.pagination import DEFAULT_LIMIT
 
 router = APIRouter(prefix="/v1/mandates", tags=["mandates"])
 
@@ -49,25 +48,20 @@ Filter = Annotated[MandateFilter, Depends(mandate_filter)]
 
 @router.get("", response_model=MandatePage, summary="List mandates")
 async def list_mandates(
-    request: Request,
-    response: Response,
-    session: ReadSession,
-    _reader: Reader,
-    settings: SettingsDep,
-    f: Filter,
-    limit: edge.LimitParam = DEFAULT_LIMIT,
-    cursor: edge.Cursor = None,
+    paging: edge.Paging, session: ReadSession, _reader: Reader, settings: SettingsDep, f: Filter
 ) -> MandatePage:
     """Mandates matching every filter, ordered by start date.
 
     `status` is derived from the dates: `planned` (starts later), `active`, `expiring`
     (ends within `MANDATE_EXPIRING_DAYS`, 90 by default) and `expired`."""
     page = await service.list_page(
-        session, f, cursor=cursor, limit=limit, expiring_days=settings.mandate_expiring_days
+        session,
+        f,
+        cursor=paging.cursor,
+        limit=paging.limit,
+        expiring_days=settings.mandate_expiring_days,
     )
-    return edge.paged(
-        request, response, MandatePage(items=page.items, next_cursor=page.next_cursor)
-    )
+    return paging.answer_as(page, MandatePage)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=MandateOut, summary="Create")

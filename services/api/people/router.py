@@ -5,13 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from services.api import edge
 from services.api.deps import GlobalAdminWriter, PeopleManager, ReadSession, SignedIn, WriteSession
 from shared.errors import Forbidden
 from shared.kernel import validation
-from shared.pagination import DEFAULT_LIMIT
 from shared.people import service
 from shared.people.schemas import (
     GrantIn,
@@ -36,15 +35,12 @@ async def get_me(session: ReadSession, actor: SignedIn) -> MeOut:
 
 @router.get("/v1/users", response_model=UserPage, responses=edge.errors(403), summary="List users")
 async def list_users(
-    request: Request,
-    response: Response,
+    paging: edge.Paging,
     session: ReadSession,
     actor: SignedIn,
     country: Annotated[
         str | None, Query(description="only users with a membership in this State (ISO3)")
     ] = None,
-    limit: edge.LimitParam = DEFAULT_LIMIT,
-    cursor: edge.Cursor = None,
 ) -> UserPage:
     """Users with their memberships, oldest first. An admin lists everyone; a
     coordinator lists the users of its State (`country` required)."""
@@ -52,9 +48,13 @@ async def list_users(
     codes = validation.countries([country] if country else [], "country", problems)
     problems.raise_if_any()
     page = await service.list_users(
-        session, actor, country=codes[0] if codes else None, cursor=cursor, limit=limit
+        session,
+        actor,
+        country=codes[0] if codes else None,
+        cursor=paging.cursor,
+        limit=paging.limit,
     )
-    return edge.paged(request, response, page)
+    return paging.answer(page)
 
 
 @router.post(

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from pydantic import BaseModel
 
 from services.api import edge
 from services.api.deps import ProgrammesWriter, Reader, ReadSession, WriteSession
 from shared.kernel import validation
-from shared.pagination import DEFAULT_LIMIT, Page
 from shared.programmes import indicators, links, milestones, service
 from shared.programmes.schemas import (
     EvaluationIn,
@@ -44,7 +42,6 @@ from shared.programmes.schemas import (
 # /v1/recommendations/{id}/programmes (it is included before the recommendations router,
 # whose catch-all GET /v1/recommendations/{rec_id:path} would otherwise shadow the latter).
 router = APIRouter(prefix="/v1", tags=["programmes"])
-PageModel = TypeVar("PageModel", bound=BaseModel)
 
 
 def programme_filter(
@@ -78,13 +75,6 @@ def programme_filter(
 Filter = Annotated[ProgrammeFilter, Depends(programme_filter)]
 
 
-def _paged(
-    request: Request, response: Response, page: Page[Any], model: type[PageModel]
-) -> PageModel:
-    edge.link_header(request, response, page.next_cursor)
-    return model(items=page.items, next_cursor=page.next_cursor)
-
-
 @router.get("/partners", response_model=list[PartnerOut], summary="Partner organisations")
 async def list_partners(session: ReadSession, _reader: Reader) -> list[PartnerOut]:
     """The organisations programmes can name as partners (a reference list)."""
@@ -93,20 +83,14 @@ async def list_partners(session: ReadSession, _reader: Reader) -> list[PartnerOu
 
 @router.get("/programmes", response_model=ProgrammePage, summary="List programmes")
 async def list_programmes(
-    request: Request,
-    response: Response,
-    session: ReadSession,
-    _reader: Reader,
-    f: Filter,
-    limit: edge.LimitParam = DEFAULT_LIMIT,
-    cursor: edge.Cursor = None,
+    paging: edge.Paging, session: ReadSession, _reader: Reader, f: Filter
 ) -> ProgrammePage:
     """Programmes matching every filter, ordered by start date. `status` is derived from
     the dates (`planned`, `active`, `completed`); `active_on` keeps those running that
     day."""
     f = await service.resolve_partner_filter(session, f)
-    page = await service.list_page(session, f, cursor=cursor, limit=limit)
-    return _paged(request, response, page, ProgrammePage)
+    page = await service.list_page(session, f, cursor=paging.cursor, limit=paging.limit)
+    return paging.answer_as(page, ProgrammePage)
 
 
 @router.post(
@@ -180,17 +164,13 @@ async def delete_programme(
     summary="Recommendations a programme supports",
 )
 async def list_programme_recommendations(
-    programme_id: uuid.UUID,
-    request: Request,
-    response: Response,
-    session: ReadSession,
-    _reader: Reader,
-    limit: edge.LimitParam = DEFAULT_LIMIT,
-    cursor: edge.Cursor = None,
+    programme_id: uuid.UUID, paging: edge.Paging, session: ReadSession, _reader: Reader
 ) -> LinkedRecommendationPage:
     """The linked recommendations with the note of each link, ordered by ref."""
-    page = await links.linked_recommendations(session, programme_id, cursor=cursor, limit=limit)
-    return _paged(request, response, page, LinkedRecommendationPage)
+    page = await links.linked_recommendations(
+        session, programme_id, cursor=paging.cursor, limit=paging.limit
+    )
+    return paging.answer_as(page, LinkedRecommendationPage)
 
 
 @router.post(
@@ -235,17 +215,13 @@ async def unlink_programme_recommendation(
     summary="Programmes supporting a recommendation",
 )
 async def list_recommendation_programmes(
-    rec_id: uuid.UUID,
-    request: Request,
-    response: Response,
-    session: ReadSession,
-    _reader: Reader,
-    limit: edge.LimitParam = DEFAULT_LIMIT,
-    cursor: edge.Cursor = None,
+    rec_id: uuid.UUID, paging: edge.Paging, session: ReadSession, _reader: Reader
 ) -> LinkedProgrammePage:
     """The programmes linked to a recommendation, by start date, with each link's note."""
-    page = await links.programmes_of_recommendation(session, rec_id, cursor=cursor, limit=limit)
-    return _paged(request, response, page, LinkedProgrammePage)
+    page = await links.programmes_of_recommendation(
+        session, rec_id, cursor=paging.cursor, limit=paging.limit
+    )
+    return paging.answer_as(page, LinkedProgrammePage)
 
 
 # --- indicators -------------------------------------------------------------------------
@@ -321,18 +297,15 @@ async def delete_indicator(
 async def list_measurements(
     programme_id: uuid.UUID,
     indicator_id: uuid.UUID,
-    request: Request,
-    response: Response,
+    paging: edge.Paging,
     session: ReadSession,
     _reader: Reader,
-    limit: edge.LimitParam = DEFAULT_LIMIT,
-    cursor: edge.Cursor = None,
 ) -> MeasurementPage:
     """Dated values, oldest first."""
     page = await indicators.list_measurements(
-        session, programme_id, indicator_id, cursor=cursor, limit=limit
+        session, programme_id, indicator_id, cursor=paging.cursor, limit=paging.limit
     )
-    return _paged(request, response, page, MeasurementPage)
+    return paging.answer_as(page, MeasurementPage)
 
 
 @router.post(
