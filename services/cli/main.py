@@ -26,49 +26,41 @@ app = typer.Typer(
 api_key_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 app.add_typer(api_key_app, name="api-key")
 
+# The options of the two HTTP servers, `followup api` and `followup web`.
+ALL_INTERFACES = "0.0.0.0"  # noqa: S104
+Host = Annotated[str, typer.Option(help="interface to bind")]
+ApiPort = Annotated[int | None, typer.Option(help="port (default: PORT, 8000)")]
+WebPort = Annotated[int | None, typer.Option(help="port (default: WEB_PORT, 8080)")]
+Workers = Annotated[int, typer.Option(envvar="WEB_CONCURRENCY")]
+
+
+def _serve(factory: str, host: str, port: int, workers: int) -> None:
+    """Run an application factory (``module:create_app``) under uvicorn."""
+    import uvicorn
+
+    uvicorn.run(
+        factory,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        proxy_headers=True,
+        timeout_graceful_shutdown=20,
+        log_config=None,
+    )
+
 
 @app.command()
-def api(
-    host: Annotated[str, typer.Option(help="interface to bind")] = "0.0.0.0",  # noqa: S104
-    port: Annotated[int | None, typer.Option(help="port (default: PORT, 8000)")] = None,
-    workers: Annotated[int, typer.Option(envvar="WEB_CONCURRENCY")] = 1,
-) -> None:
+def api(host: Host = ALL_INTERFACES, port: ApiPort = None, workers: Workers = 1) -> None:
     """Run the HTTP API (uvicorn)."""
-    import uvicorn
-
-    uvicorn.run(
-        "services.api.app:create_app",
-        factory=True,
-        host=host,
-        port=port or get_settings().port,
-        workers=workers,
-        access_log=False,
-        proxy_headers=True,
-        timeout_graceful_shutdown=20,
-        log_config=None,
-    )
+    _serve("services.api.app:create_app", host, port or get_settings().port, workers)
 
 
 @app.command()
-def web(
-    host: Annotated[str, typer.Option(help="interface to bind")] = "0.0.0.0",  # noqa: S104
-    port: Annotated[int | None, typer.Option(help="port (default: WEB_PORT, 8080)")] = None,
-    workers: Annotated[int, typer.Option(envvar="WEB_CONCURRENCY")] = 1,
-) -> None:
+def web(host: Host = ALL_INTERFACES, port: WebPort = None, workers: Workers = 1) -> None:
     """Run the public portal and the signed-in workspace (uvicorn)."""
-    import uvicorn
-
-    uvicorn.run(
-        "services.web.app:create_app",
-        factory=True,
-        host=host,
-        port=port or get_settings().web_port,
-        workers=workers,
-        access_log=False,
-        proxy_headers=True,
-        timeout_graceful_shutdown=20,
-        log_config=None,
-    )
+    _serve("services.web.app:create_app", host, port or get_settings().web_port, workers)
 
 
 @app.command()

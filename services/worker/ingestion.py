@@ -7,14 +7,13 @@ import uuid
 from typing import Any
 
 from services.worker.cron import CronArgs, parse_schedule
-from services.worker.jobs import Ctx, db, job, queue
+from services.worker.jobs import Ctx, db, from_ctx, job, queue
 from shared.ingestion import pipeline
 from shared.settings import Settings, get_settings
 
 
 def _settings(ctx: Ctx) -> Settings:
-    settings: Settings = ctx.get("settings") or get_settings()
-    return settings
+    return from_ctx(ctx, "settings", get_settings)
 
 
 @job

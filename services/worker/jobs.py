@@ -29,6 +29,12 @@ def queue(ctx: Ctx) -> JobQueue:
     return q
 
 
+def from_ctx(ctx: Ctx, key: str, default: Callable[[], R]) -> R:
+    """``ctx[key]`` when the worker's start-up (or a test) put it there, else ``default()``."""
+    value: R = ctx.get(key) or default()
+    return value
+
+
 def job(fn: Callable[..., Awaitable[R]]) -> Callable[..., Coroutine[Any, Any, R]]:
     """Bind the job's name and id to every log line and count its outcome in Redis."""
 

@@ -52,80 +52,60 @@ FUNCTIONS: list[Any] = [
     func(review.review_reminders, name=jobs.REVIEW_REMINDERS, max_tries=1, timeout=600),
 ]
 
-CRON_JOBS: list[CronJob] = [
-    cron(
-        ingestion.ingestion_sweep,
-        name=f"cron:{jobs.INGESTION_SWEEP}",
-        minute=set(range(3, 60, 5)),
+
+def _cron(
+    coroutine: Any,
+    job_name: str,
+    *,
+    timeout: int,
+    run_at_startup: bool = False,
+    **schedule: int | set[int] | None,
+) -> CronJob:
+    """A cron job named after its job (``cron:<name>``), never queued twice at once."""
+    return cron(
+        coroutine,
+        name=f"cron:{job_name}",
         unique=True,
-        timeout=120,
+        timeout=timeout,
+        run_at_startup=run_at_startup,
+        **schedule,  # type: ignore[arg-type]
+    )
+
+
+CRON_JOBS: list[CronJob] = [
+    _cron(
+        ingestion.ingestion_sweep, jobs.INGESTION_SWEEP, minute=set(range(3, 60, 5)), timeout=120
     ),
     # Reminders: scan every 5 minutes, sweep every minute, recompute deadlines nightly.
-    cron(
-        reminders.scan_reminders,
-        name=f"cron:{jobs.SCAN_REMINDERS}",
-        minute=set(range(1, 60, 5)),
-        unique=True,
-        timeout=300,
+    _cron(reminders.scan_reminders, jobs.SCAN_REMINDERS, minute=set(range(1, 60, 5)), timeout=300),
+    _cron(reminders.sweep_reminders, jobs.SWEEP_REMINDERS, timeout=120),
+    _cron(reports.sweep_reports, jobs.SWEEP_REPORTS, minute=set(range(2, 60, 5)), timeout=120),
+    _cron(
+        privacy.purge_personal_data, jobs.PURGE_PERSONAL_DATA, hour={3}, minute={25}, timeout=600
     ),
-    cron(reminders.sweep_reminders, name=f"cron:{jobs.SWEEP_REMINDERS}", unique=True, timeout=120),
-    cron(
-        reports.sweep_reports,
-        name=f"cron:{jobs.SWEEP_REPORTS}",
-        minute=set(range(2, 60, 5)),
-        unique=True,
-        timeout=120,
-    ),
-    cron(
-        privacy.purge_personal_data,
-        name=f"cron:{jobs.PURGE_PERSONAL_DATA}",
-        hour={3},
-        minute={25},
-        unique=True,
-        timeout=600,
-    ),
-    cron(
-        reminders.recompute_deadlines,
-        name=f"cron:{jobs.RECOMPUTE_DEADLINES}",
-        hour={2},
-        minute={10},
-        unique=True,
-        timeout=3600,
+    _cron(
+        reminders.recompute_deadlines, jobs.RECOMPUTE_DEADLINES, hour={2}, minute={10}, timeout=3600
     ),
     # Review reminders: every morning (UTC).
-    cron(
-        review.review_reminders,
-        name=f"cron:{jobs.REVIEW_REMINDERS}",
-        hour={6},
-        minute={7},
-        unique=True,
-        timeout=600,
-    ),
+    _cron(review.review_reminders, jobs.REVIEW_REMINDERS, hour={6}, minute={7}, timeout=600),
 ]
 _ingest_schedule = ingestion.cron_schedule(_settings.ingest_cron)
 if _ingest_schedule is not None:
     # run_at_startup: `make run` ingests its sources as soon as the worker is up.
     CRON_JOBS.append(
-        cron(
+        _cron(
             ingestion.ingest_sources,
-            name=f"cron:{jobs.INGEST_SOURCES}",
-            **_ingest_schedule,  # type: ignore[arg-type]
-            run_at_startup=True,
-            unique=True,
+            jobs.INGEST_SOURCES,
             timeout=300,
+            run_at_startup=True,
+            **_ingest_schedule,
         )
     )
 
 _uhri_schedule = uhri.cron_schedule()
 if _uhri_schedule is not None:
     CRON_JOBS.append(
-        cron(
-            uhri.import_uhri,
-            name=f"cron:{jobs.IMPORT_UHRI}",
-            **_uhri_schedule,  # type: ignore[arg-type]
-            unique=True,
-            timeout=3 * 3600,
-        )
+        _cron(uhri.import_uhri, jobs.IMPORT_UHRI, timeout=3 * 3600, **_uhri_schedule)  # type: ignore[arg-type]
     )
 
 
