@@ -148,6 +148,23 @@ async def _actor(
     return actor
 
 
+async def _required_actor(
+    request: Request,
+    session: AsyncSession,
+    token: str | None,
+    *,
+    primary: bool,
+    missing: tuple[str, str] = ("an API key is required", "api_key_required"),
+) -> Actor:
+    """The caller, who must present a credential: without one, a 401 with the `missing`
+    detail and code."""
+    actor = await _actor(request, session, token, primary=primary)
+    if actor is None:
+        detail, code = missing
+        raise Unauthorized(detail, code=code)
+    return actor
+
+
 @raises(401, 429)
 async def optional_reader(
     request: Request, session: ReadSession, token: BearerToken
@@ -170,19 +187,19 @@ async def stream_reader(
 
 @raises(401, 429)
 async def writer(request: Request, session: WriteSession, token: BearerToken) -> Actor:
-    actor = await _actor(request, session, token, primary=True)
-    if actor is None:
-        raise Unauthorized("an API key is required", code="api_key_required")
-    return actor
+    return await _required_actor(request, session, token, primary=True)
 
 
 @raises(401, 429)
 async def signed_in(request: Request, session: ReadSession, token: BearerToken) -> Actor:
     """Any authenticated caller (an API key or a person)."""
-    actor = await _actor(request, session, token, primary=False)
-    if actor is None:
-        raise Unauthorized("sign in or present an API key", code="authentication_required")
-    return actor
+    return await _required_actor(
+        request,
+        session,
+        token,
+        primary=False,
+        missing=("sign in or present an API key", "authentication_required"),
+    )
 
 
 SignedIn = Annotated[Actor, Depends(signed_in)]
@@ -236,9 +253,7 @@ DataWriter = Annotated[Actor, Depends(_data_writer)]
 
 @raises(401, 403, 429)
 async def admin_reader(request: Request, session: ReadSession, token: BearerToken) -> Actor:
-    actor = await _actor(request, session, token, primary=False)
-    if actor is None:
-        raise Unauthorized("an API key is required", code="api_key_required")
+    actor = await _required_actor(request, session, token, primary=False)
     # What admins read (audit log, ingestion runs, imports) spans every country.
     actor.require_global_admin()
     return actor

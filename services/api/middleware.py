@@ -11,6 +11,7 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.api.metrics import REQUEST_LATENCY, REQUESTS
+from shared.asgi import HttpMiddleware
 
 log = structlog.get_logger("followup.access")
 
@@ -21,7 +22,7 @@ class _BodyTooLarge(Exception):
     pass
 
 
-class RequestContextMiddleware:
+class RequestContextMiddleware(HttpMiddleware):
     """Assigns the request id, logs one line per request and records its metrics.
 
     It also enforces the body limit while the body streams in, so that a client cannot
@@ -29,13 +30,10 @@ class RequestContextMiddleware:
     """
 
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
-        self.app = app
+        super().__init__(app)
         self.max_body_bytes = max_body_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         incoming = _header(scope, b"x-request-id")
         request_id = (
             incoming if incoming and _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex

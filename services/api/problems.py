@@ -115,6 +115,18 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return errors
 
 
+def unavailable(request: Request, exc: Exception, code: str, service: str) -> Response:
+    """503 (retry in 5 s) for a backing service that did not answer, logged under `code`."""
+    log.warning(code, error=str(exc)[:300])
+    return problem_response(
+        request,
+        503,
+        code=code,
+        detail=f"{service} is unreachable; retry shortly",
+        headers={"Retry-After": "5"},
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     async def validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
@@ -191,14 +203,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         return database_down(exc, request)
 
     def database_down(exc: Exception, request: Request) -> Response:
-        log.warning("database_unavailable", error=str(exc)[:300])
-        return problem_response(
-            request,
-            503,
-            code="database_unavailable",
-            detail="the database is unreachable; retry shortly",
-            headers={"Retry-After": "5"},
-        )
+        return unavailable(request, exc, "database_unavailable", "the database")
 
     async def driver_error(request: Request, exc: Exception) -> Response:
         # Raised unwrapped by the reads that run on the asyncpg connection itself (lists,
@@ -211,24 +216,10 @@ def install_problem_handlers(app: FastAPI) -> None:
         return await unexpected(request, exc)
 
     async def os_error(request: Request, exc: Exception) -> Response:
-        log.warning("dependency_unavailable", error=str(exc)[:300])
-        return problem_response(
-            request,
-            503,
-            code="dependency_unavailable",
-            detail="a backing service is unreachable; retry shortly",
-            headers={"Retry-After": "5"},
-        )
+        return unavailable(request, exc, "dependency_unavailable", "a backing service")
 
     async def redis_down(request: Request, exc: Exception) -> Response:
-        log.warning("queue_unavailable", error=str(exc)[:300])
-        return problem_response(
-            request,
-            503,
-            code="queue_unavailable",
-            detail="the job queue is unreachable; retry shortly",
-            headers={"Retry-After": "5"},
-        )
+        return unavailable(request, exc, "queue_unavailable", "the job queue")
 
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled_error", exc_info=exc)

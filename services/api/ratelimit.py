@@ -30,6 +30,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.asgi import HttpMiddleware
 from shared.auth.schemas import Actor
 from shared.errors import RateLimited
 from shared.queue import JobQueue
@@ -148,19 +149,16 @@ class RateLimiter:
         return str(client[0]) if client else "unknown"
 
 
-class RateLimitMiddleware:
+class RateLimitMiddleware(HttpMiddleware):
     """Limits requests without an API key per client address (before routing, so the
     lean read routes are covered), and adds the RateLimit fields to every answer that
     was counted, per address or per key."""
 
     def __init__(self, app: ASGIApp, limiter: RateLimiter) -> None:
-        self.app = app
+        super().__init__(app)
         self.limiter = limiter
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         state: dict[str, Any] = scope.setdefault("state", {})
         limit = self.limiter.anonymous_per_minute
         if limit > 0 and not any(name == b"authorization" for name, _ in scope["headers"]):

@@ -17,13 +17,14 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from starlette_compress import CompressMiddleware
 
 from services.web import signin, workspace
 from services.web.pages import country, home, programmes, recommendations
 from services.web.pages.common import NotFoundPage, language_of, not_found
 from shared import i18n
+from shared.asgi import HttpMiddleware
 from shared.db import Database
 from shared.logs import configure_logging
 from shared.people.oidc import TokenVerifier
@@ -39,17 +40,11 @@ CSP = (
 )
 
 
-class SecurityHeaders:
+class SecurityHeaders(HttpMiddleware):
     """Security headers on every response, and `Server-Timing: app;dur=<ms>` (the time
     from the request to the start of the response, which the benchmark reads)."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
 
         async def send_with_headers(message: Message) -> None:
