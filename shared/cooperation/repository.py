@@ -7,10 +7,10 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, func, or_, select, text, tuple_
+from sqlalchemy import Row, func, or_, select, text
 
 from shared.cooperation.models import CooperationOffer
-from shared.kernel.repository import Repository
+from shared.kernel.repository import Repository, keyset_page
 
 # Supported, not yet implemented, and nothing under way: no action still open (planned,
 # ongoing, delayed) and, when programmes exist, no programme that has not ended.
@@ -48,11 +48,7 @@ class OfferRepository(Repository[CooperationOffer]):
         after: tuple[dt.datetime, uuid.UUID] | None,
         limit: int,
     ) -> Sequence[CooperationOffer]:
-        query = (
-            select(CooperationOffer)
-            .order_by(CooperationOffer.created_at, CooperationOffer.id)
-            .limit(limit)
-        )
+        query = select(CooperationOffer)
         if offered_by_state:
             query = query.where(CooperationOffer.offered_by_state.in_(offered_by_state))
         if countries:
@@ -73,10 +69,7 @@ class OfferRepository(Repository[CooperationOffer]):
             )
         if active_on is not None:
             query = query.where(*self._active(active_on))
-        if after is not None:
-            query = query.where(
-                tuple_(CooperationOffer.created_at, CooperationOffer.id) > tuple_(*after)
-            )
+        query = keyset_page(query, CooperationOffer.created_at, CooperationOffer.id, after, limit)
         return (await self.session.execute(query)).scalars().all()
 
     @staticmethod

@@ -30,11 +30,12 @@ from shared.cooperation.schemas import (
     OfferOut,
     OfferPatch,
 )
-from shared.errors import InvalidCursor, NotFound
+from shared.errors import InvalidCursor
 from shared.institutions.service import country_code
 from shared.kernel import validation
 from shared.kernel.concurrency import require_version
 from shared.kernel.sdg import sdg_goals_of
+from shared.kernel.shapes import shape_of
 from shared.pagination import (
     Page,
     decode_cursor,
@@ -58,24 +59,11 @@ def _active(row: CooperationOffer, on: dt.date) -> bool:
 
 def offer_out(row: CooperationOffer, actor: Actor | None) -> OfferOut:
     see_contact = actor is not None and actor.has(Scope.PERSONAL_DATA_READ)
-    return OfferOut(
-        id=row.id,
-        offered_by_state=row.offered_by_state,
-        offered_by_organisation=row.offered_by_organisation,
-        title=row.title,
-        description=row.description,
-        themes=list(row.themes),
-        sdg_targets=list(row.sdg_targets),
-        sdg_goals=list(row.sdg_goals),
-        countries=list(row.countries),
-        recommendation_ids=list(row.recommendation_ids),
-        period_start=row.period_start,
-        period_end=row.period_end,
+    return shape_of(
+        OfferOut,
+        row,
         active=_active(row, today()),
         contact=row.contact if see_contact else None,
-        version=row.version,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
     )
 
 
@@ -159,10 +147,7 @@ async def create_offer(session: AsyncSession, actor: Actor, data: OfferIn) -> Of
 
 
 async def get_offer(session: AsyncSession, ident: uuid.UUID) -> CooperationOffer:
-    row = await OfferRepository(session).get(ident)
-    if row is None:
-        raise NotFound(f"no offer of cooperation {ident}")
-    return row
+    return await OfferRepository(session).found("offer of cooperation", ident)
 
 
 async def patch_offer(
@@ -185,8 +170,7 @@ async def patch_offer(
     if not values:
         return offer_out(row, actor)
     before = _snapshot(row)
-    await OfferRepository(session).update_versioned("offer", ident, version, values)
-    await session.refresh(row)
+    await OfferRepository(session).update_row("offer", row, version, values)
     audit.record(
         session,
         actor,

@@ -9,15 +9,19 @@ sees each of them. ``now()`` would give every change of a transaction the same s
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from shared.db import Base
-from shared.kernel.concurrency import changed_meanwhile
+from shared.errors import NotFound
+from shared.kernel.concurrency import changed_meanwhile, require_version
 
 RowT = TypeVar("RowT", bound=Base)
+SelectT = TypeVar("SelectT", bound=Select[Any])
 
 
 def _soft_deletes(model: type[Base]) -> bool:
@@ -60,6 +64,20 @@ async def update_if_version(
     return cast(int | None, result.scalar_one_or_none())
 
 
+def keyset_page(
+    query: SelectT,
+    key: InstrumentedAttribute[Any],
+    ident: InstrumentedAttribute[Any],
+    after: tuple[Any, Any] | None,
+    limit: int,
+) -> SelectT:
+    """``query`` ordered by (``key``, ``ident``), ``limit`` rows from after the row whose
+    sort key is ``after`` (a cursor's key; None for the first page)."""
+    if after is not None:
+        query = query.where(tuple_(key, ident) > tuple_(*after))
+    return query.order_by(key, ident).limit(limit)
+
+
 class Repository(Generic[RowT]):
     """SQL of one table; subclasses name it in ``model`` and add their own queries."""
 
@@ -73,6 +91,29 @@ class Repository(Generic[RowT]):
 
     async def get_for_update(self, ident: uuid.UUID) -> RowT | None:
         return await get_row(self.session, self.model, ident, for_update=True)
+
+    async def found(self, what: str, ident: uuid.UUID, *, for_update: bool = False) -> RowT:
+        """The row, or 404 naming it (``no {what} {ident}``)."""
+        row = await self.get(ident, for_update=for_update)
+        if row is None:
+            raise NotFound(f"no {what} {ident}")
+        return row
+
+    async def for_change(
+        self,
+        what: str,
+        ident: uuid.UUID,
+        version: int | None = None,
+        check: Callable[[RowT], None] | None = None,
+    ) -> RowT:
+        """The row locked for a change: 404 when there is none, then ``check`` (who may
+        change it), then 412 when it is no longer at ``version`` (when one is given)."""
+        row = await self.found(what, ident, for_update=True)
+        if check is not None:
+            check(row)
+        if version is not None:
+            require_version(what, cast(Any, row).version, version)
+        return row
 
     def add(self, row: Base) -> None:
         self.session.add(row)
@@ -96,6 +137,11 @@ class Repository(Generic[RowT]):
         if new is None:
             raise changed_meanwhile(what)
         return new
+
+    async def update_row(self, what: str, row: RowT, version: int, values: dict[str, Any]) -> None:
+        """``update_versioned`` of ``row``, which is then reloaded with the new values."""
+        await self.update_versioned(what, cast(Any, row).id, version, values)
+        await self.session.refresh(row)
 
     async def soft_delete(self, ident: uuid.UUID) -> bool:
         """Tombstone the row (clients syncing deltas see it go); False when already gone."""

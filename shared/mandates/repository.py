@@ -6,9 +6,9 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import and_, delete, func, or_, select, text
+from sqlalchemy import delete, func, or_, select, text
 
-from shared.kernel.repository import Repository
+from shared.kernel.repository import Repository, keyset_page
 from shared.mandates import rules
 from shared.mandates.models import Mandate, MandateRenewal
 from shared.mandates.schemas import MandateFilter
@@ -48,15 +48,7 @@ class MandateRepository(Repository[Mandate]):
             )
         if f.q:
             query = query.where(Mandate.search.op("@@")(func.websearch_to_tsquery("english", f.q)))
-        if after is not None:
-            start, ident = after
-            query = query.where(
-                or_(
-                    Mandate.start_date > start,
-                    and_(Mandate.start_date == start, Mandate.id > ident),
-                )
-            )
-        query = query.order_by(Mandate.start_date, Mandate.id).limit(limit)
+        query = keyset_page(query, Mandate.start_date, Mandate.id, after, limit)
         return (await self.session.execute(query)).scalars().all()
 
     async def delete(self, mandate_id: uuid.UUID) -> None:

@@ -15,7 +15,7 @@ from shared.auth.schemas import Actor
 from shared.deadlines import service as deadlines
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.kernel import outbox
-from shared.kernel.concurrency import require_version
+from shared.kernel.shapes import shape_of
 from shared.kernel.validation import Problems
 from shared.mandates import rules
 from shared.mandates.models import Mandate, MandateRenewal
@@ -28,7 +28,6 @@ from shared.mandates.schemas import (
     MandateOut,
     MandatePatch,
     RenewalIn,
-    RenewalOut,
 )
 from shared.pagination import Page, decode_time_key, encode_time_key
 
@@ -50,17 +49,10 @@ def _gap(
 def to_out(
     m: Mandate, renewals: list[MandateRenewal], *, today: dt.date, expiring_days: int
 ) -> MandateOut:
-    return MandateOut(
-        id=m.id,
-        type=m.type,
-        title=m.title,
-        country=m.country,
-        region=m.region,
-        countries=list(m.countries),
+    return shape_of(
+        MandateOut,
+        m,
         legal_basis=LegalBasis(kind=m.legal_basis_kind, reference=m.legal_basis_reference),
-        start_date=m.start_date,
-        end_date=m.end_date,
-        renewal_due_on=m.renewal_due_on,
         status=rules.mandate_status(m.start_date, m.end_date, today, expiring_days),
         funding=FundingOut(
             required=m.funding_required,
@@ -69,20 +61,7 @@ def to_out(
             currency=m.currency,
             sources=list(m.funding_sources),
         ),
-        renewals=[
-            RenewalOut(
-                renewed_on=r.renewed_on,
-                previous_end=r.previous_end,
-                new_end=r.new_end,
-                legal_basis_reference=r.legal_basis_reference,
-                note=r.note,
-                created_at=r.created_at,
-            )
-            for r in renewals
-        ],
-        version=m.version,
-        created_at=m.created_at,
-        updated_at=m.updated_at,
+        renewals=renewals,
     )
 
 
@@ -279,13 +258,9 @@ async def create(
 async def _writable(
     session: AsyncSession, actor: Actor, mandate_id: uuid.UUID, version: int | None
 ) -> Mandate:
-    m = await MandateRepository(session).get(mandate_id, for_update=True)
-    if m is None:
-        raise NotFound(f"no mandate {mandate_id}")
-    rules.require_countries(actor, m.countries)
-    if version is not None:
-        require_version("mandate", m.version, version)
-    return m
+    return await MandateRepository(session).for_change(
+        "mandate", mandate_id, version, lambda m: rules.require_countries(actor, m.countries)
+    )
 
 
 async def _update(

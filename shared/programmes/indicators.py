@@ -8,7 +8,8 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth.schemas import Actor
-from shared.errors import InvalidCursor, NotFound
+from shared.errors import InvalidCursor
+from shared.kernel.shapes import shape_of
 from shared.kernel.validation import Problems
 from shared.pagination import (
     Page,
@@ -26,33 +27,25 @@ from shared.programmes.schemas import (
     MeasurementIn,
     MeasurementOut,
 )
-from shared.programmes.service import existing, json_value, part, record_change, writable
+from shared.programmes.service import (
+    existing,
+    found_part,
+    json_value,
+    part,
+    record_change,
+    writable,
+)
 
 # --- indicators and measurements ----------------------------------------------------------
 
 
 def _measurement_out(m: Measurement) -> MeasurementOut:
-    return MeasurementOut(
-        id=m.id,
-        indicator_id=m.indicator_id,
-        measured_on=m.measured_on,
-        value=m.value,
-        note=m.note,
-        created_at=m.created_at,
-    )
+    return shape_of(MeasurementOut, m)
 
 
 def _indicator_out(i: Indicator, latest: Measurement | None) -> IndicatorOut:
-    return IndicatorOut(
-        id=i.id,
-        programme_id=i.programme_id,
-        name=i.name,
-        unit=i.unit,
-        baseline=i.baseline,
-        target=i.target,
-        frequency=i.frequency,
-        latest=_measurement_out(latest) if latest is not None else None,
-        created_at=i.created_at,
+    return shape_of(
+        IndicatorOut, i, latest=_measurement_out(latest) if latest is not None else None
     )
 
 
@@ -84,25 +77,16 @@ async def add_indicator(
 async def list_indicators(session: AsyncSession, programme_id: uuid.UUID) -> list[IndicatorOut]:
     repo = ProgrammeRepository(session)
     await existing(repo, programme_id)
-    rows = await repo.indicators(programme_id)
+    rows = await repo.parts(Indicator, programme_id)
     latest = await repo.latest_measurements([i.id for i in rows])
     return [_indicator_out(i, latest.get(i.id)) for i in rows]
-
-
-async def _indicator(
-    repo: ProgrammeRepository, programme_id: uuid.UUID, indicator_id: uuid.UUID
-) -> Indicator:
-    row = await repo.indicator(programme_id, indicator_id)
-    if row is None:
-        raise NotFound(f"no indicator {indicator_id} in programme {programme_id}")
-    return row
 
 
 async def get_indicator(
     session: AsyncSession, programme_id: uuid.UUID, indicator_id: uuid.UUID
 ) -> IndicatorOut:
     repo = ProgrammeRepository(session)
-    row = await _indicator(repo, programme_id, indicator_id)
+    row = await found_part(repo, Indicator, programme_id, indicator_id)
     return _indicator_out(row, (await repo.latest_measurements([row.id])).get(row.id))
 
 
@@ -111,7 +95,7 @@ async def delete_indicator(
 ) -> None:
     repo = ProgrammeRepository(session)
     p = await writable(session, actor, programme_id)
-    row = await _indicator(repo, p.id, indicator_id)
+    row = await found_part(repo, Indicator, p.id, indicator_id)
     await repo.remove(row)
     await record_change(
         session,
@@ -132,7 +116,7 @@ async def add_measurement(
     """A dated value; the date must fall inside the programme period (422 otherwise)."""
     repo = ProgrammeRepository(session)
     p = await writable(session, actor, programme_id)
-    indicator = await _indicator(repo, p.id, indicator_id)
+    indicator = await found_part(repo, Indicator, p.id, indicator_id)
     if not p.start_date <= data.measured_on <= p.end_date:
         problems = Problems("body")
         problems.add(
@@ -170,7 +154,7 @@ async def list_measurements(
     limit: int,
 ) -> Page[MeasurementOut]:
     repo = ProgrammeRepository(session)
-    await _indicator(repo, programme_id, indicator_id)
+    await found_part(repo, Indicator, programme_id, indicator_id)
     after = None
     if cursor:
         day, ident = decode_cursor(cursor, "measurements", [str, int])

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.audit import service as audit
 from shared.auth.schemas import Actor
 from shared.errors import NotFound
+from shared.kernel.shapes import shape_of
 from shared.kernel.validation import Problems
 from shared.mandates import rules
 from shared.pagination import (
@@ -135,13 +136,10 @@ async def programmes_of_recommendation(
     page = list(rows[:limit])
     links = await repo.links_of(rec_id, [p.id for p in page])
     items = [
-        LinkedProgramme(
+        shape_of(
+            LinkedProgramme,
+            p,
             programme_id=p.id,
-            title=p.title,
-            country=p.country,
-            region=p.region,
-            start_date=p.start_date,
-            end_date=p.end_date,
             status=rules.programme_status(p.start_date, p.end_date, today),
             note=links[p.id].note,
             linked_at=links[p.id].created_at,

@@ -3,32 +3,23 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, TypeVar
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth.schemas import Actor
-from shared.errors import NotFound
-from shared.programmes.models import (
-    Evaluation,
-    Milestone,
-    Programme,
-)
+from shared.programmes.models import Evaluation, Milestone, Programme
 from shared.programmes.repository import ProgrammeRepository
-from shared.programmes.schemas import (
-    EvaluationIn,
-    EvaluationOut,
-    EvaluationPatch,
-    MilestoneIn,
-    MilestoneOut,
-    MilestonePatch,
-)
+from shared.programmes.schemas import EvaluationIn, EvaluationOut, MilestoneIn, MilestoneOut
 from shared.programmes.service import (
     EVALUATION_RULE,
     MILESTONE_RULE,
     clean_text,
     existing,
+    found_part,
     invalid,
     part,
     record_change,
@@ -38,31 +29,9 @@ from shared.programmes.service import (
 )
 
 Model = TypeVar("Model", bound=BaseModel)
-
-
-# --- milestones and evaluations -----------------------------------------------------------
-
-
-def _milestone_out(m: Milestone) -> MilestoneOut:
-    return MilestoneOut(
-        id=m.id,
-        programme_id=m.programme_id,
-        title=m.title,
-        due_date=m.due_date,
-        achieved_on=m.achieved_on,
-        created_at=m.created_at,
-    )
-
-
-def _evaluation_out(e: Evaluation) -> EvaluationOut:
-    return EvaluationOut(
-        id=e.id,
-        programme_id=e.programme_id,
-        date=e.date,
-        kind=e.kind,
-        findings=e.findings,
-        created_at=e.created_at,
-    )
+RowT = TypeVar("RowT", Milestone, Evaluation)
+InT = TypeVar("InT", bound=BaseModel)
+OutT = TypeVar("OutT", bound=BaseModel)
 
 
 def _milestone_values(data: MilestoneIn) -> dict[str, Any]:
@@ -77,67 +46,6 @@ def _evaluation_values(data: EvaluationIn) -> dict[str, Any]:
     return {"date": data.date, "kind": data.kind, "findings": clean_text(data.findings)}
 
 
-def _assign(row: Milestone | Evaluation, values: dict[str, Any]) -> None:
-    for name, value in values.items():
-        setattr(row, name, value)
-
-
-async def _milestone(
-    repo: ProgrammeRepository, programme_id: uuid.UUID, milestone_id: uuid.UUID
-) -> Milestone:
-    row = await repo.milestone(programme_id, milestone_id)
-    if row is None:
-        raise NotFound(f"no milestone {milestone_id} in programme {programme_id}")
-    return row
-
-
-async def _evaluation(
-    repo: ProgrammeRepository, programme_id: uuid.UUID, evaluation_id: uuid.UUID
-) -> Evaluation:
-    row = await repo.evaluation(programme_id, evaluation_id)
-    if row is None:
-        raise NotFound(f"no evaluation {evaluation_id} in programme {programme_id}")
-    return row
-
-
-async def list_milestones(session: AsyncSession, programme_id: uuid.UUID) -> list[MilestoneOut]:
-    repo = ProgrammeRepository(session)
-    await existing(repo, programme_id)
-    return [_milestone_out(m) for m in await repo.milestones(programme_id)]
-
-
-async def list_evaluations(session: AsyncSession, programme_id: uuid.UUID) -> list[EvaluationOut]:
-    repo = ProgrammeRepository(session)
-    await existing(repo, programme_id)
-    return [_evaluation_out(e) for e in await repo.evaluations(programme_id)]
-
-
-async def _record_patch(
-    session: AsyncSession,
-    actor: Actor,
-    p: Programme,
-    row: Milestone | Evaluation,
-    what: str,
-    before: BaseModel,
-    after: BaseModel,
-) -> None:
-    """After a patched milestone or evaluation: its deadline follows, the change is
-    recorded (programme version, change event, audit entry)."""
-    await session.flush()
-    if isinstance(row, Milestone):
-        await sync_deadlines(session, p, [row], [])
-    else:
-        await sync_deadlines(session, p, [], [row])
-    await record_change(
-        session,
-        actor,
-        p,
-        f"programme.{what}_update",
-        before=part(f"{what}_id", row.id, before),
-        after=part(f"{what}_id", row.id, after),
-    )
-
-
 def _patched(model: Model, changes: BaseModel) -> Model:
     """``model`` with ``changes`` applied, validated again as a whole (422 if it breaks)."""
     try:
@@ -148,112 +56,101 @@ def _patched(model: Model, changes: BaseModel) -> Model:
         raise invalid(exc) from None
 
 
-async def _delete_dated(
-    session: AsyncSession,
-    actor: Actor,
-    p: Programme,
-    row: Milestone | Evaluation,
-    rule: str,
-    action: str,
-    before: dict[str, Any],
-) -> None:
-    """Delete a milestone or evaluation with the deadline it implies."""
-    await remove_deadline(session, p.id, rule)
-    await ProgrammeRepository(session).remove(row)
-    await record_change(session, actor, p, action, before=before)
+async def _sync_deadline(session: AsyncSession, p: Programme, row: Milestone | Evaluation) -> None:
+    """The deadline of one milestone or evaluation follows the row."""
+    if isinstance(row, Milestone):
+        await sync_deadlines(session, p, [row], [])
+    else:
+        await sync_deadlines(session, p, [], [row])
 
 
-async def add_milestone(
-    session: AsyncSession, actor: Actor, programme_id: uuid.UUID, data: MilestoneIn
-) -> MilestoneOut:
-    """A milestone; its due date becomes a deadline, met once achieved."""
-    repo = ProgrammeRepository(session)
-    p = await writable(session, actor, programme_id)
-    row = Milestone(id=uuid.uuid4(), programme_id=p.id, **_milestone_values(data))
-    await repo.add_row(row)
-    await sync_deadlines(session, p, [row], [])
-    await record_change(
-        session, actor, p, "programme.milestone_add", after=part("milestone_id", row.id, data)
-    )
-    return _milestone_out(row)
+@dataclass(frozen=True)
+class DatedParts(Generic[RowT, InT, OutT]):
+    """Milestones or evaluations: the parts of a programme whose date is a deadline.
+
+    Every change moves the deadline, the programme's version and writes the audit entry
+    (``programme.<what>_add|_update|_delete``).
+    """
+
+    model: type[RowT]
+    fields: type[InT]
+    out: type[OutT]
+    rule: str
+    values: Callable[[InT], dict[str, Any]]
+    # The field the audit entry of a deletion names beside the id.
+    label: str
+
+    @property
+    def what(self) -> str:
+        return self.model.__name__.lower()
+
+    def _out(self, row: RowT) -> OutT:
+        return self.out.model_validate(row, from_attributes=True)
+
+    async def list_all(self, session: AsyncSession, programme_id: uuid.UUID) -> list[OutT]:
+        repo = ProgrammeRepository(session)
+        await existing(repo, programme_id)
+        return [self._out(row) for row in await repo.parts(self.model, programme_id)]
+
+    async def add(
+        self, session: AsyncSession, actor: Actor, programme_id: uuid.UUID, data: InT
+    ) -> OutT:
+        repo = ProgrammeRepository(session)
+        p = await writable(session, actor, programme_id)
+        row = self.model(id=uuid.uuid4(), programme_id=p.id, **self.values(data))
+        await repo.add_row(row)
+        await _sync_deadline(session, p, row)
+        key = f"{self.what}_id"
+        await record_change(
+            session, actor, p, f"programme.{self.what}_add", after=part(key, row.id, data)
+        )
+        return self._out(row)
+
+    async def patch(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        programme_id: uuid.UUID,
+        part_id: uuid.UUID,
+        changes: BaseModel,
+    ) -> OutT:
+        p = await writable(session, actor, programme_id)
+        row = await found_part(ProgrammeRepository(session), self.model, p.id, part_id)
+        before = self.fields.model_validate(row, from_attributes=True)
+        data = _patched(before, changes)
+        for name, value in self.values(data).items():
+            setattr(row, name, value)
+        await session.flush()
+        await _sync_deadline(session, p, row)
+        key = f"{self.what}_id"
+        await record_change(
+            session,
+            actor,
+            p,
+            f"programme.{self.what}_update",
+            before=part(key, row.id, before),
+            after=part(key, row.id, data),
+        )
+        return self._out(row)
+
+    async def delete(
+        self, session: AsyncSession, actor: Actor, programme_id: uuid.UUID, part_id: uuid.UUID
+    ) -> None:
+        """Delete the part with the deadline it implies."""
+        repo = ProgrammeRepository(session)
+        p = await writable(session, actor, programme_id)
+        row = await found_part(repo, self.model, p.id, part_id)
+        await remove_deadline(session, p.id, f"{self.rule}{row.id}")
+        await repo.remove(row)
+        before = {f"{self.what}_id": str(part_id), self.label: getattr(row, self.label)}
+        await record_change(session, actor, p, f"programme.{self.what}_delete", before=before)
 
 
-async def patch_milestone(
-    session: AsyncSession,
-    actor: Actor,
-    programme_id: uuid.UUID,
-    milestone_id: uuid.UUID,
-    changes: MilestonePatch,
-) -> MilestoneOut:
-    repo = ProgrammeRepository(session)
-    p = await writable(session, actor, programme_id)
-    row = await _milestone(repo, p.id, milestone_id)
-    before = MilestoneIn(title=row.title, due_date=row.due_date, achieved_on=row.achieved_on)
-    data = _patched(before, changes)
-    _assign(row, _milestone_values(data))
-    await _record_patch(session, actor, p, row, "milestone", before, data)
-    return _milestone_out(row)
-
-
-async def delete_milestone(
-    session: AsyncSession, actor: Actor, programme_id: uuid.UUID, milestone_id: uuid.UUID
-) -> None:
-    p = await writable(session, actor, programme_id)
-    row = await _milestone(ProgrammeRepository(session), p.id, milestone_id)
-    await _delete_dated(
-        session,
-        actor,
-        p,
-        row,
-        f"{MILESTONE_RULE}{row.id}",
-        "programme.milestone_delete",
-        {"milestone_id": str(milestone_id), "title": row.title},
-    )
-
-
-async def add_evaluation(
-    session: AsyncSession, actor: Actor, programme_id: uuid.UUID, data: EvaluationIn
-) -> EvaluationOut:
-    """An evaluation; its date becomes a deadline, met once it has findings."""
-    repo = ProgrammeRepository(session)
-    p = await writable(session, actor, programme_id)
-    row = Evaluation(id=uuid.uuid4(), programme_id=p.id, **_evaluation_values(data))
-    await repo.add_row(row)
-    await sync_deadlines(session, p, [], [row])
-    await record_change(
-        session, actor, p, "programme.evaluation_add", after=part("evaluation_id", row.id, data)
-    )
-    return _evaluation_out(row)
-
-
-async def patch_evaluation(
-    session: AsyncSession,
-    actor: Actor,
-    programme_id: uuid.UUID,
-    evaluation_id: uuid.UUID,
-    changes: EvaluationPatch,
-) -> EvaluationOut:
-    repo = ProgrammeRepository(session)
-    p = await writable(session, actor, programme_id)
-    row = await _evaluation(repo, p.id, evaluation_id)
-    before = EvaluationIn(date=row.date, kind=row.kind, findings=row.findings)
-    data = _patched(before, changes)
-    _assign(row, _evaluation_values(data))
-    await _record_patch(session, actor, p, row, "evaluation", before, data)
-    return _evaluation_out(row)
-
-
-async def delete_evaluation(
-    session: AsyncSession, actor: Actor, programme_id: uuid.UUID, evaluation_id: uuid.UUID
-) -> None:
-    p = await writable(session, actor, programme_id)
-    row = await _evaluation(ProgrammeRepository(session), p.id, evaluation_id)
-    await _delete_dated(
-        session,
-        actor,
-        p,
-        row,
-        f"{EVALUATION_RULE}{row.id}",
-        "programme.evaluation_delete",
-        {"evaluation_id": str(evaluation_id), "kind": row.kind},
-    )
+# A milestone's due date is a deadline, met once achieved.
+MILESTONES = DatedParts(
+    Milestone, MilestoneIn, MilestoneOut, MILESTONE_RULE, _milestone_values, "title"
+)
+# An evaluation's date is a deadline, met once it has findings.
+EVALUATIONS = DatedParts(
+    Evaluation, EvaluationIn, EvaluationOut, EVALUATION_RULE, _evaluation_values, "kind"
+)

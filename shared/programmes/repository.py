@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
+from typing import TypeVar
 
 from sqlalchemy import Row, and_, delete, exists, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 
-from shared.kernel.repository import Repository
+from shared.db import Base
+from shared.kernel.repository import Repository, keyset_page
 from shared.mandates import rules
 from shared.mandates.models import Mandate
 from shared.programmes.models import (
@@ -24,6 +26,15 @@ from shared.programmes.models import (
 )
 from shared.programmes.schemas import ProgrammeFilter
 from shared.recommendations.models import Recommendation
+
+PartT = TypeVar("PartT", Indicator, Milestone, Evaluation)
+
+# The column each kind of part is listed by (then by id).
+_PART_ORDER: dict[type[Base], str] = {
+    Indicator: "created_at",
+    Milestone: "due_date",
+    Evaluation: "date",
+}
 
 
 class ProgrammeRepository(Repository[Programme]):
@@ -83,12 +94,7 @@ class ProgrammeRepository(Repository[Programme]):
             )
         if f.q:
             query = query.where(p.search.op("@@")(func.websearch_to_tsquery("english", f.q)))
-        if after is not None:
-            start, ident = after
-            query = query.where(
-                or_(p.start_date > start, and_(p.start_date == start, p.id > ident))
-            )
-        query = query.order_by(p.start_date, p.id).limit(limit)
+        query = keyset_page(query, p.start_date, p.id, after, limit)
         return (await self.session.execute(query)).scalars().all()
 
     async def delete(self, programme_id: uuid.UUID) -> None:
@@ -229,21 +235,22 @@ class ProgrammeRepository(Repository[Programme]):
         )
         return {link.programme_id: link for link in result.scalars()}
 
-    # --- indicators ------------------------------------------------------------------------
+    # --- indicators, milestones and evaluations ------------------------------------------
 
-    async def indicators(self, programme_id: uuid.UUID) -> Sequence[Indicator]:
+    async def parts(self, model: type[PartT], programme_id: uuid.UUID) -> Sequence[PartT]:
+        """The indicators, milestones or evaluations of a programme, in their list order."""
         result = await self.session.execute(
-            select(Indicator)
-            .where(Indicator.programme_id == programme_id)
-            .order_by(Indicator.created_at, Indicator.id)
+            select(model)
+            .where(model.programme_id == programme_id)
+            .order_by(getattr(model, _PART_ORDER[model]), model.id)
         )
         return result.scalars().all()
 
-    async def indicator(self, programme_id: uuid.UUID, indicator_id: uuid.UUID) -> Indicator | None:
+    async def part(
+        self, model: type[PartT], programme_id: uuid.UUID, part_id: uuid.UUID
+    ) -> PartT | None:
         result = await self.session.execute(
-            select(Indicator).where(
-                Indicator.programme_id == programme_id, Indicator.id == indicator_id
-            )
+            select(model).where(model.programme_id == programme_id, model.id == part_id)
         )
         return result.scalar_one_or_none()
 
@@ -266,15 +273,7 @@ class ProgrammeRepository(Repository[Programme]):
         self, indicator_id: uuid.UUID, *, after: tuple[dt.date, int] | None, limit: int
     ) -> Sequence[Measurement]:
         query = select(Measurement).where(Measurement.indicator_id == indicator_id)
-        if after is not None:
-            day, ident = after
-            query = query.where(
-                or_(
-                    Measurement.measured_on > day,
-                    and_(Measurement.measured_on == day, Measurement.id > ident),
-                )
-            )
-        query = query.order_by(Measurement.measured_on, Measurement.id).limit(limit)
+        query = keyset_page(query, Measurement.measured_on, Measurement.id, after, limit)
         return (await self.session.execute(query)).scalars().all()
 
     async def add_row(self, row: object) -> None:
@@ -285,42 +284,6 @@ class ProgrammeRepository(Repository[Programme]):
     async def remove(self, row: object) -> None:
         await self.session.delete(row)
         await self.session.flush()
-
-    # --- milestones and evaluations --------------------------------------------------------
-
-    async def milestones(self, programme_id: uuid.UUID) -> Sequence[Milestone]:
-        result = await self.session.execute(
-            select(Milestone)
-            .where(Milestone.programme_id == programme_id)
-            .order_by(Milestone.due_date, Milestone.id)
-        )
-        return result.scalars().all()
-
-    async def milestone(self, programme_id: uuid.UUID, milestone_id: uuid.UUID) -> Milestone | None:
-        result = await self.session.execute(
-            select(Milestone).where(
-                Milestone.programme_id == programme_id, Milestone.id == milestone_id
-            )
-        )
-        return result.scalar_one_or_none()
-
-    async def evaluations(self, programme_id: uuid.UUID) -> Sequence[Evaluation]:
-        result = await self.session.execute(
-            select(Evaluation)
-            .where(Evaluation.programme_id == programme_id)
-            .order_by(Evaluation.date, Evaluation.id)
-        )
-        return result.scalars().all()
-
-    async def evaluation(
-        self, programme_id: uuid.UUID, evaluation_id: uuid.UUID
-    ) -> Evaluation | None:
-        result = await self.session.execute(
-            select(Evaluation).where(
-                Evaluation.programme_id == programme_id, Evaluation.id == evaluation_id
-            )
-        )
-        return result.scalar_one_or_none()
 
     async def touch(self, programme_id: uuid.UUID) -> None:
         """A part changed: the programme's version and updated_at move (ETag, delta sync)."""

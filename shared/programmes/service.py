@@ -17,8 +17,8 @@ from shared.auth.schemas import Actor
 from shared.deadlines import service as deadlines
 from shared.errors import InvalidInput, NotFound
 from shared.kernel import outbox, validation
-from shared.kernel.concurrency import require_version
 from shared.kernel.sdg import sdg_goals_of
+from shared.kernel.shapes import shape_of
 from shared.kernel.validation import Problems
 from shared.mandates import rules
 from shared.pagination import (
@@ -32,7 +32,7 @@ from shared.programmes.models import (
     Partner,
     Programme,
 )
-from shared.programmes.repository import ProgrammeRepository
+from shared.programmes.repository import PartT, ProgrammeRepository
 from shared.programmes.schemas import (
     PartnerOut,
     ProgrammeFilter,
@@ -49,48 +49,13 @@ EVALUATION_RULE = "programme.evaluation:"
 
 
 def to_out(p: Programme, partners: Sequence[Partner], today: dt.date) -> ProgrammeOut:
-    return ProgrammeOut(
-        id=p.id,
-        title=p.title,
-        summary=p.summary,
-        country=p.country,
-        region=p.region,
-        countries=list(p.countries),
-        mandate_id=p.mandate_id,
-        start_date=p.start_date,
-        end_date=p.end_date,
-        status=rules.programme_status(p.start_date, p.end_date, today),
-        budget=p.budget,
-        currency=p.currency,
-        partners=[PartnerOut(code=x.code, name=x.name) for x in partners],
-        objectives=list(p.objectives),
-        target_groups=list(p.target_groups),
-        themes=list(p.themes),
-        sdg_targets=list(p.sdg_targets),
-        version=p.version,
-        created_at=p.created_at,
-        updated_at=p.updated_at,
-    )
+    status = rules.programme_status(p.start_date, p.end_date, today)
+    return shape_of(ProgrammeOut, p, status=status, partners=partners)
 
 
 def _fields(p: Programme) -> dict[str, Any]:
     """The stored programme in the terms of ``ProgrammeIn``, partners aside."""
-    return {
-        "title": p.title,
-        "summary": p.summary,
-        "country": p.country,
-        "region": p.region,
-        "countries": list(p.countries),
-        "mandate_id": p.mandate_id,
-        "start_date": p.start_date,
-        "end_date": p.end_date,
-        "budget": p.budget,
-        "currency": p.currency,
-        "objectives": list(p.objectives),
-        "target_groups": list(p.target_groups),
-        "themes": list(p.themes),
-        "sdg_targets": list(p.sdg_targets),
-    }
+    return {name: getattr(p, name) for name in ProgrammeIn.model_fields if name != "partners"}
 
 
 def _as_input(p: Programme, partner_codes: Sequence[str]) -> ProgrammeIn:
@@ -266,9 +231,9 @@ async def sync_deadlines(
 ) -> None:
     repo = ProgrammeRepository(session)
     if milestones is None:
-        milestones = await repo.milestones(p.id)
+        milestones = await repo.parts(Milestone, p.id)
     if evaluations is None:
-        evaluations = await repo.evaluations(p.id)
+        evaluations = await repo.parts(Evaluation, p.id)
     for rule, kind, due, title, met in deadline_sources(p, milestones, evaluations):
         await deadlines.upsert_derived(
             session,
@@ -327,6 +292,16 @@ async def existing(repo: ProgrammeRepository, programme_id: uuid.UUID) -> Progra
     return p
 
 
+async def found_part(
+    repo: ProgrammeRepository, model: type[PartT], programme_id: uuid.UUID, part_id: uuid.UUID
+) -> PartT:
+    """The indicator, milestone or evaluation ``part_id`` of a programme; 404 otherwise."""
+    row = await repo.part(model, programme_id, part_id)
+    if row is None:
+        raise NotFound(f"no {model.__name__.lower()} {part_id} in programme {programme_id}")
+    return row
+
+
 async def _out(repo: ProgrammeRepository, p: Programme) -> ProgrammeOut:
     partners = await repo.partners_of([p.id])
     return to_out(p, partners[p.id], dt.date.today())
@@ -383,13 +358,9 @@ async def create(session: AsyncSession, actor: Actor, data: ProgrammeIn) -> Prog
 async def writable(
     session: AsyncSession, actor: Actor, programme_id: uuid.UUID, version: int | None = None
 ) -> Programme:
-    p = await ProgrammeRepository(session).get(programme_id, for_update=True)
-    if p is None:
-        raise NotFound(f"no programme {programme_id}")
-    rules.require_countries(actor, p.countries)
-    if version is not None:
-        require_version("programme", p.version, version)
-    return p
+    return await ProgrammeRepository(session).for_change(
+        "programme", programme_id, version, lambda p: rules.require_countries(actor, p.countries)
+    )
 
 
 async def patch(
@@ -458,7 +429,9 @@ async def delete(
     repo = ProgrammeRepository(session)
     p = await writable(session, actor, programme_id, version)
     before = _row_snapshot(p, await _partner_codes_of(repo, p.id))
-    for rule, *_ in deadline_sources(p, await repo.milestones(p.id), await repo.evaluations(p.id)):
+    for rule, *_ in deadline_sources(
+        p, await repo.parts(Milestone, p.id), await repo.parts(Evaluation, p.id)
+    ):
         await remove_deadline(session, p.id, rule)
     await repo.delete(p.id)
     await emit_change(session, p, "programme.delete")
@@ -466,10 +439,7 @@ async def delete(
 
 
 async def partners(session: AsyncSession) -> list[PartnerOut]:
-    return [
-        PartnerOut(code=p.code, name=p.name)
-        for p in await ProgrammeRepository(session).all_partners()
-    ]
+    return [shape_of(PartnerOut, p) for p in await ProgrammeRepository(session).all_partners()]
 
 
 async def resolve_partner_filter(session: AsyncSession, f: ProgrammeFilter) -> ProgrammeFilter:

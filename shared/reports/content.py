@@ -12,6 +12,7 @@ from functools import cache
 from typing import Any
 
 from shared.i18n.vocabulary import N_
+from shared.kernel.shapes import record_of
 from shared.reference.taxonomies import themes as uhri_themes
 
 # UHRI theme groups in report order. G (groups of persons) and H (persons at risk) carry no
@@ -115,55 +116,22 @@ def items_from_rows(
     assessments: Sequence[Any],
     actions: Sequence[Any],
 ) -> list[Item]:
-    items = {
-        r.id: Item(
-            id=r.id,
-            ref=r.ref,
-            paragraph=r.paragraph,
-            document_symbol=r.document_symbol,
-            text=r.text,
-            position=r.position,
-            status=r.status,
-            themes=list(r.themes),
-            institutions=list(r.institutions),
-            due_date=r.due_date,
-        )
-        for r in rows
-    }
+    items = {r.id: record_of(Item, r) for r in rows}
     for s in states:
         items[s.recommendation_id].recommending_states.append(s.name)
     for u in latest:
         item = items[u.recommendation_id]
-        item.progress = _progress(u)
+        item.progress = record_of(Progress, u)
         # The government's latest word is the status the report states.
         item.status = u.status
     for a in assessments:
         items[a.recommendation_id].assessments.append(
-            Progress(
-                status=a.status,
-                narrative=a.narrative,
-                evidence_links=list(a.evidence_links),
-                reported_on=a.reported_on,
-                author=a.author,
-                source=a.source,
-                organisation=a.organisation or None,
-            )
+            record_of(Progress, a, organisation=a.organisation or None)
         )
     for a in actions:
         due = f" ({a.due_date.isoformat()})" if a.due_date else ""
         items[a.recommendation_id].actions.append(f"{a.description}{due} — {a.plan_title}")
     return list(items.values())
-
-
-def _progress(u: Any) -> Progress:
-    return Progress(
-        status=u.status,
-        narrative=u.narrative,
-        evidence_links=list(u.evidence_links),
-        reported_on=u.reported_on,
-        author=u.author,
-        source=u.source,
-    )
 
 
 def by_theme(items: Sequence[Item]) -> list[Cluster]:

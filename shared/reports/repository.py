@@ -97,6 +97,13 @@ class ReportReads:
     async def _all(self, sql: str, params: dict[str, Any]) -> Sequence[Any]:
         return (await self.session.execute(text(sql), params)).all()
 
+    async def _of_sources(self, sql: str, ids: Sequence[uuid.UUID]) -> Sequence[Any]:
+        """``sql`` over the recommendations ``ids`` (``:ids``), with the sources of
+        assessments bound to ``:assessment_sources``."""
+        return await self._all(
+            sql, {"ids": list(ids), "assessment_sources": list(ASSESSMENT_SOURCES)}
+        )
+
     async def recommendations(
         self, country: str, mechanism: str, cycle: int | None, *, followup_only: bool
     ) -> Sequence[Any]:
@@ -141,19 +148,19 @@ class ReportReads:
 
     async def latest_updates(self, ids: Sequence[uuid.UUID]) -> Sequence[Any]:
         """The newest government (or UN) update of each recommendation."""
-        return await self._all(
+        return await self._of_sources(
             "SELECT DISTINCT ON (u.recommendation_id) u.recommendation_id, u.status,"
             " u.narrative, u.evidence_links, u.reported_on, u.author, u.source"
             " FROM implementation_updates u WHERE u.recommendation_id = ANY(:ids)"
             " AND u.source <> ALL(:assessment_sources)"
             " ORDER BY u.recommendation_id, u.created_at DESC, u.id DESC",
-            {"ids": list(ids), "assessment_sources": list(ASSESSMENT_SOURCES)},
+            ids,
         )
 
     async def assessments(self, ids: Sequence[uuid.UUID]) -> Sequence[Any]:
         """NHRI and civil-society assessments (shared/assessments), with the updates those
         sources filed as implementation updates before assessments existed; oldest first."""
-        return await self._all(
+        return await self._of_sources(
             "SELECT * FROM (SELECT a.recommendation_id, a.status, a.narrative,"
             " a.evidence_links, a.assessed_on AS reported_on, a.organisation, a.author,"
             " a.source, a.created_at, a.id FROM assessments a"
@@ -163,7 +170,7 @@ class ReportReads:
             " u.created_at, u.id FROM implementation_updates u"
             " WHERE u.recommendation_id = ANY(:ids) AND u.source = ANY(:assessment_sources)) x"
             " ORDER BY x.reported_on, x.created_at, x.id",
-            {"ids": list(ids), "assessment_sources": list(ASSESSMENT_SOURCES)},
+            ids,
         )
 
     async def linked_actions(self, ids: Sequence[uuid.UUID]) -> Sequence[Any]:

@@ -337,7 +337,7 @@ async def list_milestones(
     programme_id: uuid.UUID, session: ReadSession, _reader: Reader
 ) -> list[MilestoneOut]:
     """Milestones by due date."""
-    return await milestones.list_milestones(session, programme_id)
+    return await milestones.MILESTONES.list_all(session, programme_id)
 
 
 @router.post(
@@ -350,7 +350,7 @@ async def create_milestone(
     programme_id: uuid.UUID, data: MilestoneIn, session: WriteSession, actor: ProgrammesWriter
 ) -> MilestoneOut:
     """A milestone; its due date becomes a deadline (met once `achieved_on` is set)."""
-    return await milestones.add_milestone(session, actor, programme_id, data)
+    return await milestones.MILESTONES.add(session, actor, programme_id, data)
 
 
 @router.patch(
@@ -366,7 +366,7 @@ async def patch_milestone(
     actor: ProgrammesWriter,
 ) -> MilestoneOut:
     """Change a milestone (e.g. set `achieved_on`); its deadline follows."""
-    return await milestones.patch_milestone(session, actor, programme_id, milestone_id, changes)
+    return await milestones.MILESTONES.patch(session, actor, programme_id, milestone_id, changes)
 
 
 @router.delete(
@@ -381,7 +381,7 @@ async def delete_milestone(
     actor: ProgrammesWriter,
 ) -> Response:
     """Delete a milestone and its deadline."""
-    await milestones.delete_milestone(session, actor, programme_id, milestone_id)
+    await milestones.MILESTONES.delete(session, actor, programme_id, milestone_id)
     return Response(status_code=204)
 
 
@@ -394,7 +394,7 @@ async def list_evaluations(
     programme_id: uuid.UUID, session: ReadSession, _reader: Reader
 ) -> list[EvaluationOut]:
     """Evaluations by date."""
-    return await milestones.list_evaluations(session, programme_id)
+    return await milestones.EVALUATIONS.list_all(session, programme_id)
 
 
 @router.post(
@@ -411,7 +411,7 @@ async def create_evaluation(
 ) -> EvaluationOut:
     """A planned or completed evaluation; its date becomes a deadline (met once it has
     `findings`)."""
-    return await milestones.add_evaluation(session, actor, programme_id, data)
+    return await milestones.EVALUATIONS.add(session, actor, programme_id, data)
 
 
 @router.patch(
@@ -427,7 +427,7 @@ async def patch_evaluation(
     actor: ProgrammesWriter,
 ) -> EvaluationOut:
     """Change an evaluation (e.g. record its `findings`); its deadline follows."""
-    return await milestones.patch_evaluation(session, actor, programme_id, evaluation_id, changes)
+    return await milestones.EVALUATIONS.patch(session, actor, programme_id, evaluation_id, changes)
 
 
 @router.delete(
@@ -442,5 +442,5 @@ async def delete_evaluation(
     actor: ProgrammesWriter,
 ) -> Response:
     """Delete an evaluation and its deadline."""
-    await milestones.delete_evaluation(session, actor, programme_id, evaluation_id)
+    await milestones.EVALUATIONS.delete(session, actor, programme_id, evaluation_id)
     return Response(status_code=204)
