@@ -332,3 +332,10 @@ def country_codes(values: list[str]) -> tuple[str, ...]:
     codes = validation.countries(values, "country", problems)
     problems.raise_if_any()
     return codes
+
+
+def country_code(value: str | None) -> str | None:
+    """The code of a single, optional `country` filter (None without one), 422 when it is
+    unknown; called in the route, as `country_codes`."""
+    codes = country_codes([value] if value else [])
+    return codes[0] if codes else None

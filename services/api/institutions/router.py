@@ -145,11 +145,12 @@ async def set_recommendation_institutions(
 
 # --- national mechanisms ---------------------------------------------------------------------
 
+mechanisms = APIRouter(tags=["national mechanisms"])
 
-@router.get(
+
+@mechanisms.get(
     "/v1/national-mechanisms",
     response_model=NationalMechanismPage,
-    tags=["national mechanisms"],
     summary="List national mechanisms",
 )
 async def list_national_mechanisms(
@@ -167,12 +168,11 @@ async def list_national_mechanisms(
     return paging.answer_as(page, NationalMechanismPage)
 
 
-@router.post(
+@mechanisms.post(
     "/v1/national-mechanisms",
     status_code=status.HTTP_201_CREATED,
     response_model=NationalMechanismOut,
     responses=edge.errors(**{"409": "The State has one already"}),
-    tags=["national mechanisms"],
     summary="Create a national mechanism",
 )
 async def create_national_mechanism(
@@ -187,10 +187,9 @@ async def create_national_mechanism(
     return edge.created(request, out, "get_national_mechanism", ident=out.id)
 
 
-@router.get(
+@mechanisms.get(
     "/v1/national-mechanisms/{ident}",
     response_model=NationalMechanismOut,
-    tags=["national mechanisms"],
     summary="One national mechanism",
 )
 async def get_national_mechanism(
@@ -204,10 +203,9 @@ async def get_national_mechanism(
     return edge.current(out, if_none_match)
 
 
-@router.patch(
+@mechanisms.patch(
     "/v1/national-mechanisms/{ident}",
     response_model=NationalMechanismOut,
-    tags=["national mechanisms"],
     summary="Change a national mechanism",
 )
 async def patch_national_mechanism(
@@ -222,3 +220,6 @@ async def patch_national_mechanism(
     return edge.versioned(
         await national_mechanisms.patch_mechanism(session, actor, ident, version, data)
     )
+
+
+router.include_router(mechanisms)

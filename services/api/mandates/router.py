@@ -46,9 +46,21 @@ def mandate_filter(
 Filter = Annotated[MandateFilter, Depends(mandate_filter)]
 
 
+async def expiring_days(settings: SettingsDep) -> int:
+    """`MANDATE_EXPIRING_DAYS`: how many days before its end a mandate is `expiring`."""
+    return settings.mandate_expiring_days
+
+
+ExpiringDays = Annotated[int, Depends(expiring_days)]
+
+
 @router.get("", response_model=MandatePage, summary="List mandates")
 async def list_mandates(
-    paging: edge.Paging, session: ReadSession, _reader: Reader, settings: SettingsDep, f: Filter
+    paging: edge.Paging,
+    session: ReadSession,
+    _reader: Reader,
+    expiring_days: ExpiringDays,
+    f: Filter,
 ) -> MandatePage:
     """Mandates matching every filter, ordered by start date.
 
@@ -59,7 +71,7 @@ async def list_mandates(
         f,
         cursor=paging.cursor,
         limit=paging.limit,
-        expiring_days=settings.mandate_expiring_days,
+        expiring_days=expiring_days,
     )
     return paging.answer_as(page, MandatePage)
 
@@ -70,11 +82,11 @@ async def create_mandate(
     request: Request,
     session: WriteSession,
     actor: MandatesWriter,
-    settings: SettingsDep,
+    expiring_days: ExpiringDays,
 ) -> Response:
     """Create a mandate. Needs `mandates:write` for its country (for a regional one, every
     country it covers). Its end and renewal dates become deadlines."""
-    out = await service.create(session, actor, data, expiring_days=settings.mandate_expiring_days)
+    out = await service.create(session, actor, data, expiring_days=expiring_days)
     return edge.created(request, out, "get_mandate", mandate_id=out.id)
 
 
@@ -84,10 +96,10 @@ async def get_mandate(
     if_none_match: edge.IfNoneMatch,
     session: ReadSession,
     _reader: Reader,
-    settings: SettingsDep,
+    expiring_days: ExpiringDays,
 ) -> Response:
     """A mandate with its renewal history and funding gap; carries an `ETag`."""
-    out = await service.get(session, mandate_id, expiring_days=settings.mandate_expiring_days)
+    out = await service.get(session, mandate_id, expiring_days=expiring_days)
     return edge.current(out, if_none_match)
 
 
@@ -98,7 +110,7 @@ async def patch_mandate(
     version: edge.IfMatch,
     session: WriteSession,
     actor: MandatesWriter,
-    settings: SettingsDep,
+    expiring_days: ExpiringDays,
 ) -> Response:
     """Change a mandate; `If-Match` with its ETag is required (428 without, 412 stale).
     Nested `funding` fields change one by one; `legal_basis` is replaced whole."""
@@ -108,7 +120,7 @@ async def patch_mandate(
         mandate_id,
         version,
         changes,
-        expiring_days=settings.mandate_expiring_days,
+        expiring_days=expiring_days,
     )
     return edge.versioned(out)
 
@@ -120,7 +132,7 @@ async def renew_mandate(
     version: edge.OptionalIfMatch,
     session: WriteSession,
     actor: MandatesWriter,
-    settings: SettingsDep,
+    expiring_days: ExpiringDays,
 ) -> Response:
     """Renew a mandate until `new_end` (later than its current end): a renewal row is
     kept, the end date and its deadline move; the renewal deadline that was due is
@@ -131,7 +143,7 @@ async def renew_mandate(
         mandate_id,
         version,
         data,
-        expiring_days=settings.mandate_expiring_days,
+        expiring_days=expiring_days,
     )
     return edge.versioned(out)
 

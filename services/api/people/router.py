@@ -10,7 +10,6 @@ from fastapi import APIRouter, Query, Response, status
 from services.api import edge
 from services.api.deps import GlobalAdminWriter, PeopleManager, ReadSession, SignedIn, WriteSession
 from shared.errors import Forbidden
-from shared.kernel import validation
 from shared.people import service
 from shared.people.schemas import (
     GrantIn,
@@ -44,15 +43,8 @@ async def list_users(
 ) -> UserPage:
     """Users with their memberships, oldest first. An admin lists everyone; a
     coordinator lists the users of its State (`country` required)."""
-    problems = validation.Problems("query")
-    codes = validation.countries([country] if country else [], "country", problems)
-    problems.raise_if_any()
     page = await service.list_users(
-        session,
-        actor,
-        country=codes[0] if codes else None,
-        cursor=paging.cursor,
-        limit=paging.limit,
+        session, actor, country=edge.country_code(country), cursor=paging.cursor, limit=paging.limit
     )
     return paging.answer(page)
 

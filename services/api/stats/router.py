@@ -8,10 +8,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from services.api import edge
 from services.api.deps import Reader, ReadSession
 from shared.action_plans import accountability as accountability_figures
 from shared.action_plans.schemas import Accountability
-from shared.kernel import validation
 from shared.recommendations import stats
 from shared.stats.coverage import Coverage, coverage
 
@@ -31,12 +31,8 @@ async def get_coverage_stats(
     """How many supported (and partially supported) recommendations of a country at
     least one active programme supports, overall, by theme and by SDG goal, and which
     are not covered (in the order of the recommendation lists)."""
-    problems = validation.Problems("query")
-    codes = validation.countries([country], "country", problems)
-    problems.raise_if_any()
-    return await coverage(
-        session, codes[0], on=on or dt.date.today(), uncovered_limit=uncovered_limit
-    )
+    (code,) = edge.country_codes([country])
+    return await coverage(session, code, on=on or dt.date.today(), uncovered_limit=uncovered_limit)
 
 
 @router.get("/progress", response_model=stats.Progress, summary="Implementation progress")
@@ -49,10 +45,7 @@ async def get_progress_stats(
     """Counts by position x status; the share of supported recommendations implemented
     (and implemented or partially); the same by theme and SDG goal; and the status of
     the recommendations month by month, from their implementation history."""
-    problems = validation.Problems("query")
-    codes = validation.countries([country] if country else [], "country", problems)
-    problems.raise_if_any()
-    return await stats.progress(session, codes[0] if codes else None, cycle)
+    return await stats.progress(session, edge.country_code(country), cycle)
 
 
 @router.get(
