@@ -188,9 +188,7 @@ async def insert_action(
     await session.refresh(row)
     await sync_deadline(session, row, plan.title)
     out = await action_out(session, row)
-    audit.record(
-        session, actor, "action.create", "action", str(row.id), after=_action_snapshot(out)
-    )
+    audit.record_change(session, actor, "action.create", row.id, after=_action_snapshot(out))
     return out
 
 
@@ -259,14 +257,8 @@ async def patch_action(
     await session.refresh(row)
     await sync_deadline(session, row, plan.title)
     out = await action_out(session, row)
-    audit.record(
-        session,
-        actor,
-        "action.update",
-        "action",
-        str(action_id),
-        before=before,
-        after=_action_snapshot(out),
+    audit.record_change(
+        session, actor, "action.update", action_id, before=before, after=_action_snapshot(out)
     )
     return out
 
@@ -302,12 +294,11 @@ async def add_update(
     previous = await repo.set_action_status(action_id, data.status)
     await session.refresh(row)
     await sync_deadline(session, row, plan.title)
-    audit.record(
+    audit.record_change(
         session,
         actor,
         "action.update_added",
-        "action",
-        str(action_id),
+        action_id,
         before={"status": previous},
         after={"status": data.status, "update_id": str(update_row.id)},
     )

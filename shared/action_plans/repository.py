@@ -7,7 +7,7 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from sqlalchemy import Row, delete, insert, select, text, tuple_
+from sqlalchemy import Row, select, text, tuple_
 
 from shared.action_plans.models import (
     Action,
@@ -118,18 +118,16 @@ class PlanRepository(Repository[ActionPlan]):
     async def links(
         self, ids: Sequence[uuid.UUID]
     ) -> tuple[dict[uuid.UUID, list[Institution]], dict[uuid.UUID, list[tuple[uuid.UUID, str]]]]:
-        institutions: dict[uuid.UUID, list[Institution]] = {i: [] for i in ids}
-        recommendations: dict[uuid.UUID, list[tuple[uuid.UUID, str]]] = {i: [] for i in ids}
-        if not ids:
-            return institutions, recommendations
-        rows = await self.session.execute(
+        institutions = await self.grouped(
+            ids,
             select(ActionInstitution.action_id, Institution)
             .join(Institution, Institution.id == ActionInstitution.institution_id)
             .where(ActionInstitution.action_id.in_(ids))
-            .order_by(Institution.name, Institution.id)
+            .order_by(Institution.name, Institution.id),
         )
-        for action_id, institution in rows.all():
-            institutions[action_id].append(institution)
+        recommendations: dict[uuid.UUID, list[tuple[uuid.UUID, str]]] = {i: [] for i in ids}
+        if not ids:
+            return institutions, recommendations
         recs = await self.session.execute(
             select(ActionRecommendation.action_id, Recommendation.id, Recommendation.ref)
             .join(Recommendation, Recommendation.id == ActionRecommendation.recommendation_id)
@@ -148,23 +146,13 @@ class PlanRepository(Repository[ActionPlan]):
         recommendation_ids: Sequence[uuid.UUID] | None,
     ) -> None:
         if institution_ids is not None:
-            await self.session.execute(
-                delete(ActionInstitution).where(ActionInstitution.action_id == ident)
+            await self.replace_links(
+                ActionInstitution, "action_id", ident, "institution_id", institution_ids
             )
-            if institution_ids:
-                await self.session.execute(
-                    insert(ActionInstitution),
-                    [{"action_id": ident, "institution_id": i} for i in institution_ids],
-                )
         if recommendation_ids is not None:
-            await self.session.execute(
-                delete(ActionRecommendation).where(ActionRecommendation.action_id == ident)
+            await self.replace_links(
+                ActionRecommendation, "action_id", ident, "recommendation_id", recommendation_ids
             )
-            if recommendation_ids:
-                await self.session.execute(
-                    insert(ActionRecommendation),
-                    [{"action_id": ident, "recommendation_id": r} for r in recommendation_ids],
-                )
 
     async def recommendations(
         self, ids: Sequence[uuid.UUID], refs: Sequence[str]

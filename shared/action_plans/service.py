@@ -24,7 +24,7 @@ from shared.action_plans.schemas import (
 )
 from shared.audit import service as audit
 from shared.auth.schemas import Actor
-from shared.errors import InvalidCursor, InvalidInput, NotFound
+from shared.errors import InvalidCursor, InvalidInput
 from shared.institutions.service import country_code
 from shared.kernel import validation
 from shared.kernel.concurrency import require_version
@@ -103,10 +103,7 @@ async def list_plans(
 
 
 async def get_plan(session: AsyncSession, ident: uuid.UUID) -> ActionPlan:
-    row = await PlanRepository(session).get(ident)
-    if row is None:
-        raise NotFound(f"no action plan {ident}")
-    return row
+    return await PlanRepository(session).found("action plan", ident)
 
 
 async def create_plan(session: AsyncSession, actor: Actor, data: PlanIn) -> PlanOut:
@@ -123,12 +120,8 @@ async def create_plan(session: AsyncSession, actor: Actor, data: PlanIn) -> Plan
         adoption_reference=data.adoption_reference,
         version=1,
     )
-    PlanRepository(session).add(row)
-    await session.flush()
-    await session.refresh(row)
-    audit.record(
-        session, actor, "action_plan.create", "action_plan", str(row.id), after=_plan_snapshot(row)
-    )
+    await PlanRepository(session).insert(row)
+    audit.record_change(session, actor, "action_plan.create", row.id, after=_plan_snapshot(row))
     return plan_out(row)
 
 
@@ -152,13 +145,7 @@ async def patch_plan(
         changes["title"] = changes["title"].strip()
     await PlanRepository(session).update_versioned("action plan", ident, version, changes)
     await session.refresh(row)
-    audit.record(
-        session,
-        actor,
-        "action_plan.update",
-        "action_plan",
-        str(ident),
-        before=before,
-        after=_plan_snapshot(row),
+    audit.record_change(
+        session, actor, "action_plan.update", ident, before=before, after=_plan_snapshot(row)
     )
     return plan_out(row)

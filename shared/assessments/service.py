@@ -113,18 +113,14 @@ async def create(session: AsyncSession, actor: Actor, data: AssessmentIn) -> Ass
     await session.flush()
     await repo.touch_recommendation(rec.id)
     await session.refresh(row)
-    audit.record(
-        session, actor, "assessment.create", "assessment", str(row.id), after=_snapshot(row)
-    )
+    audit.record_change(session, actor, "assessment.create", row.id, after=_snapshot(row))
     return _out(row)
 
 
 async def _own(
     session: AsyncSession, actor: Actor, assessment_id: uuid.UUID, version: int | None
 ) -> Assessment:
-    row = await AssessmentRepository(session).get_for_update(assessment_id)
-    if row is None:
-        raise NotFound(f"no assessment {assessment_id}")
+    row = await AssessmentRepository(session).found("assessment", assessment_id, for_update=True)
     if actor.is_admin:
         actor.require_country(row.country)
     elif row.organisation_id is None or row.organisation_id not in _organisations(
@@ -160,14 +156,8 @@ async def edit(
     await session.flush()
     await AssessmentRepository(session).touch_recommendation(row.recommendation_id)
     await session.refresh(row)
-    audit.record(
-        session,
-        actor,
-        "assessment.update",
-        "assessment",
-        str(row.id),
-        before=before,
-        after=_snapshot(row),
+    audit.record_change(
+        session, actor, "assessment.update", row.id, before=before, after=_snapshot(row)
     )
     return _out(row)
 
@@ -181,16 +171,11 @@ async def delete(
     await session.delete(row)
     await session.flush()
     await repo.touch_recommendation(row.recommendation_id)
-    audit.record(
-        session, actor, "assessment.delete", "assessment", str(assessment_id), before=before
-    )
+    audit.record_change(session, actor, "assessment.delete", assessment_id, before=before)
 
 
 async def get(session: AsyncSession, assessment_id: uuid.UUID) -> AssessmentOut:
-    row = await AssessmentRepository(session).get(assessment_id)
-    if row is None:
-        raise NotFound(f"no assessment {assessment_id}")
-    return _out(row)
+    return _out(await AssessmentRepository(session).found("assessment", assessment_id))
 
 
 async def list_assessments(

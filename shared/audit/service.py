@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,6 +38,18 @@ def record(
             request_id=request_id,
         )
     )
+
+
+class States(TypedDict, total=False):
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+def record_change(
+    session: AsyncSession, actor: Actor, action: str, row_id: object, **states: Unpack[States]
+) -> None:
+    """``record`` of ``action`` (``<entity>.<verb>``) on the row ``row_id`` of that entity."""
+    record(session, actor, action, action.partition(".")[0], str(row_id), **states)
 
 
 async def list_entries(

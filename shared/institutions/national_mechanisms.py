@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.audit import service as audit
 from shared.auth.schemas import Actor
-from shared.errors import Conflict, InvalidInput, NotFound
+from shared.errors import Conflict, InvalidInput
 from shared.institutions.models import NationalMechanism
 from shared.institutions.repository import MechanismRepository
 from shared.institutions.schemas import (
@@ -87,10 +87,7 @@ async def _mechanism_out(
 
 
 async def _mechanism(session: AsyncSession, ident: uuid.UUID) -> NationalMechanism:
-    row = await MechanismRepository(session).get(ident)
-    if row is None:
-        raise NotFound(f"no national mechanism {ident}")
-    return row
+    return await MechanismRepository(session).found("national mechanism", ident)
 
 
 async def get_mechanism(
@@ -160,12 +157,11 @@ async def create_mechanism(
     await repo.set_members(row.id, [m.id for m in members])
     await repo.set_focal_points(row.id, focal)
     await session.refresh(row)
-    audit.record(
+    audit.record_change(
         session,
         actor,
         "national_mechanism.create",
-        "national_mechanism",
-        str(row.id),
+        row.id,
         after=_mechanism_snapshot(row, [m.id for m in members], len(focal)),
     )
     return await _mechanism_out(session, actor, row)
@@ -212,12 +208,11 @@ async def patch_mechanism(
     if focal is not None:
         await repo.set_focal_points(ident, focal)
     await session.refresh(row)
-    audit.record(
+    audit.record_change(
         session,
         actor,
         "national_mechanism.update",
-        "national_mechanism",
-        str(ident),
+        ident,
         before=before,
         after=_mechanism_snapshot(row, members, old_focal_count if focal is None else len(focal)),
     )

@@ -112,42 +112,27 @@ class MechanismRepository(Repository[NationalMechanism]):
         ).scalar_one_or_none()
 
     async def members(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Institution]]:
-        out: dict[uuid.UUID, list[Institution]] = {i: [] for i in ids}
-        if not ids:
-            return out
-        rows = await self.session.execute(
+        return await self.grouped(
+            ids,
             select(NationalMechanismMember.mechanism_id, Institution)
             .join(Institution, Institution.id == NationalMechanismMember.institution_id)
             .where(NationalMechanismMember.mechanism_id.in_(ids))
-            .order_by(Institution.name, Institution.id)
+            .order_by(Institution.name, Institution.id),
         )
-        for mechanism_id, institution in rows.all():
-            out[mechanism_id].append(institution)
-        return out
 
     async def set_members(self, ident: uuid.UUID, ids: Sequence[uuid.UUID]) -> None:
-        await self.session.execute(
-            delete(NationalMechanismMember).where(NationalMechanismMember.mechanism_id == ident)
+        await self.replace_links(
+            NationalMechanismMember, "mechanism_id", ident, "institution_id", ids
         )
-        if ids:
-            await self.session.execute(
-                insert(NationalMechanismMember),
-                [{"mechanism_id": ident, "institution_id": i} for i in ids],
-            )
 
     async def focal_points(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[FocalPoint]]:
         """Personal data: the service calls this only for callers allowed to see it."""
-        out: dict[uuid.UUID, list[FocalPoint]] = {i: [] for i in ids}
-        if not ids:
-            return out
-        rows = await self.session.execute(
-            select(FocalPoint)
+        return await self.grouped(
+            ids,
+            select(FocalPoint.mechanism_id, FocalPoint)
             .where(FocalPoint.mechanism_id.in_(ids))
-            .order_by(FocalPoint.mechanism_id, FocalPoint.ordinal)
+            .order_by(FocalPoint.mechanism_id, FocalPoint.ordinal),
         )
-        for fp in rows.scalars():
-            out[fp.mechanism_id].append(fp)
-        return out
 
     async def focal_point_count(self, ident: uuid.UUID) -> int:
         result = await self.session.execute(

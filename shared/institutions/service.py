@@ -92,10 +92,7 @@ async def list_institutions(
 
 
 async def get_institution(session: AsyncSession, ident: uuid.UUID) -> Institution:
-    row = await InstitutionRepository(session).get(ident)
-    if row is None:
-        raise NotFound(f"no institution {ident}")
-    return row
+    return await InstitutionRepository(session).found("institution", ident)
 
 
 async def create_institution(
@@ -110,12 +107,8 @@ async def create_institution(
     row = Institution(
         id=uuid.uuid4(), country=country, name=name, kind=data.kind, acronym=data.acronym, version=1
     )
-    repo.add(row)
-    await session.flush()
-    await session.refresh(row)
-    audit.record(
-        session, actor, "institution.create", "institution", str(row.id), after=_snapshot(row)
-    )
+    await repo.insert(row)
+    audit.record_change(session, actor, "institution.create", row.id, after=_snapshot(row))
     return institution_out(row)
 
 
@@ -146,14 +139,8 @@ async def patch_institution(
     if "name" in values and values["name"] != before["name"]:
         await repo.rename_on_recommendations(ident, before["name"], values["name"])
     await session.refresh(row)
-    audit.record(
-        session,
-        actor,
-        "institution.update",
-        "institution",
-        str(ident),
-        before=before,
-        after=_snapshot(row),
+    audit.record_change(
+        session, actor, "institution.update", ident, before=before, after=_snapshot(row)
     )
     return institution_out(row)
 
@@ -205,14 +192,7 @@ async def import_institutions(
             repo.add(row)
             await session.flush()
             created += 1
-            audit.record(
-                session,
-                actor,
-                "institution.create",
-                "institution",
-                str(row.id),
-                after=_snapshot(row),
-            )
+            audit.record_change(session, actor, "institution.create", row.id, after=_snapshot(row))
             continue
         # An empty acronym cell keeps the one already known.
         values = {"kind": kind, "acronym": acronym if acronym is not None else row.acronym}
@@ -220,12 +200,11 @@ async def import_institutions(
             before = _snapshot(row)
             await repo.update_if_version(row.id, row.version, values)
             updated += 1
-            audit.record(
+            audit.record_change(
                 session,
                 actor,
                 "institution.update",
-                "institution",
-                str(row.id),
+                row.id,
                 before=before,
                 after={**before, **values},
             )
@@ -294,12 +273,11 @@ async def set_owners(
     new_version = await rec_repo.update_if_version(rec_id, version, {"institutions": names})
     if new_version is None:
         raise changed_meanwhile("recommendation")
-    audit.record(
+    audit.record_change(
         session,
         actor,
         "recommendation.owners",
-        "recommendation",
-        str(rec_id),
+        rec_id,
         before=before,
         after={"institutions": names, "institution_ids": [str(i.id) for i in chosen]},
     )

@@ -9,10 +9,10 @@ sees each of them. ``now()`` would give every change of a transaction the same s
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import Select, func, select, tuple_, update
+from sqlalchemy import Select, delete, func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -22,6 +22,8 @@ from shared.kernel.concurrency import changed_meanwhile, require_version
 
 RowT = TypeVar("RowT", bound=Base)
 SelectT = TypeVar("SelectT", bound=Select[Any])
+KeyT = TypeVar("KeyT", bound=Hashable)
+ItemT = TypeVar("ItemT")
 
 
 def _soft_deletes(model: type[Base]) -> bool:
@@ -114,6 +116,26 @@ class Repository(Generic[RowT]):
         if version is not None:
             require_version(what, cast(Any, row).version, version)
         return row
+
+    async def grouped(
+        self, keys: Sequence[KeyT], query: Select[KeyT, ItemT]
+    ) -> dict[KeyT, list[ItemT]]:
+        """The (key, item) rows of ``query`` as a list for each of ``keys``, in the query's
+        order (an empty list for a key without rows; no query at all without keys)."""
+        out: dict[KeyT, list[ItemT]] = {k: [] for k in keys}
+        if keys:
+            for key, item in await self.session.execute(query):
+                out[key].append(item)
+        return out
+
+    async def replace_links(
+        self, link: type[Base], owner: str, ident: uuid.UUID, other: str, ids: Sequence[Any]
+    ) -> None:
+        """Make ``ids`` the whole set of ``other`` ends linked to ``ident`` (the ``owner``
+        end) in the link table ``link``."""
+        await self.session.execute(delete(link).where(getattr(link, owner) == ident))
+        if ids:
+            await self.session.execute(insert(link), [{owner: ident, other: i} for i in ids])
 
     def add(self, row: Base) -> None:
         self.session.add(row)

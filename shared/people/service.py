@@ -244,9 +244,7 @@ async def create_user(session: AsyncSession, actor: Actor, data: UserIn) -> User
     if not (actor.is_admin or actor.roles_in("coordinator")):
         raise Forbidden("only an admin or a coordinator registers users", code="not_allowed")
     user_id = await PeopleRepository(session).ensure_user(data.issuer.strip(), data.subject.strip())
-    audit.record(
-        session, actor, "user.register", "user", str(user_id), after={"issuer": data.issuer}
-    )
+    audit.record_change(session, actor, "user.register", user_id, after={"issuer": data.issuer})
     return await get_user(session, user_id)
 
 
@@ -262,14 +260,8 @@ async def set_active(
     before = user.active
     await repo.set_active(user_id, active)
     await session.refresh(user)
-    audit.record(
-        session,
-        actor,
-        "user.update",
-        "user",
-        str(user_id),
-        before={"active": before},
-        after={"active": active},
+    audit.record_change(
+        session, actor, "user.update", user_id, before={"active": before}, after={"active": active}
     )
     return await get_user(session, user_id)
 
@@ -333,12 +325,11 @@ async def grant(
         granted_by=actor.name,
     )
     if await repo.add_membership(row):
-        audit.record(
+        audit.record_change(
             session,
             actor,
             "user.grant",
-            "user",
-            str(user_id),
+            user_id,
             after={
                 "membership": str(row.id),
                 "role": row.role,
@@ -368,12 +359,11 @@ async def revoke(
     ):
         raise Forbidden("this caller may not revoke that membership", code="not_allowed")
     await repo.delete_membership(membership_id)
-    audit.record(
+    audit.record_change(
         session,
         actor,
         "user.revoke",
-        "user",
-        str(row.user_id),
+        row.user_id,
         before={
             "membership": str(row.id),
             "role": row.role,

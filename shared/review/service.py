@@ -207,9 +207,7 @@ async def create_draft(session: AsyncSession, actor: Actor, data: ReportIn) -> R
         author_user_id=actor.user_id,
         version=1,
     )
-    repo.add(row)
-    await session.flush()
-    await session.refresh(row)
+    await repo.insert(row)
     _record(session, actor, "create", row, None)
     return _out(row)
 
@@ -217,9 +215,7 @@ async def create_draft(session: AsyncSession, actor: Actor, data: ReportIn) -> R
 async def _locked(
     session: AsyncSession, actor: Actor, report_id: uuid.UUID, version: int | None
 ) -> ProgressReport:
-    row = await ReportRepository(session).get_for_update(report_id)
-    if row is None:
-        raise NotFound(f"no progress report {report_id}")
+    row = await ReportRepository(session).found("progress report", report_id, for_update=True)
     if not (_sees(actor, row) or actor.coordinates(row.country)):
         # A write on someone else's report: refused (reads of it answer 404).
         raise Forbidden("this caller may not act on that report", code="not_owner")
