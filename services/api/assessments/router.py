@@ -19,7 +19,6 @@ from shared.assessments.schemas import (
     AssessmentStats,
 )
 from shared.kernel import validation
-from shared.pagination import DEFAULT_LIMIT
 from shared.recommendations.schemas import Status
 
 router = APIRouter(prefix="/v1/assessments", tags=["assessments"])
@@ -52,8 +51,7 @@ async def create_assessment(
 
 @router.get("", response_model=AssessmentPage, summary="List assessments")
 async def list_assessments(
-    request: Request,
-    response: Response,
+    paging: edge.Paging,
     session: ReadSession,
     _reader: Reader,
     recommendation_id: uuid.UUID | None = None,
@@ -61,8 +59,6 @@ async def list_assessments(
     source: Annotated[list[AssessmentSource], Query(description="repeatable")] = [],  # noqa: B006
     assessed_status: Annotated[list[Status], Query(alias="status", description="repeatable")] = [],  # noqa: B006
     organisation_id: uuid.UUID | None = None,
-    limit: edge.LimitParam = DEFAULT_LIMIT,
-    cursor: edge.Cursor = None,
 ) -> AssessmentPage:
     """Assessments, oldest first, filtered by recommendation, State, source
     (nhri, civil_society, un), status or organisation."""
@@ -73,10 +69,10 @@ async def list_assessments(
         sources=tuple(source),
         statuses=tuple(assessed_status),
         organisation_id=organisation_id,
-        cursor=cursor,
-        limit=limit,
+        cursor=paging.cursor,
+        limit=paging.limit,
     )
-    return edge.paged(request, response, page)
+    return paging.answer(page)
 
 
 @router.get("/stats", response_model=AssessmentStats, summary="Status by source")

@@ -21,7 +21,6 @@ from shared.deadlines.schemas import (
     DeadlineStatus,
     SubjectType,
 )
-from shared.pagination import DEFAULT_LIMIT
 
 router = APIRouter(prefix="/v1/deadlines", tags=["deadlines"])
 
@@ -53,13 +52,7 @@ Filter = Annotated[DeadlineFilter, Depends(deadline_filter)]
 
 @router.get("", response_model=PageOut[DeadlineOut], summary="List deadlines")
 async def list_deadlines(
-    request: Request,
-    response: Response,
-    session: ReadSession,
-    _reader: Reader,
-    f: Filter,
-    limit: edge.LimitParam = DEFAULT_LIMIT,
-    cursor: edge.Cursor = None,
+    paging: edge.Paging, session: ReadSession, _reader: Reader, f: Filter
 ) -> PageOut[DeadlineOut]:
     """Follow-up deadlines matching every filter given, soonest first (then by id).
 
@@ -68,8 +61,8 @@ async def list_deadlines(
     programmes) or someone entered it by hand. Open deadlines become `missed` once their
     due date has passed, unless marked `met`.
     """
-    page = await service.list_page(session, f, cursor=cursor, limit=limit)
-    return edge.paged(request, response, PageOut(items=page.items, next_cursor=page.next_cursor))
+    page = await service.list_page(session, f, cursor=paging.cursor, limit=paging.limit)
+    return paging.answer_as(page, PageOut[DeadlineOut])
 
 
 @router.get("/{deadline_id}", response_model=DeadlineOut, summary="One deadline")

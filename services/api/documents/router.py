@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query
 from pydantic import Field
 
 from services.api import edge
@@ -14,15 +14,13 @@ from shared.documents import service
 from shared.documents.models import DOCUMENT_KINDS
 from shared.documents.schemas import DocumentDetail, DocumentOut
 from shared.kernel import validation
-from shared.pagination import DEFAULT_LIMIT
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
 
 
 @router.get("", response_model=PageOut[DocumentOut], summary="List documents")
 async def list_documents(
-    request: Request,
-    response: Response,
+    paging: edge.Paging,
     session: ReadSession,
     _reader: Reader,
     country: Annotated[list[str], Query()] = [],  # noqa: B006
@@ -30,8 +28,6 @@ async def list_documents(
     mechanism: Annotated[list[str], Query()] = [],  # noqa: B006
     cycle: Annotated[list[Annotated[int, Field(ge=1, le=20)]], Query()] = [],  # noqa: B006
     symbol: Annotated[list[str], Query()] = [],  # noqa: B006
-    limit: edge.LimitParam = DEFAULT_LIMIT,
-    cursor: edge.Cursor = None,
 ) -> PageOut[DocumentOut]:
     """Documents, newest first: Working Group reports, Add.1 views, matrices, ..."""
     problems = validation.Problems("query")
@@ -48,11 +44,10 @@ async def list_documents(
         mechanisms=mechanisms,
         cycles=tuple(cycle),
         symbols=tuple(symbol),
-        cursor=cursor,
-        limit=limit,
+        cursor=paging.cursor,
+        limit=paging.limit,
     )
-    edge.link_header(request, response, page.next_cursor)
-    return PageOut(items=page.items, next_cursor=page.next_cursor)
+    return paging.answer_as(page, PageOut[DocumentOut])
 
 
 @router.get("/{ident:path}", response_model=DocumentDetail, summary="One document")

@@ -58,20 +58,14 @@ async def start_ingestion_run(
 
 @router.get("/runs", response_model=PageOut[RunOut])
 async def list_ingestion_runs(
-    request: Request,
-    response: Response,
-    session: ReadSession,
-    _admin: AdminReader,
-    limit: edge.LimitParam = 50,
-    cursor: edge.Cursor = None,
+    paging: edge.Paging, session: ReadSession, _admin: AdminReader
 ) -> PageOut[RunOut]:
     """Ingestion runs, newest first, with their documents counted by outcome.
 
     Needs an `admin` key.
     """
-    page = await runs.list_runs(session, cursor=cursor, limit=limit)
-    edge.link_header(request, response, page.next_cursor)
-    return PageOut(items=page.items, next_cursor=page.next_cursor)
+    page = await runs.list_runs(session, cursor=paging.cursor, limit=paging.limit)
+    return paging.answer_as(page, PageOut[RunOut])
 
 
 @router.get("/runs/{run_id}", response_model=RunDetail)

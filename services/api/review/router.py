@@ -11,7 +11,6 @@ from fastapi import APIRouter, Query, Request, Response, status
 from services.api import edge
 from services.api.deps import Reader, ReadSession, ReportWriter, WriteSession
 from shared.kernel import validation
-from shared.pagination import DEFAULT_LIMIT
 from shared.review import service
 from shared.review.schemas import (
     ReportIn,
@@ -40,16 +39,13 @@ async def create_progress_report(
 
 @router.get("", response_model=ReportPage, summary="List reports")
 async def list_progress_reports(
-    request: Request,
-    response: Response,
+    paging: edge.Paging,
     session: ReadSession,
     actor: Reader,
     country: Annotated[str | None, Query(description="ISO3 of the State")] = None,
     state: Annotated[list[ReviewState], Query(description="repeatable")] = [],  # noqa: B006
     institution_id: uuid.UUID | None = None,
     recommendation_id: uuid.UUID | None = None,
-    limit: edge.LimitParam = DEFAULT_LIMIT,
-    cursor: edge.Cursor = None,
 ) -> ReportPage:
     """Reports the caller may see, oldest first: validated ones for everyone; drafts,
     submitted and returned ones for the institution's focal points and the State's
@@ -64,10 +60,10 @@ async def list_progress_reports(
         states=tuple(state),
         institution_id=institution_id,
         recommendation_id=recommendation_id,
-        cursor=cursor,
-        limit=limit,
+        cursor=paging.cursor,
+        limit=paging.limit,
     )
-    return edge.paged(request, response, page)
+    return paging.answer(page)
 
 
 @router.get("/{report_id}", response_model=ReportOut, summary="One report")

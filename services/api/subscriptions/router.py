@@ -22,7 +22,6 @@ from shared.notifications.schemas import (
     SubscriptionOut,
     SubscriptionPatch,
 )
-from shared.pagination import DEFAULT_LIMIT
 
 router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"])
 reminders_router = APIRouter(prefix="/v1/reminders", tags=["subscriptions"])
@@ -66,16 +65,13 @@ async def create_subscription(
 
 @router.get("", response_model=PageOut[SubscriptionOut], summary="List subscriptions")
 async def list_subscriptions(
-    request: Request,
-    response: Response,
-    session: WriteSession,
-    actor: SubscriptionsWriter,
-    limit: edge.LimitParam = DEFAULT_LIMIT,
-    cursor: edge.Cursor = None,
+    paging: edge.Paging, session: WriteSession, actor: SubscriptionsWriter
 ) -> PageOut[SubscriptionOut]:
     """The subscriptions of this API key (all of them for admin keys), oldest first."""
-    page = await subscriptions.list_subscriptions(session, actor, cursor=cursor, limit=limit)
-    return edge.paged(request, response, PageOut(items=page.items, next_cursor=page.next_cursor))
+    page = await subscriptions.list_subscriptions(
+        session, actor, cursor=paging.cursor, limit=paging.limit
+    )
+    return paging.answer_as(page, PageOut[SubscriptionOut])
 
 
 @router.get("/{subscription_id}", response_model=SubscriptionOut, summary="One subscription")
@@ -139,33 +135,29 @@ async def ping_subscription(
 )
 async def list_deliveries(
     subscription_id: uuid.UUID,
-    request: Request,
-    response: Response,
+    paging: edge.Paging,
     session: WriteSession,
     actor: SubscriptionsWriter,
-    limit: edge.LimitParam = DEFAULT_LIMIT,
-    cursor: edge.Cursor = None,
 ) -> PageOut[DeliveryOut]:
     """Every attempt to deliver an event to this subscription, newest first: the event
     id and type, when it started, the latency, the receiver's status code or the error,
     the outcome (`delivered`, `retry`, `failed`) and, while a retry is pending, when it
     comes."""
-    page = await ping.deliveries(session, actor, subscription_id, cursor=cursor, limit=limit)
-    return edge.paged(request, response, PageOut(items=page.items, next_cursor=page.next_cursor))
+    page = await ping.deliveries(
+        session, actor, subscription_id, cursor=paging.cursor, limit=paging.limit
+    )
+    return paging.answer_as(page, PageOut[DeliveryOut])
 
 
 @reminders_router.get("", response_model=PageOut[ReminderOut], summary="List reminders")
 async def list_reminders(
-    request: Request,
-    response: Response,
+    paging: edge.Paging,
     session: WriteSession,
     actor: SubscriptionsWriter,
     subscription_id: uuid.UUID | None = None,
     deadline_id: uuid.UUID | None = None,
     status: Annotated[list[ReminderStatus], Query()] = [],  # noqa: B006
     event_type: Annotated[list[EventType], Query()] = [],  # noqa: B006
-    limit: edge.LimitParam = DEFAULT_LIMIT,
-    cursor: edge.Cursor = None,
 ) -> PageOut[ReminderOut]:
     """Reminders and change events sent (or being sent) to this key's subscriptions,
     newest first, each with its log of delivery attempts (time, duration, HTTP status
@@ -177,11 +169,10 @@ async def list_reminders(
         statuses=tuple(dict.fromkeys(status)),
         event_types=tuple(dict.fromkeys(event_type)),
         deadline_id=deadline_id,
-        cursor=cursor,
-        limit=limit,
+        cursor=paging.cursor,
+        limit=paging.limit,
     )
-    edge.link_header(request, response, page.next_cursor)
-    return PageOut(items=page.items, next_cursor=page.next_cursor)
+    return paging.answer_as(page, PageOut[ReminderOut])
 
 
 @reminders_router.get("/{reminder_id}", response_model=ReminderOut, summary="One reminder")

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter
 
 from services.api import edge
 from services.api.deps import AdminReader, ReadSession
 from services.api.schemas import PageOut
-from shared.pagination import DEFAULT_LIMIT
 from shared.uhri import service
 from shared.uhri.schemas import UhriImportOut
 
@@ -18,21 +17,15 @@ router = APIRouter(prefix="/v1/ingestion/uhri-imports", tags=["ingestion"])
 
 @router.get("", response_model=PageOut[UhriImportOut], summary="List UHRI imports")
 async def list_uhri_imports(
-    request: Request,
-    response: Response,
-    session: ReadSession,
-    _admin: AdminReader,
-    limit: edge.LimitParam = DEFAULT_LIMIT,
-    cursor: edge.Cursor = None,
+    paging: edge.Paging, session: ReadSession, _admin: AdminReader
 ) -> PageOut[UhriImportOut]:
     """Imports of the UHRI export (cron or `followup import-uhri`), newest first: status
     (`running`, `succeeded`, `failed` with its `error`, `not_modified` for a 304), counts
     (new, updated, unchanged, merged, tombstoned, unmapped), the labels that mapped to
     nothing, and the HTTP validators used for the next conditional GET. Admin keys only.
     """
-    page = await service.list_imports(session, cursor=cursor, limit=limit)
-    edge.link_header(request, response, page.next_cursor)
-    return PageOut(items=page.items, next_cursor=page.next_cursor)
+    page = await service.list_imports(session, cursor=paging.cursor, limit=paging.limit)
+    return paging.answer_as(page, PageOut[UhriImportOut])
 
 
 @router.get("/{import_id}", response_model=UhriImportOut, summary="One UHRI import")
