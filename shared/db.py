@@ -8,9 +8,20 @@ import datetime as dt
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, get_args
 
-from sqlalchemy import DateTime, ForeignKey, MetaData, event, func
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Computed,
+    DateTime,
+    ForeignKey,
+    Identity,
+    MetaData,
+    event,
+    func,
+)
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -70,12 +81,39 @@ class Timestamps:
     updated_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
 
 
-class ClockTimestamps:
-    """Timestamps from ``clock_timestamp()``: rows created in one transaction keep their
+class CreatedAt:
+    """``created_at`` from ``clock_timestamp()``: rows created in one transaction keep their
     order in lists (``now()`` would give them all the same stamp)."""
 
     created_at: Mapped[dt.datetime] = mapped_column(server_default=func.clock_timestamp())
+
+
+class ClockTimestamps(CreatedAt):
+    """``created_at`` and ``updated_at``, both from ``clock_timestamp()``."""
+
     updated_at: Mapped[dt.datetime] = mapped_column(server_default=func.clock_timestamp())
+
+
+class HistoryEntry(CreatedAt):
+    """A row appended to a history and never moved: a bigint key the database numbers."""
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+
+
+def search_vector(document: str) -> MappedColumn[str]:
+    """A full-text search column PostgreSQL keeps from ``document`` (an SQL expression of
+    the row's columns), deferred: no answer reads it, only the ``@@`` filters."""
+    return mapped_column(
+        TSVECTOR,
+        Computed(f"to_tsvector('english'::regconfig, {document})", persisted=True),
+        deferred=True,
+    )
+
+
+def one_of(column: str, allowed: Any) -> CheckConstraint:
+    """The check, named after ``column``, keeping it to the values of the Literal
+    ``allowed`` (the API's Literal is the one list of allowed values)."""
+    return CheckConstraint(sql_in(column, get_args(allowed)), name=column)
 
 
 def make_engine(url: str, settings: Settings, **kwargs: Any) -> AsyncEngine:

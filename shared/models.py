@@ -1,105 +1,26 @@
-"""Every mapped model, imported so that the metadata is complete (Alembic, tests)."""
+"""Every mapped model, imported so that the metadata is complete (Alembic, tests): importing
+a domain's models module registers its tables on ``Base.metadata``."""
 
-from shared.action_plans.models import (
-    Action,
-    ActionInstitution,
-    ActionPlan,
-    ActionRecommendation,
-    ActionUpdate,
-)
-from shared.assessments.models import Assessment
-from shared.audit.models import AuditEntry
-from shared.auth.models import ApiKey
-from shared.cooperation.models import CooperationOffer
-from shared.countries.models import Country, Mechanism
+# ruff: noqa: F401  (imported for their tables, not their names)
+import shared.action_plans.models
+import shared.assessments.models
+import shared.audit.models
+import shared.auth.models
+import shared.cooperation.models
+import shared.countries.models
+import shared.deadlines.models
+import shared.documents.models
+import shared.ingestion.models
+import shared.institutions.models
+import shared.kernel.outbox
+import shared.mandates.models
+import shared.notifications.models
+import shared.people.models
+import shared.programmes.models
+import shared.recommendations.models
+import shared.reports.models
+import shared.review.models
+import shared.uhri.models
 from shared.db import Base
-from shared.deadlines.models import Deadline
-from shared.documents.models import Document, DocumentFile
-from shared.ingestion.models import IngestionItem, IngestionRun, SourceCache
-from shared.institutions.models import (
-    FocalPoint,
-    Institution,
-    NationalMechanism,
-    NationalMechanismMember,
-    RecommendationInstitution,
-)
-from shared.kernel.outbox import OutboxEvent
-from shared.mandates.models import Mandate, MandateRenewal
-from shared.notifications.models import (
-    DeliveryAttempt,
-    Reminder,
-    ReminderScan,
-    Subscription,
-)
-from shared.people.models import User, UserMembership
-from shared.programmes.models import (
-    Evaluation,
-    Indicator,
-    Measurement,
-    Milestone,
-    Partner,
-    Programme,
-    ProgrammePartner,
-    ProgrammeRecommendation,
-)
-from shared.recommendations.models import (
-    ImplementationUpdate,
-    PositionChange,
-    Recommendation,
-    RecommendingState,
-)
-from shared.reports.models import Report, ReportFile
-from shared.review.models import ProgressReport
-from shared.uhri.models import UhriImport, UhriRecordState
 
-__all__ = [
-    "Action",
-    "ActionInstitution",
-    "ActionPlan",
-    "ActionRecommendation",
-    "ActionUpdate",
-    "ApiKey",
-    "Assessment",
-    "AuditEntry",
-    "Base",
-    "CooperationOffer",
-    "Country",
-    "Deadline",
-    "DeliveryAttempt",
-    "Document",
-    "DocumentFile",
-    "Evaluation",
-    "FocalPoint",
-    "ImplementationUpdate",
-    "Indicator",
-    "IngestionItem",
-    "IngestionRun",
-    "Institution",
-    "Mandate",
-    "MandateRenewal",
-    "Measurement",
-    "Mechanism",
-    "Milestone",
-    "NationalMechanism",
-    "NationalMechanismMember",
-    "OutboxEvent",
-    "Partner",
-    "PositionChange",
-    "Programme",
-    "ProgrammePartner",
-    "ProgrammeRecommendation",
-    "ProgressReport",
-    "Recommendation",
-    "RecommendationInstitution",
-    "RecommendingState",
-    "Reminder",
-    "ReminderScan",
-    "Report",
-    "ReportFile",
-    "SourceCache",
-    "Subscription",
-    "UhriImport",
-    "UhriRecordState",
-    "User",
-    "UserMembership",
-]
+__all__ = ["Base"]

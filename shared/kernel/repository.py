@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import Select, delete, func, insert, select, tuple_, update
+from sqlalchemy import ColumnElement, Select, delete, func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -80,6 +80,12 @@ def keyset_page(
     return query.order_by(key, ident).limit(limit)
 
 
+def matches(search: InstrumentedAttribute[Any], q: str) -> ColumnElement[bool]:
+    """The rows whose full-text ``search`` column matches ``q``, a web-search query
+    (words, "quoted phrases", -excluded)."""
+    return search.op("@@")(func.websearch_to_tsquery("english", q))
+
+
 class Repository(Generic[RowT]):
     """SQL of one table; subclasses name it in ``model`` and add their own queries."""
 
@@ -136,6 +142,11 @@ class Repository(Generic[RowT]):
         await self.session.execute(delete(link).where(getattr(link, owner) == ident))
         if ids:
             await self.session.execute(insert(link), [{owner: ident, other: i} for i in ids])
+
+    async def delete(self, ident: uuid.UUID) -> None:
+        """Delete the row for good (its dependent rows go as their foreign keys say)."""
+        m = cast(Any, self.model)
+        await self.session.execute(delete(self.model).where(m.id == ident))
 
     def add(self, row: Base) -> None:
         self.session.add(row)

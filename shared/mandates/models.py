@@ -5,30 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import uuid
-from typing import get_args
 
-from sqlalchemy import (
-    BigInteger,
-    CheckConstraint,
-    Computed,
-    Date,
-    ForeignKey,
-    Identity,
-    Index,
-    Integer,
-    Numeric,
-    String,
-    Text,
-    func,
-)
-from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base, Timestamps, UUIDPrimaryKey, sql_in
+from shared.db import Base, HistoryEntry, Timestamps, UUIDPrimaryKey, one_of, search_vector
 from shared.mandates.schemas import LegalBasisKind, MandateType
-
-MANDATE_TYPES: tuple[str, ...] = get_args(MandateType)
-LEGAL_BASIS_KINDS: tuple[str, ...] = get_args(LegalBasisKind)
 
 
 class Mandate(UUIDPrimaryKey, Timestamps, Base):
@@ -40,8 +23,8 @@ class Mandate(UUIDPrimaryKey, Timestamps, Base):
 
     __tablename__ = "mandates"
     __table_args__ = (
-        CheckConstraint(sql_in("type", MANDATE_TYPES), name="type"),
-        CheckConstraint(sql_in("legal_basis_kind", LEGAL_BASIS_KINDS), name="legal_basis_kind"),
+        one_of("type", MandateType),
+        one_of("legal_basis_kind", LegalBasisKind),
         CheckConstraint("(country IS NULL) <> (region IS NULL)", name="country_xor_region"),
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="period"),
         CheckConstraint("funding_secured IS NULL OR funding_secured >= 0", name="secured"),
@@ -68,29 +51,21 @@ class Mandate(UUIDPrimaryKey, Timestamps, Base):
     funding_secured: Mapped[decimal.Decimal | None] = mapped_column(Numeric(16, 2))
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     funding_sources: Mapped[list[str]] = mapped_column(ARRAY(String(200)), default=list)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    search: Mapped[str] = mapped_column(
-        TSVECTOR,
-        Computed(
-            "to_tsvector('english'::regconfig,"
-            " title || ' ' || legal_basis_reference || ' ' || coalesce(region, ''))",
-            persisted=True,
-        ),
-        deferred=True,
+    version: Mapped[int] = mapped_column(default=1)
+    search: Mapped[str] = search_vector(
+        "title || ' ' || legal_basis_reference || ' ' || coalesce(region, '')"
     )
 
 
-class MandateRenewal(Base):
+class MandateRenewal(HistoryEntry, Base):
     """One renewal: the end date moved from ``previous_end`` to ``new_end``."""
 
     __tablename__ = "mandate_renewals"
     __table_args__ = (Index(None, "mandate_id", "id"),)
 
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     mandate_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("mandates.id", ondelete="CASCADE"))
     renewed_on: Mapped[dt.date] = mapped_column(Date)
     previous_end: Mapped[dt.date | None] = mapped_column(Date)
     new_end: Mapped[dt.date] = mapped_column(Date)
     legal_basis_reference: Mapped[str | None] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.clock_timestamp())

@@ -6,9 +6,9 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import delete, func, or_, select, text
+from sqlalchemy import or_, select, text
 
-from shared.kernel.repository import Repository, keyset_page
+from shared.kernel.repository import Repository, keyset_page, matches
 from shared.mandates import rules
 from shared.mandates.models import Mandate, MandateRenewal
 from shared.mandates.schemas import MandateFilter
@@ -47,12 +47,9 @@ class MandateRepository(Repository[Mandate]):
                 rules.active_on_clause(Mandate.start_date, Mandate.end_date, f.active_on)
             )
         if f.q:
-            query = query.where(Mandate.search.op("@@")(func.websearch_to_tsquery("english", f.q)))
+            query = query.where(matches(Mandate.search, f.q))
         query = keyset_page(query, Mandate.start_date, Mandate.id, after, limit)
         return (await self.session.execute(query)).scalars().all()
-
-    async def delete(self, mandate_id: uuid.UUID) -> None:
-        await self.session.execute(delete(Mandate).where(Mandate.id == mandate_id))
 
     async def programme_count(self, mandate_id: uuid.UUID) -> int:
         # Plain SQL: programmes depend on mandates, not the other way round.

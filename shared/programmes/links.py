@@ -78,15 +78,8 @@ async def link(
 
 
 def _linked_recommendation(r: Any, pr: Any) -> LinkedRecommendation:
-    return LinkedRecommendation(
-        recommendation_id=r.id,
-        ref=r.ref,
-        state_under_review=r.state_under_review,
-        position=r.position,
-        status=r.status,
-        text=r.text,
-        note=pr.note,
-        linked_at=pr.created_at,
+    return shape_of(
+        LinkedRecommendation, r, recommendation_id=r.id, note=pr.note, linked_at=pr.created_at
     )
 
 

@@ -8,31 +8,20 @@ import decimal
 import uuid
 from typing import get_args
 
-from sqlalchemy import (
-    BigInteger,
-    CheckConstraint,
-    Computed,
-    Date,
-    ForeignKey,
-    Identity,
-    Index,
-    Integer,
-    Numeric,
-    SmallInteger,
-    String,
-    Text,
-    func,
-)
-from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, SmallInteger, String, Text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base, Timestamps, UUIDPrimaryKey, sql_in
+from shared.db import (
+    Base,
+    CreatedAt,
+    HistoryEntry,
+    Timestamps,
+    UUIDPrimaryKey,
+    one_of,
+    search_vector,
+)
 from shared.programmes.schemas import EvaluationKind, Frequency, TargetGroup
-
-# The API's Literals are the one list of allowed values; the CHECK constraints follow them.
-TARGET_GROUPS: tuple[str, ...] = get_args(TargetGroup)
-FREQUENCIES: tuple[str, ...] = get_args(Frequency)
-EVALUATION_KINDS: tuple[str, ...] = get_args(EvaluationKind)
 
 
 class Partner(Base):
@@ -54,7 +43,7 @@ class Programme(UUIDPrimaryKey, Timestamps, Base):
         CheckConstraint("end_date >= start_date", name="period"),
         CheckConstraint("budget IS NULL OR budget >= 0", name="budget"),
         CheckConstraint(
-            "target_groups <@ ARRAY[" + ", ".join(repr(g) for g in TARGET_GROUPS) + "]::varchar[]",
+            f"target_groups <@ ARRAY[{', '.join(map(repr, get_args(TargetGroup)))}]::varchar[]",
             name="target_groups",
         ),
         Index("ix_programmes_countries", "countries", postgresql_using="gin"),
@@ -84,12 +73,8 @@ class Programme(UUIDPrimaryKey, Timestamps, Base):
     themes: Mapped[list[str]] = mapped_column(ARRAY(String(200)), default=list)
     sdg_targets: Mapped[list[str]] = mapped_column(ARRAY(String(10)), default=list)
     sdg_goals: Mapped[list[int]] = mapped_column(ARRAY(SmallInteger), default=list)
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    search: Mapped[str] = mapped_column(
-        TSVECTOR,
-        Computed("to_tsvector('english'::regconfig, title || ' ' || summary)", persisted=True),
-        deferred=True,
-    )
+    version: Mapped[int] = mapped_column(default=1)
+    search: Mapped[str] = search_vector("title || ' ' || summary")
 
 
 class ProgrammePartner(Base):
@@ -103,7 +88,7 @@ class ProgrammePartner(Base):
     partner_code: Mapped[str] = mapped_column(ForeignKey("partners.code"), primary_key=True)
 
 
-class ProgrammeRecommendation(Base):
+class ProgrammeRecommendation(CreatedAt, Base):
     """A programme supports the implementation of a recommendation (with a note why)."""
 
     __tablename__ = "programme_recommendations"
@@ -116,65 +101,62 @@ class ProgrammeRecommendation(Base):
         ForeignKey("recommendations.id", ondelete="CASCADE"), primary_key=True
     )
     note: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.clock_timestamp())
 
 
-class Indicator(UUIDPrimaryKey, Base):
+class ProgrammePart(UUIDPrimaryKey, CreatedAt):
+    """A part of one programme (indicator, milestone, evaluation), deleted with it."""
+
+    programme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"))
+
+
+class Indicator(ProgrammePart, Base):
     """A performance indicator of a programme: baseline, target, unit, frequency."""
 
     __tablename__ = "programme_indicators"
     __table_args__ = (
-        CheckConstraint(sql_in("frequency", FREQUENCIES), name="frequency"),
+        one_of("frequency", Frequency),
         Index(None, "programme_id", "created_at"),
     )
 
-    programme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(300))
     unit: Mapped[str] = mapped_column(String(50))
     baseline: Mapped[decimal.Decimal | None] = mapped_column(Numeric(18, 4))
     target: Mapped[decimal.Decimal | None] = mapped_column(Numeric(18, 4))
     frequency: Mapped[str] = mapped_column(String(20))
-    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.clock_timestamp())
 
 
-class Measurement(Base):
+class Measurement(HistoryEntry, Base):
     """A dated value of an indicator, inside the programme period."""
 
     __tablename__ = "indicator_measurements"
     __table_args__ = (Index(None, "indicator_id", "measured_on", "id"),)
 
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     indicator_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("programme_indicators.id", ondelete="CASCADE")
     )
     measured_on: Mapped[dt.date] = mapped_column(Date)
     value: Mapped[decimal.Decimal] = mapped_column(Numeric(18, 4))
     note: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.clock_timestamp())
 
 
-class Milestone(UUIDPrimaryKey, Base):
+class Milestone(ProgrammePart, Base):
     __tablename__ = "programme_milestones"
     __table_args__ = (Index(None, "programme_id", "due_date"),)
 
-    programme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(String(300))
     due_date: Mapped[dt.date] = mapped_column(Date)
     achieved_on: Mapped[dt.date | None] = mapped_column(Date)
-    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.clock_timestamp())
 
 
-class Evaluation(UUIDPrimaryKey, Base):
+class Evaluation(ProgrammePart, Base):
     """An evaluation, planned (no findings yet) or done."""
 
     __tablename__ = "programme_evaluations"
     __table_args__ = (
-        CheckConstraint(sql_in("kind", EVALUATION_KINDS), name="kind"),
+        one_of("kind", EvaluationKind),
         Index(None, "programme_id", "date"),
     )
 
-    programme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"))
     date: Mapped[dt.date] = mapped_column(Date)
     kind: Mapped[str] = mapped_column(String(20))
     findings: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.clock_timestamp())

@@ -11,7 +11,7 @@ from sqlalchemy import Row, and_, delete, exists, func, or_, select, text, updat
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 
 from shared.db import Base
-from shared.kernel.repository import Repository, keyset_page
+from shared.kernel.repository import Repository, keyset_page, matches
 from shared.mandates import rules
 from shared.mandates.models import Mandate
 from shared.programmes.models import (
@@ -93,12 +93,9 @@ class ProgrammeRepository(Repository[Programme]):
                 )
             )
         if f.q:
-            query = query.where(p.search.op("@@")(func.websearch_to_tsquery("english", f.q)))
+            query = query.where(matches(p.search, f.q))
         query = keyset_page(query, p.start_date, p.id, after, limit)
         return (await self.session.execute(query)).scalars().all()
-
-    async def delete(self, programme_id: uuid.UUID) -> None:
-        await self.session.execute(delete(Programme).where(Programme.id == programme_id))
 
     async def mandate_countries(self, mandate_id: uuid.UUID) -> list[str] | None:
         result = await self.session.execute(

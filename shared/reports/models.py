@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import get_args
 
 from sqlalchemy import (
     CheckConstraint,
@@ -15,21 +14,15 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
-    func,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base, UUIDPrimaryKey, sql_in
+from shared.db import Base, ClockTimestamps, CreatedAt, UUIDPrimaryKey, one_of
 from shared.reports.schemas import ClusterSource, Language, ReportKind, ReportStatus
 
-REPORT_KINDS: tuple[str, ...] = get_args(ReportKind)
-REPORT_STATUSES: tuple[str, ...] = get_args(ReportStatus)
-LANGUAGES: tuple[str, ...] = get_args(Language)
-CLUSTER_SOURCES: tuple[str, ...] = get_args(ClusterSource)
 
-
-class Report(UUIDPrimaryKey, Base):
+class Report(UUIDPrimaryKey, ClockTimestamps, Base):
     """A request for a report draft and where its generation stands.
 
     ``requests`` counts the times the job was asked for (creation, retries, recoveries by
@@ -39,10 +32,10 @@ class Report(UUIDPrimaryKey, Base):
 
     __tablename__ = "reports"
     __table_args__ = (
-        CheckConstraint(sql_in("kind", REPORT_KINDS), name="kind"),
-        CheckConstraint(sql_in("status", REPORT_STATUSES), name="status"),
-        CheckConstraint(sql_in("language", LANGUAGES), name="language"),
-        CheckConstraint(sql_in("clusters", CLUSTER_SOURCES), name="clusters"),
+        one_of("kind", ReportKind),
+        one_of("status", ReportStatus),
+        one_of("language", Language),
+        one_of("clusters", ClusterSource),
         CheckConstraint("(status = 'failed') = (error IS NOT NULL)", name="error_iff_failed"),
         # The draft of a State and cycle (reminder links) and the lists by State.
         Index("ix_reports_subject", "country", "kind", "cycle", "created_at"),
@@ -76,13 +69,11 @@ class Report(UUIDPrimaryKey, Base):
         ForeignKey("api_keys.id", ondelete="SET NULL")
     )
     version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.clock_timestamp())
-    updated_at: Mapped[dt.datetime] = mapped_column(server_default=func.clock_timestamp())
     started_at: Mapped[dt.datetime | None]
     finished_at: Mapped[dt.datetime | None]
 
 
-class ReportFile(Base):
+class ReportFile(CreatedAt, Base):
     """The .docx of a ready report, apart so that reading a report's status never loads it."""
 
     __tablename__ = "report_files"
@@ -91,4 +82,3 @@ class ReportFile(Base):
         ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True
     )
     content: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.clock_timestamp())

@@ -17,6 +17,7 @@ from shared import jobs
 from shared.audit import service as audit
 from shared.auth.schemas import Actor
 from shared.errors import Conflict, DomainError, InvalidInput, NotFound, one_line
+from shared.kernel.shapes import shape_of
 from shared.queue import enqueue_after_commit
 from shared.reference.countries import by_iso3
 from shared.reference.mechanisms import by_code
@@ -39,27 +40,8 @@ def job_id(report: Report) -> str:
 
 def to_out(row: Report, base_url: str) -> ReportOut:
     base = base_url.rstrip("/")
-    return ReportOut(
-        id=row.id,
-        kind=row.kind,
-        country=row.country,
-        cycle=row.cycle,
-        mechanism=row.mechanism,
-        language=row.language,
-        clusters=row.clusters,
-        action_plan_id=row.action_plan_id,
-        status=row.status,
-        error=row.error,
-        attempts=row.attempts,
-        recommendations=row.recommendations,
-        file_size=row.file_size,
-        file_sha256=row.file_sha256,
-        file_url=f"{base}/v1/reports/{row.id}/file" if row.status == "ready" else None,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        started_at=row.started_at,
-        finished_at=row.finished_at,
-    )
+    file_url = f"{base}/v1/reports/{row.id}/file" if row.status == "ready" else None
+    return shape_of(ReportOut, row, file_url=file_url)
 
 
 def country_label(iso3: str) -> str:
