@@ -16,6 +16,7 @@ from shared.action_plans.schemas import (
 )
 from shared.action_plans.service import today
 from shared.institutions.service import country_code
+from shared.kernel.shapes import shape_of
 
 # --- accountability --------------------------------------------------------------------------
 
@@ -55,13 +56,4 @@ async def accountability(session: AsyncSession, country: str) -> Accountability:
     goals = sorted(
         (_group(r) for r in rows if r.grouping == "sdg_goal"), key=lambda g: int(g.value)
     )
-    return Accountability(
-        country=country,
-        supported=total.supported,
-        with_owner=total.with_owner,
-        with_planned_action=total.with_planned_action,
-        with_ongoing_or_completed_action=total.with_ongoing_or_completed_action,
-        overdue_actions=total.overdue_actions,
-        by_theme=themes,
-        by_sdg_goal=goals,
-    )
+    return shape_of(Accountability, total, country=country, by_theme=themes, by_sdg_goal=goals)

@@ -21,15 +21,21 @@ from shared.action_plans.schemas import (
     ActionUpdateOut,
     RecommendationRef,
 )
-from shared.action_plans.service import DEADLINE_RULE, check_period, get_plan, today
+from shared.action_plans.service import (
+    DEADLINE_RULE,
+    check_period,
+    get_plan,
+    plan_to_change,
+    today,
+)
 from shared.audit import service as audit
 from shared.auth.schemas import Actor
 from shared.deadlines import service as deadlines
 from shared.errors import InvalidInput, NotFound
-from shared.institutions.schemas import InstitutionRef
 from shared.institutions.service import resolve_institutions
 from shared.kernel import validation
 from shared.kernel.concurrency import changed_meanwhile, require_version
+from shared.kernel.shapes import shape_of
 from shared.pagination import (
     Page,
     decode_time_key,
@@ -48,25 +54,12 @@ async def actions_out(session: AsyncSession, rows: Sequence[Action]) -> list[Act
     institutions, recommendations = await PlanRepository(session).links([r.id for r in rows])
     on = today()
     return [
-        ActionOut(
-            id=r.id,
-            plan_id=r.plan_id,
-            country=r.country,
-            description=r.description,
-            institutions=[
-                InstitutionRef.model_validate(i, from_attributes=True) for i in institutions[r.id]
-            ],
+        shape_of(
+            ActionOut,
+            r,
+            institutions=institutions[r.id],
             recommendations=[RecommendationRef(id=i, ref=ref) for i, ref in recommendations[r.id]],
-            indicators=list(r.indicators),
-            budget=r.budget,
-            currency=r.currency,
-            start_date=r.start_date,
-            due_date=r.due_date,
-            status=r.status,
             overdue=_overdue(r, on),
-            version=r.version,
-            created_at=r.created_at,
-            updated_at=r.updated_at,
         )
         for r in rows
     ]
@@ -195,8 +188,7 @@ async def insert_action(
 async def create_action(
     session: AsyncSession, actor: Actor, plan_id: uuid.UUID, data: ActionIn
 ) -> ActionOut:
-    plan = await get_plan(session, plan_id)
-    actor.require_country(plan.country)
+    plan = await plan_to_change(session, actor, plan_id)
     check_period(data.start_date, data.due_date, ("start_date", "due_date"))
     institutions = await resolve_institutions(
         session, plan.country, data.institution_ids, "institution_ids"

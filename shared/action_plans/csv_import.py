@@ -20,7 +20,7 @@ from shared.action_plans.schemas import (
     ActionImportReport,
     ActionIn,
 )
-from shared.action_plans.service import IMPORT_OPTIONAL, IMPORT_REQUIRED, get_plan
+from shared.action_plans.service import IMPORT_OPTIONAL, IMPORT_REQUIRED, plan_to_change
 from shared.auth.schemas import Actor
 from shared.institutions import csvio
 from shared.institutions.repository import InstitutionRepository
@@ -42,8 +42,7 @@ async def import_actions(
     session: AsyncSession, actor: Actor, plan_id: uuid.UUID, body: bytes
 ) -> ActionImportReport:
     """Create one action per CSV row; any bad row rejects the whole file."""
-    plan = await get_plan(session, plan_id)
-    actor.require_country(plan.country)
+    plan = await plan_to_change(session, actor, plan_id)
     rows = csvio.read_rows(body, required=IMPORT_REQUIRED, optional=IMPORT_OPTIONAL)
     errors = csvio.RowErrors()
     known = await InstitutionRepository(session).by_folded_names(plan.country)

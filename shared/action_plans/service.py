@@ -106,6 +106,13 @@ async def get_plan(session: AsyncSession, ident: uuid.UUID) -> ActionPlan:
     return await PlanRepository(session).found("action plan", ident)
 
 
+async def plan_to_change(session: AsyncSession, actor: Actor, ident: uuid.UUID) -> ActionPlan:
+    """The plan, once ``actor`` is found to act for its State (404, then 403)."""
+    plan = await get_plan(session, ident)
+    actor.require_country(plan.country)
+    return plan
+
+
 async def create_plan(session: AsyncSession, actor: Actor, data: PlanIn) -> PlanOut:
     country = country_code(data.country)
     actor.require_country(country)
@@ -128,8 +135,7 @@ async def create_plan(session: AsyncSession, actor: Actor, data: PlanIn) -> Plan
 async def patch_plan(
     session: AsyncSession, actor: Actor, ident: uuid.UUID, version: int, data: PlanPatch
 ) -> PlanOut:
-    row = await get_plan(session, ident)
-    actor.require_country(row.country)
+    row = await plan_to_change(session, actor, ident)
     changes = data.model_dump(exclude_unset=True)
     for key in ("title", "status"):
         if key in changes and changes[key] is None:

@@ -18,14 +18,13 @@ from shared.institutions.schemas import (
     REDACTED,
     CalendarEntry,
     FocalPointIn,
-    FocalPointOut,
-    InstitutionRef,
     NationalMechanismIn,
     NationalMechanismOut,
     NationalMechanismPatch,
 )
 from shared.institutions.service import country_code, may_see_personal_data, resolve_institutions
 from shared.kernel.concurrency import require_version
+from shared.kernel.shapes import shape_of
 from shared.pagination import Page, decode_cursor, encode_cursor
 
 # --- national mechanisms ---------------------------------------------------------------------
@@ -39,26 +38,8 @@ async def _mechanisms_out(
     visible = [r.id for r in rows if may_see_personal_data(actor, r.country)]
     focal = await repo.focal_points(visible) if visible else {}
     return [
-        NationalMechanismOut(
-            id=r.id,
-            country=r.country,
-            name=r.name,
-            legal_basis=r.legal_basis,
-            established_on=r.established_on,
-            members=[InstitutionRef.model_validate(i, from_attributes=True) for i in members[r.id]],
-            reporting_calendar=[CalendarEntry.model_validate(e) for e in r.reporting_calendar],
-            focal_points=[
-                FocalPointOut(
-                    name=f.name, role=f.role, contact=f.contact, institution_id=f.institution_id
-                )
-                for f in focal[r.id]
-            ]
-            if r.id in focal
-            else None,
-            version=r.version,
-            created_at=r.created_at,
-            updated_at=r.updated_at,
-        )
+        # Focal points are personal data: None where the caller may not see them.
+        shape_of(NationalMechanismOut, r, members=members[r.id], focal_points=focal.get(r.id))
         for r in rows
     ]
 

@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy import delete, func, or_, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.institutions.models import Institution
+from shared.kernel.repository import Repository
 from shared.people.models import User, UserMembership
 
 
@@ -44,9 +44,8 @@ _IDENTITY = text(
 )
 
 
-class PeopleRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class PeopleRepository(Repository[User]):
+    model = User
 
     async def identity(self, issuer: str, subject: str) -> Identity | None:
         row = (
@@ -93,9 +92,6 @@ class PeopleRepository:
             select(User.id).where(User.issuer == issuer, User.subject == subject)
         )
         return found.scalar_one()
-
-    async def get(self, user_id: uuid.UUID) -> User | None:
-        return await self.session.get(User, user_id)
 
     async def set_active(self, user_id: uuid.UUID, active: bool) -> None:
         await self.session.execute(

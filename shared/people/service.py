@@ -16,9 +16,10 @@ from shared.auth.schemas import Actor, Membership, Scope
 from shared.errors import Forbidden, InvalidInput, InvalidToken, NotFound
 from shared.institutions.models import Institution
 from shared.institutions.repository import InstitutionRepository
+from shared.kernel.shapes import shape_of
 from shared.pagination import decode_time_key, encode_time_key
 from shared.people.config import MembershipSpec
-from shared.people.models import UserMembership
+from shared.people.models import User, UserMembership
 from shared.people.repository import Identity, PeopleRepository
 from shared.people.schemas import (
     Capabilities,
@@ -171,33 +172,20 @@ async def token_actor(
 
 
 def _membership_out(row: UserMembership, institution: str | None) -> MembershipOut:
-    return MembershipOut(
-        id=row.id,
-        role=row.role,
-        country=row.country,
-        institution_id=row.institution_id,
-        institution=institution,
-        granted_by=row.granted_by,
-        created_at=row.created_at,
-    )
+    return shape_of(MembershipOut, row, institution=institution)
+
+
+async def _users_out(repo: PeopleRepository, users: Sequence[User]) -> list[UserOut]:
+    memberships = await repo.memberships([u.id for u in users])
+    return [
+        shape_of(UserOut, u, memberships=[_membership_out(m, n) for m, n in memberships[u.id]])
+        for u in users
+    ]
 
 
 async def get_user(session: AsyncSession, user_id: uuid.UUID) -> UserOut:
     repo = PeopleRepository(session)
-    user = await repo.get(user_id)
-    if user is None:
-        raise NotFound(f"no user {user_id}")
-    memberships = (await repo.memberships([user.id]))[user.id]
-    return UserOut(
-        id=user.id,
-        issuer=user.issuer,
-        subject=user.subject,
-        name=user.name,
-        email=user.email,
-        active=user.active,
-        created_at=user.created_at,
-        memberships=[_membership_out(m, n) for m, n in memberships],
-    )
+    return (await _users_out(repo, [await repo.found("user", user_id)]))[0]
 
 
 def _require_user_admin(actor: Actor, country: str | None) -> None:
@@ -218,20 +206,7 @@ async def list_users(
     rows = await repo.page(country=country, after=after, limit=limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
-    memberships = await repo.memberships([u.id for u in rows])
-    items = [
-        UserOut(
-            id=u.id,
-            issuer=u.issuer,
-            subject=u.subject,
-            name=u.name,
-            email=u.email,
-            active=u.active,
-            created_at=u.created_at,
-            memberships=[_membership_out(m, n) for m, n in memberships[u.id]],
-        )
-        for u in rows
-    ]
+    items = await _users_out(repo, rows)
     last = rows[-1] if rows else None
     return UserPage(
         items=items,
@@ -254,9 +229,7 @@ async def set_active(
     if not actor.is_admin:
         raise Forbidden("only an admin activates or deactivates users", code="not_allowed")
     repo = PeopleRepository(session)
-    user = await repo.get(user_id)
-    if user is None:
-        raise NotFound(f"no user {user_id}")
+    user = await repo.found("user", user_id)
     before = user.active
     await repo.set_active(user_id, active)
     await session.refresh(user)
@@ -410,24 +383,14 @@ async def me(session: AsyncSession, actor: Actor) -> MeOut:
     user = await get_user(session, actor.user_id)
     granted = {(m.role, m.country, m.institution_id) for m in user.memberships}
     from_token = [
-        MembershipOut(
-            id=None,
-            role=m.role,
-            country=m.country,
-            institution_id=m.institution_id,
-            institution=m.institution,
-            source="token",
-        )
+        shape_of(MembershipOut, m, id=None, source="token")
         for m in actor.memberships
         if (m.role, m.country, m.institution_id) not in granted
     ]
-    return MeOut(
+    return shape_of(
+        MeOut,
+        user,
         kind="user",
-        id=user.id,
-        name=user.name,
-        email=user.email,
-        issuer=user.issuer,
-        subject=user.subject,
         scopes=sorted(actor.scopes),
         memberships=[*user.memberships, *from_token],
         may=capabilities(actor),
