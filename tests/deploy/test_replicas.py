@@ -22,6 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 import shared.models  # noqa: F401  (every table, so foreign keys resolve)
+from scripts.servers import Postgres, Redis, free_port
 from shared import jobs
 from shared.notifications import webhooks
 from shared.notifications.models import Subscription
@@ -29,7 +30,6 @@ from shared.queue import JobRequest, connect_queue
 from shared.settings import Settings
 from tests.data import UPR_DATA, require
 from tests.deadline_rows import country_deadline
-from tests.fault.servers import Postgres, Redis, free_port
 from tests.notifications.helpers import receiver
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,7 +57,7 @@ async def cluster(tmp_path: Path) -> AsyncIterator[Cluster]:
         shutil.copy(require(UPR_DATA / name), folder / Path(name).name)
     pg, redis = Postgres(), Redis()
     pg.start()
-    await redis.start()
+    redis.start()
     env = {
         **os.environ,
         "DATABASE_URL": pg.url,

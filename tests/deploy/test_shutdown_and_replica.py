@@ -127,7 +127,7 @@ async def test_reads_go_to_the_replica_and_writes_to_the_primary(
 
 
 async def test_sigterm_lets_an_in_flight_request_finish() -> None:
-    from tests.fault.servers import free_port
+    from scripts.servers import free_port
 
     port = free_port()
     api = await asyncio.create_subprocess_exec(

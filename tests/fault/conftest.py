@@ -8,12 +8,12 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from scripts.servers import Postgres, Redis
 from services.api.app import create_app
 from shared.db import Database
 from shared.queue import connect_queue
 from shared.settings import Settings
 from tests.conftest import upgrade
-from tests.fault.servers import Postgres, Redis
 from tests.recommendations.conftest import corpus
 
 __all__ = ["Stack", "corpus", "stack"]
@@ -28,7 +28,7 @@ class Stack:
 async def stack(settings: Settings) -> AsyncIterator[Stack]:
     pg, redis = Postgres(), Redis()
     pg.start()
-    await redis.start()
+    redis.start()
     engine = create_async_engine(pg.url)
     async with engine.begin() as conn:
         await conn.run_sync(upgrade)

@@ -26,9 +26,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from scripts.servers import Postgres, Redis, free_port
 from tests.data import UPR_DATA, require
 from tests.fault import fuzz_seed
-from tests.fault.servers import Postgres, Redis, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -66,7 +66,7 @@ def live_server(request: pytest.FixtureRequest) -> Iterator[LiveServer]:
     _record(SEED, request)
     pg, redis = Postgres(), Redis()
     pg.start()
-    redis.start_sync()
+    redis.start()
     port = free_port()
     env = {
         **os.environ,

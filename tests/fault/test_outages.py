@@ -62,7 +62,7 @@ async def test_redis_down_keeps_reads_working(
     assert (await client.get("/v1/recommendations")).status_code == 200
     assert (await client.get("/v1/countries")).status_code == 200
     assert (await client.get("/metrics")).status_code == 200
-    await redis.start()
+    redis.start()
     assert (await client.get("/readyz")).status_code == 200
 
 
@@ -82,6 +82,6 @@ async def test_redis_down_refuses_to_start_work_and_writes_nothing(stack: Stack)
     async with stack.db.engine.connect() as conn:
         runs = (await conn.execute(text("SELECT count(*) FROM ingestion_runs"))).scalar_one()
     assert runs == 0
-    await stack.redis.start()
+    stack.redis.start()
     accepted = await stack.client.post("/v1/ingestion/runs", json={}, headers=headers)
     assert accepted.status_code == 202, accepted.text

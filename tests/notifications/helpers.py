@@ -15,8 +15,8 @@ from pydantic import SecretStr
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from scripts.servers import free_port
 from shared.settings import Settings
-from tests.fault.servers import free_port
 
 MY_TABLES = "delivery_attempts, reminders, outbox, subscriptions, deadlines, reminder_scans"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.fault.servers import free_port
+from scripts.servers import free_port
 
 JS = Path(__file__).resolve().parents[1] / "js"
 AUDIENCE = "urn:followup:api"

@@ -6,13 +6,13 @@ from __future__ import annotations
 import httpx
 from fastapi import FastAPI
 
+from scripts.servers import free_port
 from services.api.app import create_app
 from services.api.ratelimit import Decision, RateLimiter
 from shared.db import Database
 from shared.queue import JobQueue, connect_queue
 from shared.settings import Settings
 from tests.conftest import KeyFactory
-from tests.fault.servers import free_port
 
 
 class Clock:

@@ -1,0 +1,1 @@
+"""Project scripts; `scripts.servers` is importable by the tests."""
