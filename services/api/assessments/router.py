@@ -18,17 +18,9 @@ from shared.assessments.schemas import (
     AssessmentSource,
     AssessmentStats,
 )
-from shared.kernel import validation
 from shared.recommendations.schemas import Status
 
 router = APIRouter(prefix="/v1/assessments", tags=["assessments"])
-
-
-def _country(country: str | None) -> str | None:
-    problems = validation.Problems("query")
-    codes = validation.countries([country] if country else [], "country", problems)
-    problems.raise_if_any()
-    return codes[0] if codes else None
 
 
 @router.post(
@@ -65,7 +57,7 @@ async def list_assessments(
     page = await service.list_assessments(
         session,
         recommendation_id=recommendation_id,
-        country=_country(country),
+        country=edge.country_code(country),
         sources=tuple(source),
         statuses=tuple(assessed_status),
         organisation_id=organisation_id,
@@ -85,7 +77,7 @@ async def get_assessment_stats(
     """Recommendations by status, split by source: `government` (the recommendations'
     own status) beside `nhri`, `civil_society` and `un` (each source's latest assessment
     of each recommendation it assessed)."""
-    return await service.stats(session, _country(country), cycle)
+    return await service.stats(session, edge.country_code(country), cycle)
 
 
 @router.get("/{assessment_id}", response_model=AssessmentOut, summary="One assessment")

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from services.api import edge
 from services.api.deps import Reader, ReadSession, ReportWriter, WriteSession
-from shared.kernel import validation
 from shared.review import service
 from shared.review.schemas import (
     ReportIn,
@@ -50,13 +49,10 @@ async def list_progress_reports(
     """Reports the caller may see, oldest first: validated ones for everyone; drafts,
     submitted and returned ones for the institution's focal points and the State's
     coordinators. A coordinator's queue: `?country=PRY&state=submitted`."""
-    problems = validation.Problems("query")
-    codes = validation.countries([country] if country else [], "country", problems)
-    problems.raise_if_any()
     page = await service.list_reports(
         session,
         actor,
-        country=codes[0] if codes else None,
+        country=edge.country_code(country),
         states=tuple(state),
         institution_id=institution_id,
         recommendation_id=recommendation_id,
