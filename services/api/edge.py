@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Protocol, TypeVar
 
 import orjson
-from fastapi import Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel
 
 from services.api.problems import MEDIA_TYPE, STATUS_TITLES
@@ -196,6 +196,15 @@ def set_etag(response: Response, version: int) -> None:
 
 def location(request: Request, route: str, **path_params: object) -> str:
     return str(request.url_for(route, **{k: str(v) for k, v in path_params.items()}))
+
+
+def create_route(
+    router: APIRouter, path: str, model: type[Any], **declaration: Any
+) -> Callable[[F], F]:
+    """Declare a route that creates a resource: POST, answered with 201 and ``model`` (the
+    route answers with ``created``, or sets ``Location`` itself). ``declaration``: the
+    other arguments of ``router.post`` (``summary``, ``responses``...)."""
+    return router.post(path, response_model=model, status_code=201, **declaration)
 
 
 def created(request: Request, model: Versioned, route: str, **path_params: object) -> Response:

@@ -23,12 +23,12 @@ from shared.recommendations.schemas import Status
 router = APIRouter(prefix="/v1/assessments", tags=["assessments"])
 
 
-@router.post(
+@edge.create_route(
+    router,
     "",
-    response_model=AssessmentOut,
-    status_code=status.HTTP_201_CREATED,
-    responses=edge.errors(**{"404": "No such recommendation"}),
+    AssessmentOut,
     summary="Assess",
+    responses=edge.errors(**{"404": "No such recommendation"}),
 )
 async def create_assessment(
     data: AssessmentIn, request: Request, session: WriteSession, actor: AssessmentWriter

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.api import edge
 from services.api.deps import DataWriter, Reader, ReadSession, WriteSession
@@ -73,12 +73,7 @@ async def get_deadline(
     return edge.current(await service.get(session, deadline_id), if_none_match)
 
 
-@router.post(
-    "",
-    response_model=DeadlineOut,
-    status_code=status.HTTP_201_CREATED,
-    summary="Enter a deadline by hand",
-)
+@edge.create_route(router, "", DeadlineOut, summary="Enter a deadline by hand")
 async def create_deadline(
     data: DeadlineIn, request: Request, session: WriteSession, actor: DataWriter
 ) -> Response:

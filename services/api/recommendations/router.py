@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any, TypeVar
 
 import orjson
@@ -44,6 +44,7 @@ detail_router = APIRouter(prefix="/v1/recommendations", tags=["recommendations"]
 
 SYNC_TOKEN_HEADER = "Sync-Token"  # noqa: S105 - a header name
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 # async: a plain def would run in the thread pool, a thread hop on every request.
@@ -179,12 +180,17 @@ async def _first_batch_fetched(batches: AsyncIterator[T]) -> AsyncIterator[T]:
     return chained()
 
 
-@router.get(
-    "/export.csv",
-    response_class=StreamingResponse,
-    responses={200: {"content": {"text/csv": {}}, "description": "CSV, one row each"}},
-    summary="Export as CSV",
-)
+def _export_route(path: str, media_type: str, description: str, summary: str) -> Callable[[F], F]:
+    """Declare a streamed export of the matching recommendations in ``media_type``."""
+    return router.get(
+        path,
+        response_class=StreamingResponse,
+        responses={200: {"content": {media_type: {}}, "description": description}},
+        summary=summary,
+    )
+
+
+@_export_route("/export.csv", "text/csv", "CSV, one row each", "Export as CSV")
 async def export_recommendations_csv(
     session: StreamSession, _reader: StreamReader, f: Filter
 ) -> StreamingResponse:
@@ -197,12 +203,7 @@ async def export_recommendations_csv(
     )
 
 
-@router.get(
-    "/export.ndjson",
-    response_class=StreamingResponse,
-    responses={200: {"content": {"application/x-ndjson": {}}, "description": "one JSON a line"}},
-    summary="Export as NDJSON",
-)
+@_export_route("/export.ndjson", "application/x-ndjson", "one JSON a line", "Export as NDJSON")
 async def export_recommendations_ndjson(
     session: StreamSession, _reader: StreamReader, f: Filter
 ) -> StreamingResponse:
@@ -282,12 +283,7 @@ async def delete_recommendation(
     return Response(status_code=204)
 
 
-@router.post(
-    "/{rec_id}/updates",
-    status_code=status.HTTP_201_CREATED,
-    response_model=UpdateOut,
-    summary="Report progress",
-)
+@edge.create_route(router, "/{rec_id}/updates", UpdateOut, summary="Report progress")
 async def create_recommendation_update(
     rec_id: uuid.UUID,
     data: UpdateIn,

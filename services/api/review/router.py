@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response
 
 from services.api import edge
 from services.api.deps import Reader, ReadSession, ReportWriter, WriteSession
@@ -23,9 +23,7 @@ from shared.review.schemas import (
 router = APIRouter(prefix="/v1/progress-reports", tags=["review"])
 
 
-@router.post(
-    "", response_model=ReportOut, status_code=status.HTTP_201_CREATED, summary="Draft a report"
-)
+@edge.create_route(router, "", ReportOut, summary="Draft a report")
 async def create_progress_report(
     data: ReportIn, request: Request, session: WriteSession, actor: ReportWriter
 ) -> Response:

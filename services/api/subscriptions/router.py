@@ -31,11 +31,8 @@ reminders_router = APIRouter(prefix="/v1/reminders", tags=["subscriptions"])
 # addresses and URLs are not public.
 
 
-@router.post(
-    "",
-    response_model=SubscriptionCreated,
-    status_code=status.HTTP_201_CREATED,
-    summary="Subscribe to reminders and change events",
+@edge.create_route(
+    router, "", SubscriptionCreated, summary="Subscribe to reminders and change events"
 )
 async def create_subscription(
     data: SubscriptionIn,
