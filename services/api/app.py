@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from typing import Unpack
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -39,11 +37,8 @@ from services.api.stats.router import router as stats
 from services.api.subscriptions.router import reminders_router
 from services.api.subscriptions.router import router as subscriptions
 from services.api.uhri.router import router as uhri
-from shared.db import Database
-from shared.logs import configure_logging
-from shared.people.oidc import TokenVerifier
-from shared.queue import JobQueue, connect_queue
-from shared.settings import Settings, get_settings
+from shared.runtime import HandedIn, ProcessResources
+from shared.settings import Settings
 
 DESCRIPTION = """
 Follow-up of human-rights recommendations: which recommendations a State received,
@@ -58,51 +53,26 @@ RFC 9457 `application/problem+json` documents with a stable `code`.
 """
 
 
-def create_app(
-    settings: Settings | None = None,
-    *,
-    db: Database | None = None,
-    queue: JobQueue | None = None,
-) -> FastAPI:
-    settings = settings or get_settings()
-    configure_logging(settings.log_level, settings.log_json)
-    owns_db = db is None
-    owns_queue = queue is None
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # What exists now (modules, routes, reference data) lives as long as the process:
-        # keep it out of full collections, whose pauses under load reached ~120 ms and
-        # stalled every request in flight (BENCHMARKS.md).
-        gc.collect()
-        gc.freeze()
-        yield
-        if owns_db:
-            await app.state.db.dispose()
-        if owns_queue:
-            await app.state.queue.close()
-        await app.state.tokens.close()
-
+def create_app(settings: Settings | None = None, **handed_in: Unpack[HandedIn]) -> FastAPI:
+    resources = ProcessResources.open(settings, **handed_in)
+    settings = resources.settings
     app = FastAPI(
         title="Follow-up API",
         version="1.0.0",
         description=DESCRIPTION,
-        lifespan=lifespan,
+        lifespan=lambda _app: resources.lifetime(),
         generate_unique_id_function=openapi.operation_id,
         # Served by openapi.install from packaged assets, not from a CDN.
         docs_url=None,
         redoc_url=None,
     )
-    app.state.settings = settings
-    app.state.db = db or Database(settings)
-    app.state.queue = queue or connect_queue(settings.redis_url)
+    resources.install(app.state)
     app.state.rate_limiter = RateLimiter(
         app.state.queue,
         settings.rate_limit_per_minute,
         anonymous_per_minute=settings.rate_limit_anonymous_per_minute,
         client_header=settings.rate_limit_client_header,
     )
-    app.state.tokens = TokenVerifier(settings)
 
     install_problem_handlers(app)
     openapi.install(app)

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-import gc
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Unpack
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -25,11 +25,8 @@ from services.web.pages import country, home, programmes, recommendations
 from services.web.pages.common import NotFoundPage, language_of, not_found
 from shared import i18n
 from shared.asgi import HttpMiddleware
-from shared.db import Database
-from shared.logs import configure_logging
-from shared.people.oidc import TokenVerifier
-from shared.queue import JobQueue, connect_queue
-from shared.settings import Settings, get_settings
+from shared.runtime import HandedIn, ProcessResources
+from shared.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
 
@@ -113,29 +110,16 @@ def routes() -> list[BaseRoute]:
     ]
 
 
-def create_app(
-    settings: Settings | None = None,
-    *,
-    db: Database | None = None,
-    queue: JobQueue | None = None,
-) -> Starlette:
-    settings = settings or get_settings()
-    configure_logging(settings.log_level, settings.log_json)
-    owns_db = db is None
-    owns_queue = queue is None
+def create_app(settings: Settings | None = None, **handed_in: Unpack[HandedIn]) -> Starlette:
+    resources = ProcessResources.open(settings, **handed_in)
+    settings = resources.settings
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         for lang in i18n.available_languages():
             i18n.translator(lang)
-        gc.collect()
-        gc.freeze()
-        yield
-        if owns_db:
-            await app.state.db.dispose()
-        if owns_queue:
-            await app.state.queue.close()
-        await app.state.tokens.close()
+        async with resources.lifetime():
+            yield
 
     app = Starlette(
         routes=routes(),
@@ -162,10 +146,7 @@ def create_app(
         },
         lifespan=lifespan,
     )
-    app.state.settings = settings
-    app.state.db = db or Database(settings)
+    resources.install(app.state)
     # A database handed in may be a test's single connection: no concurrent reads on it.
-    app.state.parallel_reads = owns_db
-    app.state.queue = queue or connect_queue(settings.redis_url)
-    app.state.tokens = TokenVerifier(settings)
+    app.state.parallel_reads = resources.owns_db
     return app

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -42,6 +43,12 @@ from shared.review.schemas import ReportIn, ReportOut, ReportPatch, ReviewIn
 OWNED_LIMIT = 100
 ASSESSOR_ROLES = ("nhri", "civil_society")
 FORM_FIELDS = ("status", "narrative", "evidence_links", "reported_on")
+
+# Stores a form about a recommendation (who, which, the typed values, the whole form);
+# answers the path to show next, without the language.
+SaveForm = Callable[[Request, SignedIn, uuid.UUID, dict[str, Any], dict[str, Any]], Awaitable[str]]
+# What else a form's page shows, as template variables.
+PageParts = Callable[[Request, SignedIn, uuid.UUID], Awaitable[dict[str, Any]]]
 
 
 def _to_sign_in(request: Request, lang: str) -> Response:
@@ -125,50 +132,27 @@ async def to_assess(request: Request, who: SignedIn) -> list[dict[str, Any]]:
 async def assessment_form(request: Request) -> Response:
     """An NHRI's or a civil-society organisation's assessment of a recommendation,
     published at once beside the Government's reports (never changing its status)."""
-    lang = lang_of(request)
-    who = await _who(request, lang)
-    if isinstance(who, Response):
-        return who
-    rec_id = parse_uuid(str(request.path_params["rec_id"]))
-    rec = await _rec(request, rec_id)
-    values: dict[str, Any] = {"status": rec["status"], "narrative": "", "evidence_links": [],
-                              "reported_on": dt.date.today().isoformat()}  # fmt: skip
-    errors: dict[str, str] = {}
-    status_code = 200
-    if request.method == "POST":
-        form = await check_csrf(request)
-        values = _form_values(form)
-        try:
-            data = AssessmentIn.model_validate(
-                {
-                    "recommendation_id": str(rec_id),
-                    "status": values["status"],
-                    "narrative": values["narrative"],
-                    "evidence_links": values["evidence_links"],
-                    "assessed_on": values["reported_on"],
-                }
-            )
-            async with write_session(request) as session:
-                await assessments.create(session, who.actor, data)
-        except (ValidationError, DomainError) as exc:
-            if isinstance(exc, ValidationError):
-                exc = _renamed(exc)
-            errors = _errors_of(exc, lang)
-            status_code = 403 if isinstance(exc, DomainError) and exc.status == 403 else 422
-        else:
-            return RedirectResponse(f"/{lang}/recommendations/{rec_id}", status_code=303)
-    return render(
-        request,
-        lang,
-        "assessment_new.html",
-        status_code=status_code,
-        title=rec["ref"],
-        rec=rec,
-        values=values,
-        errors=errors,
-        statuses=STATUSES,
-        csrf=csrf_token(request),
-    )
+    return await _recommendation_form(request, "assessment_new.html", _save_assessment)
+
+
+async def _save_assessment(
+    request: Request, who: SignedIn, rec_id: uuid.UUID, values: dict[str, Any], form: dict[str, Any]
+) -> str:
+    try:
+        data = AssessmentIn.model_validate(
+            {
+                "recommendation_id": str(rec_id),
+                "status": values["status"],
+                "narrative": values["narrative"],
+                "evidence_links": values["evidence_links"],
+                "assessed_on": values["reported_on"],
+            }
+        )
+        async with write_session(request) as session:
+            await assessments.create(session, who.actor, data)
+    except ValidationError as exc:
+        raise _renamed(exc) from None
+    return f"/recommendations/{rec_id}"
 
 
 def _renamed(exc: ValidationError) -> ValidationError:
@@ -188,6 +172,12 @@ def _form_values(form: dict[str, Any]) -> dict[str, Any]:
         "evidence_links": [link for link in links if link],
         "reported_on": str(form.get("reported_on", "")).strip() or None,
     }
+
+
+def _refusal(exc: ValidationError | DomainError, lang: str) -> tuple[dict[str, str], int]:
+    """The messages of a refused form, and its status: 403 when not allowed, else 422."""
+    status_code = 403 if isinstance(exc, DomainError) and exc.status == 403 else 422
+    return _errors_of(exc, lang), status_code
 
 
 def _errors_of(exc: Exception, lang: str) -> dict[str, str]:
@@ -229,6 +219,37 @@ async def _rec(request: Request, rec_id: uuid.UUID) -> dict[str, Any]:
 
 async def report_form(request: Request) -> Response:
     """A recommendation: the form of a new report, and the reports on it the person sees."""
+    return await _recommendation_form(request, "report_new.html", _save_report, _existing)
+
+
+async def _save_report(
+    request: Request, who: SignedIn, rec_id: uuid.UUID, values: dict[str, Any], form: dict[str, Any]
+) -> str:
+    data = ReportIn.model_validate({"recommendation_id": str(rec_id), **values})
+    async with write_session(request) as session:
+        report = await review.create_draft(session, who.actor, data)
+        if form.get("action") == "submit":
+            await review.submit(session, who.actor, report.id, report.version)
+    return f"/workspace/reports/{report.id}"
+
+
+async def _existing(request: Request, who: SignedIn, rec_id: uuid.UUID) -> dict[str, Any]:
+    """The reports on the recommendation that the person sees."""
+    async with read_session(request) as session:
+        existing = (
+            await review.list_reports(session, who.actor, recommendation_id=rec_id, limit=50)
+        ).items
+    return {"existing": existing}
+
+
+async def _recommendation_form(
+    request: Request,
+    template: str,
+    save: SaveForm,
+    more: PageParts | None = None,
+) -> Response:
+    """A form about one recommendation (a report, an assessment): shown with today's date
+    and the recommendation's status; once sent and saved, to the page `save` names."""
     lang = lang_of(request)
     who = await _who(request, lang)
     if isinstance(who, Response):
@@ -243,32 +264,23 @@ async def report_form(request: Request) -> Response:
         form = await check_csrf(request)
         values = _form_values(form)
         try:
-            data = ReportIn.model_validate({"recommendation_id": str(rec_id), **values})
-            async with write_session(request) as session:
-                report = await review.create_draft(session, who.actor, data)
-                if form.get("action") == "submit":
-                    await review.submit(session, who.actor, report.id, report.version)
+            target = await save(request, who, rec_id, values, form)
         except (ValidationError, DomainError) as exc:
-            errors = _errors_of(exc, lang)
-            status_code = 403 if isinstance(exc, DomainError) and exc.status == 403 else 422
+            errors, status_code = _refusal(exc, lang)
         else:
-            return RedirectResponse(f"/{lang}/workspace/reports/{report.id}", status_code=303)
-    async with read_session(request) as session:
-        existing = (
-            await review.list_reports(session, who.actor, recommendation_id=rec_id, limit=50)
-        ).items
+            return RedirectResponse(f"/{lang}{target}", status_code=303)
     return render(
         request,
         lang,
-        "report_new.html",
+        template,
         status_code=status_code,
         title=rec["ref"],
         rec=rec,
         values=values,
         errors=errors,
         statuses=STATUSES,
-        existing=existing,
         csrf=csrf_token(request),
+        **(await more(request, who, rec_id) if more else {}),
     )
 
 
@@ -320,8 +332,7 @@ async def report_page(request: Request) -> Response:
         except _Invalid:
             status_code = 422
         except (ValidationError, DomainError) as exc:
-            errors = _errors_of(exc, lang)
-            status_code = 403 if isinstance(exc, DomainError) and exc.status == 403 else 422
+            errors, status_code = _refusal(exc, lang)
         else:
             return RedirectResponse(f"/{lang}/workspace/reports/{report_id}", status_code=303)
     rec = await _rec(request, report.recommendation_id) if report.recommendation_id else None

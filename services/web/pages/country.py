@@ -5,6 +5,7 @@ action plans and deadlines. Every chart has its table and a CSV."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -119,6 +120,10 @@ def _status_series(lang: str) -> list[Series]:
     return [Series(s, i18n.label("status", s, lang), STATUS_COLORS[s]) for s in STATUSES[::-1]]
 
 
+def _floats(counts: dict[str, int]) -> dict[str, float]:
+    return {k: float(v) for k, v in counts.items()}
+
+
 def charts(data: CountryData, lang: str) -> list[Chart]:
     t = i18n.translator(lang)
     name = i18n.country_name(data.iso3, lang)
@@ -129,28 +134,39 @@ def charts(data: CountryData, lang: str) -> list[Chart]:
     matrix: dict[str, dict[str, float]] = {p: {} for p in POSITIONS}
     for c in data.progress.by_position_status:
         matrix.setdefault(c.position, {})[c.status] = c.count
-    out.append(
-        Chart(
-            id="position-status",
-            title=t("Position and implementation status"),
-            description=t(
-                "Recommendations to %(name)s by the position taken, split by status.", name=name
-            ),
+
+    def status_chart(
+        chart_id: str,
+        title: str,
+        description: str,
+        rows: list[tuple[str, dict[str, float]]],
+        kind: str = "bars",
+    ) -> Chart:
+        """Recommendations by implementation status, one bar (or column) per row."""
+        return Chart(
+            id=chart_id,
+            title=title,
+            description=description,
             series=status_series,
-            rows=[(i18n.label("position", p, lang), matrix[p]) for p in POSITIONS if matrix[p]],
+            rows=rows,
+            kind=kind,
+        )
+
+    out.append(
+        status_chart(
+            "position-status",
+            t("Position and implementation status"),
+            t("Recommendations to %(name)s by the position taken, split by status.", name=name),
+            [(i18n.label("position", p, lang), matrix[p]) for p in POSITIONS if matrix[p]],
         )
     )
     out.append(
-        Chart(
-            id="cycles",
-            title=t("By review cycle"),
-            description=t("Recommendations to %(name)s by UPR cycle and status.", name=name),
-            series=status_series,
-            rows=[
-                (
-                    t("Cycle %(n)s", n=c.cycle) if c.cycle else t("No cycle"),
-                    {k: float(v) for k, v in c.counts.items()},
-                )
+        status_chart(
+            "cycles",
+            t("By review cycle"),
+            t("Recommendations to %(name)s by UPR cycle and status.", name=name),
+            [
+                (t("Cycle %(n)s", n=c.cycle) if c.cycle else t("No cycle"), _floats(c.counts))
                 for c in data.cycles
             ],
         )
@@ -161,61 +177,67 @@ def charts(data: CountryData, lang: str) -> list[Chart]:
         Series("not_supported", t("Not supported"), "#757575"),
     ]
 
-    def tag_rows(tags: list[stats.TagProgress], labeller: Any) -> list[Any]:
+    def tag_chart(
+        chart_id: str,
+        title: str,
+        description: str,
+        tags: list[stats.TagProgress],
+        labeller: Callable[[str], str],
+    ) -> Chart:
+        """The tags most often given, each split by how much was implemented, with the
+        share implemented as an extra column."""
         ranked = sorted(tags, key=lambda x: -x.total)[:TOP_TAGS]
-        return [
-            (
-                labeller(x.value),
-                {
-                    "implemented": x.implemented,
-                    "other_supported": x.supported - x.implemented,
-                    "not_supported": x.total - x.supported,
-                },
-            )
-            for x in ranked
-        ]
-
-    def tag_extra(tags: list[stats.TagProgress], labeller: Any) -> list[Any]:
-        return [
-            (labeller(x.value), {"share": i18n.format_percent(x.share_implemented, lang)})
-            for x in sorted(tags, key=lambda x: -x.total)[:TOP_TAGS]
-        ]
+        return Chart(
+            id=chart_id,
+            title=title,
+            description=description,
+            series=tag_series,
+            rows=[
+                (
+                    labeller(x.value),
+                    {
+                        "implemented": x.implemented,
+                        "other_supported": x.supported - x.implemented,
+                        "not_supported": x.total - x.supported,
+                    },
+                )
+                for x in ranked
+            ],
+            extra=[
+                (labeller(x.value), {"share": i18n.format_percent(x.share_implemented, lang)})
+                for x in ranked
+            ],
+            extra_labels=[t("Share implemented")],
+        )
 
     out.append(
-        Chart(
-            id="themes",
-            title=t("By UHRI theme"),
-            description=t("The themes most often tagged, with how much was implemented."),
-            series=tag_series,
-            rows=tag_rows(data.progress.by_theme, theme_label),
-            extra=tag_extra(data.progress.by_theme, theme_label),
-            extra_labels=[t("Share implemented")],
+        tag_chart(
+            "themes",
+            t("By UHRI theme"),
+            t("The themes most often tagged, with how much was implemented."),
+            data.progress.by_theme,
+            theme_label,
         )
     )
     out.append(
-        Chart(
-            id="sdg-goals",
-            title=t("By Sustainable Development Goal"),
-            description=t(
-                "Recommendations linked to each SDG goal, with how much was implemented."
-            ),
-            series=tag_series,
-            rows=tag_rows(data.progress.by_sdg_goal, lambda g: goal_label(g, t)),
-            extra=tag_extra(data.progress.by_sdg_goal, lambda g: goal_label(g, t)),
-            extra_labels=[t("Share implemented")],
+        tag_chart(
+            "sdg-goals",
+            t("By Sustainable Development Goal"),
+            t("Recommendations linked to each SDG goal, with how much was implemented."),
+            data.progress.by_sdg_goal,
+            lambda g: goal_label(g, t),
         )
     )
     months = data.progress.over_time[-MONTHS:]
     out.append(
-        Chart(
-            id="over-time",
-            title=t("Status over time"),
-            description=t("The status of the recommendations at the end of each month."),
-            series=status_series,
-            rows=[
+        status_chart(
+            "over-time",
+            t("Status over time"),
+            t("The status of the recommendations at the end of each month."),
+            [
                 (
                     i18n.format_date(dt.date.fromisoformat(m.month + "-01"), lang, "MMM y"),
-                    {k: float(v) for k, v in m.counts.items()},
+                    _floats(m.counts),
                 )
                 for m in months
             ],
@@ -227,22 +249,19 @@ def charts(data: CountryData, lang: str) -> list[Chart]:
         Series("covered", t("Supported by a programme"), POSITION_COLORS["supported"]),
         Series("uncovered", t("No programme"), "#757575"),
     ]
+    cover_rows = [
+        (t("All themes"), {"covered": cov.overall.covered, "uncovered": cov.overall.uncovered})
+    ] + [
+        (theme_label(x.theme), {"covered": x.covered, "uncovered": x.uncovered})
+        for x in cov.by_theme[:TOP_TAGS]
+    ]
     out.append(
         Chart(
             id="coverage",
             title=t("Coverage by OHCHR programmes"),
             description=t("Supported recommendations that a running programme supports, by theme."),
             series=cover_series,
-            rows=[
-                (
-                    t("All themes"),
-                    {"covered": cov.overall.covered, "uncovered": cov.overall.uncovered},
-                )
-            ]
-            + [
-                (theme_label(x.theme), {"covered": x.covered, "uncovered": x.uncovered})
-                for x in cov.by_theme[:TOP_TAGS]
-            ],
+            rows=cover_rows,
         )
     )
     funding_series = [
