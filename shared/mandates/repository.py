@@ -5,13 +5,34 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import or_, select, text
 
-from shared.kernel.repository import Repository, keyset_page, matches
+from shared.kernel.repository import Repository, SelectT, keyset_page, matches
 from shared.mandates import rules
 from shared.mandates.models import Mandate, MandateRenewal
-from shared.mandates.schemas import MandateFilter
+from shared.mandates.schemas import MandateFilter, PresenceFilter
+
+
+def presence_filtered(
+    query: SelectT, model: Any, f: PresenceFilter, today: dt.date, expiring_days: int | None
+) -> SelectT:
+    """``query`` of mandates or programmes (``model``: countries covered, start and end
+    dates, a search column) kept to the rows ``f`` asks for, statuses as on ``today``."""
+    if f.countries:
+        query = query.where(model.countries.overlap(list(f.countries)))
+    if f.statuses:
+        clauses = (
+            rules.status_clause(model.start_date, model.end_date, s, today, expiring_days)
+            for s in f.statuses
+        )
+        query = query.where(or_(*clauses))
+    if f.active_on is not None:
+        query = query.where(rules.active_on_clause(model.start_date, model.end_date, f.active_on))
+    if f.q:
+        query = query.where(matches(model.search, f.q))
+    return query
 
 
 class MandateRepository(Repository[Mandate]):
@@ -27,27 +48,9 @@ class MandateRepository(Repository[Mandate]):
         limit: int,
     ) -> Sequence[Mandate]:
         query = select(Mandate)
-        if f.countries:
-            query = query.where(Mandate.countries.overlap(list(f.countries)))
+        query = presence_filtered(query, Mandate, f, today, expiring_days)
         if f.types:
             query = query.where(Mandate.type.in_(f.types))
-        if f.statuses:
-            query = query.where(
-                or_(
-                    *(
-                        rules.status_clause(
-                            Mandate.start_date, Mandate.end_date, s, today, expiring_days
-                        )
-                        for s in f.statuses
-                    )
-                )
-            )
-        if f.active_on is not None:
-            query = query.where(
-                rules.active_on_clause(Mandate.start_date, Mandate.end_date, f.active_on)
-            )
-        if f.q:
-            query = query.where(matches(Mandate.search, f.q))
         query = keyset_page(query, Mandate.start_date, Mandate.id, after, limit)
         return (await self.session.execute(query)).scalars().all()
 

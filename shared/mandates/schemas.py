@@ -145,9 +145,16 @@ class MandatePage(BaseModel):
 
 
 @dataclass(frozen=True, slots=True)
-class MandateFilter:
+class PresenceFilter:
+    """What lists of presences in countries over a period (mandates, programmes) filter
+    by: covered countries, statuses on the day, running on ``active_on``, words."""
+
     countries: tuple[str, ...] = ()
-    types: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
     active_on: dt.date | None = None
     q: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MandateFilter(PresenceFilter):
+    types: tuple[str, ...] = ()

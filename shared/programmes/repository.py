@@ -11,9 +11,9 @@ from sqlalchemy import Row, and_, delete, exists, func, or_, select, text, updat
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 
 from shared.db import Base
-from shared.kernel.repository import Repository, keyset_page, matches
-from shared.mandates import rules
+from shared.kernel.repository import Repository, keyset_page
 from shared.mandates.models import Mandate
+from shared.mandates.repository import presence_filtered
 from shared.programmes.models import (
     Evaluation,
     Indicator,
@@ -61,19 +61,7 @@ class ProgrammeRepository(Repository[Programme]):
                     ProgrammeRecommendation.recommendation_id == recommendation_id,
                 ),
             )
-        if f.countries:
-            query = query.where(p.countries.overlap(list(f.countries)))
-        if f.statuses:
-            query = query.where(
-                or_(
-                    *(
-                        rules.status_clause(p.start_date, p.end_date, s, today, None)
-                        for s in f.statuses
-                    )
-                )
-            )
-        if f.active_on is not None:
-            query = query.where(rules.active_on_clause(p.start_date, p.end_date, f.active_on))
+        query = presence_filtered(query, p, f, today, None)
         if f.partners:
             query = query.where(
                 exists().where(
@@ -92,8 +80,6 @@ class ProgrammeRepository(Repository[Programme]):
                     p.sdg_targets.overlap(list(f.sdg_targets)),
                 )
             )
-        if f.q:
-            query = query.where(matches(p.search, f.q))
         query = keyset_page(query, p.start_date, p.id, after, limit)
         return (await self.session.execute(query)).scalars().all()
 

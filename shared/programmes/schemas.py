@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.mandates.schemas import PresenceFilter
+
 TargetGroup = Literal[
     "police_academies",
     "military_academies",
@@ -109,16 +111,12 @@ class ProgrammePage(BaseModel):
 
 
 @dataclass(frozen=True, slots=True)
-class ProgrammeFilter:
-    countries: tuple[str, ...] = ()
-    statuses: tuple[str, ...] = ()
+class ProgrammeFilter(PresenceFilter):
     partners: tuple[str, ...] = ()
     mandates: tuple[uuid.UUID, ...] = ()
-    active_on: dt.date | None = None
     themes: tuple[str, ...] = ()
     sdg_goals: tuple[int, ...] = ()
     sdg_targets: tuple[str, ...] = ()
-    q: str | None = None
 
 
 # --- links ------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Unpack
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -261,19 +261,13 @@ async def emit_change(session: AsyncSession, p: Programme, action: str) -> None:
 
 
 async def record_change(
-    session: AsyncSession,
-    actor: Actor,
-    p: Programme,
-    action: str,
-    *,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
+    session: AsyncSession, actor: Actor, p: Programme, action: str, **states: Unpack[audit.States]
 ) -> None:
     """What every change to a programme's parts does in the caller's transaction: bump
     the programme's version (its ETag), emit the change event, write the audit entry."""
     await ProgrammeRepository(session).touch(p.id)
     await emit_change(session, p, action)
-    audit.record(session, actor, action, "programme", str(p.id), before=before, after=after)
+    audit.record_change(session, actor, action, p.id, **states)
 
 
 async def remove_deadline(session: AsyncSession, programme_id: uuid.UUID, rule: str) -> None:
