@@ -10,24 +10,15 @@ from typing import Any
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.kernel.repository import Repository
 from shared.reports.models import Report, ReportFile
 
 # Updates from these sources are independent assessments, never the government's status.
 ASSESSMENT_SOURCES = ("nhri", "civil_society")
 
 
-class ReportRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    def add(self, row: Report) -> None:
-        self.session.add(row)
-
-    async def get(self, report_id: uuid.UUID, *, for_update: bool = False) -> Report | None:
-        query = select(Report).where(Report.id == report_id)
-        if for_update:
-            query = query.with_for_update()
-        return (await self.session.execute(query)).scalar_one_or_none()
+class ReportRepository(Repository[Report]):
+    model = Report
 
     async def latest(
         self, country: str, kind: str, cycle: int | None, language: str
