@@ -27,7 +27,7 @@ from shared.deadlines.schemas import DeadlineFilter, DeadlineIn, DeadlineOut, De
 from shared.documents.models import Document
 from shared.errors import Forbidden, InvalidInput, NotFound
 from shared.kernel.concurrency import require_version
-from shared.pagination import Page, decode_time_key, encode_time_key
+from shared.pagination import Page, decode_time_key, time_keyed_page
 from shared.reference.countries import by_iso3
 
 # Who may enter a deadline by hand: the keys that maintain its subject (or admin).
@@ -54,12 +54,7 @@ async def list_page(
     after = decode_time_key(cursor, "deadlines", dt.date.fromisoformat)
     rows = await DeadlineRepository(session).page(f, after=after, limit=limit + 1)
     items = [to_out(r) for r in rows[:limit]]
-    next_cursor = (
-        encode_time_key("deadlines", items[-1].due_date, items[-1].id)
-        if len(rows) > limit
-        else None
-    )
-    return Page(items=items, next_cursor=next_cursor)
+    return time_keyed_page("deadlines", items, len(rows) > limit, lambda d: (d.due_date, d.id))
 
 
 async def for_country(session: AsyncSession, iso3: str) -> list[DeadlineOut]:

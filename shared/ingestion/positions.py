@@ -56,13 +56,20 @@ _LEAD_IN_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
-def lead_in_position(text: str) -> tuple[str, str] | None:
-    """(position, deciding wording) for a lead-in paragraph, or None."""
-    for position, pattern in _LEAD_IN_RULES:
+def _first_match(
+    rules: tuple[tuple[str, re.Pattern[str]], ...], text: str
+) -> tuple[str, str] | None:
+    """(position, matched wording) of the first rule whose pattern occurs in ``text``."""
+    for position, pattern in rules:
         match = pattern.search(text)
         if match:
             return position, match.group(0)
     return None
+
+
+def lead_in_position(text: str) -> tuple[str, str] | None:
+    """(position, deciding wording) for a lead-in paragraph, or None."""
+    return _first_match(_LEAD_IN_RULES, text)
 
 
 _STATEMENT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -80,11 +87,7 @@ _STATEMENT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 def statement_position(text: str) -> tuple[str, str] | None:
     """(position, wording) for an Add.1 statement such as "The Government accepts ..."."""
-    for position, pattern in _STATEMENT_RULES:
-        match = pattern.search(text)
-        if match:
-            return position, match.group(0)
-    return None
+    return _first_match(_STATEMENT_RULES, text)
 
 
 _MATRIX_POSITIONS = (

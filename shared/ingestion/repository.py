@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.documents.repository import DocumentRepository
 from shared.ingestion.models import IngestionItem, IngestionRun, SourceCache
+from shared.kernel.repository import get_row, rows_by
 from shared.recommendations.models import PositionChange, Recommendation, RecommendingState
 from shared.recommendations.writes import RecommendationWrites
 
@@ -40,10 +41,7 @@ class IngestionRepository:
         return result.scalar_one_or_none()
 
     async def run(self, run_id: uuid.UUID, *, for_update: bool = False) -> IngestionRun | None:
-        query = select(IngestionRun).where(IngestionRun.id == run_id)
-        if for_update:
-            query = query.with_for_update()
-        return (await self.session.execute(query)).scalar_one_or_none()
+        return await get_row(self.session, IngestionRun, run_id, for_update=for_update)
 
     async def runs_page(
         self, *, after: tuple[dt.datetime, uuid.UUID] | None, limit: int
@@ -86,12 +84,8 @@ class IngestionRepository:
         return counts
 
     async def items(self, run_id: uuid.UUID) -> Sequence[IngestionItem]:
-        result = await self.session.execute(
-            select(IngestionItem)
-            .where(IngestionItem.run_id == run_id)
-            .order_by(IngestionItem.ordinal, IngestionItem.id)
-        )
-        return result.scalars().all()
+        i = IngestionItem
+        return await rows_by(self.session, i, (i.ordinal, i.id), run_id=run_id)
 
     async def add_items(
         self, run_id: uuid.UUID, entries: Sequence[tuple[str, str]]

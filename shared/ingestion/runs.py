@@ -18,7 +18,7 @@ from shared.ingestion.models import IngestionItem, IngestionRun
 from shared.ingestion.repository import IngestionRepository
 from shared.ingestion.schemas import ItemOut, RunCounts, RunDetail, RunOut
 from shared.ingestion.sources import Entry, parse_sources, source_to_json
-from shared.pagination import Page, decode_time_key, encode_time_key
+from shared.pagination import Page, decode_time_key, time_keyed_page
 from shared.queue import enqueue_after_commit
 
 Trigger = Literal["api", "cli", "cron"]
@@ -136,9 +136,6 @@ async def list_runs(session: AsyncSession, *, cursor: str | None, limit: int) ->
     page = list(rows[:limit])
     counts = await repo.status_counts([r.id for r in page])
     items = [RunOut(**_run_out(r, counts.get(r.id, {}))) for r in page]
-    next_cursor = (
-        encode_time_key("ingestion_runs", page[-1].created_at, page[-1].id)
-        if len(rows) > limit
-        else None
+    return time_keyed_page(
+        "ingestion_runs", items, len(rows) > limit, lambda r: (r.created_at, r.id)
     )
-    return Page(items=items, next_cursor=next_cursor)

@@ -44,6 +44,59 @@ def _states(rec: ParsedRecommendation) -> list[tuple[str, str | None]]:
     return [(s.name, s.iso3) for s in rec.recommending_states]
 
 
+def _described(
+    p: ParsedRecommendation,
+    document_id: uuid.UUID,
+    symbol: str,
+    date: dt.date | None,
+    state: str,
+    cycle: int | None,
+    session: int | None,
+) -> dict[str, Any]:
+    """The columns a recommendation takes from its paragraph and its report."""
+    return {
+        "kind": "recommendation",
+        "document_id": document_id,
+        "document_symbol": symbol,
+        "document_date": date,
+        "paragraph": clip(p.paragraph, 50),
+        "paragraph_key": natural_key(p.paragraph),
+        "printed_number": clip(p.printed_number, 50),
+        "text": p.text,
+        "state_under_review": state,
+        "mechanism": MECHANISM,
+        "cycle": cycle,
+        "session": session,
+    }
+
+
+def _untagged() -> dict[str, Any]:
+    """The tags of a recommendation its document does not tag."""
+    return {"themes": [], "affected_persons": [], "sdg_targets": [], "sdg_goals": []}
+
+
+def _new_row(
+    rec_id: uuid.UUID,
+    ref: str,
+    described: dict[str, Any],
+    position: dict[str, Any],
+    tags: dict[str, Any],
+) -> dict[str, Any]:
+    """The row of a new recommendation: the first version, no institutions, no status
+    information yet."""
+    return {
+        "id": rec_id,
+        "ref": ref,
+        **described,
+        **position,
+        **tags,
+        "institutions": [],
+        "status": "no_information",
+        "version": 1,
+        "deleted_at": None,
+    }
+
+
 def _dedupe(
     recommendations: Sequence[ParsedRecommendation], warnings: list[str]
 ) -> list[ParsedRecommendation]:
@@ -83,20 +136,7 @@ async def upsert_wg_report(
     new_states: list[tuple[uuid.UUID, list[tuple[str, str | None]]]] = []
     for p in recs:
         ref = f"{symbol}#{p.paragraph}"
-        desired: dict[str, Any] = {
-            "kind": "recommendation",
-            "document_id": document.id,
-            "document_symbol": symbol,
-            "document_date": date,
-            "paragraph": clip(p.paragraph, 50),
-            "paragraph_key": natural_key(p.paragraph),
-            "printed_number": clip(p.printed_number, 50),
-            "text": p.text,
-            "state_under_review": state,
-            "mechanism": MECHANISM,
-            "cycle": parsed.cycle,
-            "session": parsed.session,
-        }
+        desired = _described(p, document.id, symbol, date, state, parsed.cycle, parsed.session)
         position: dict[str, Any] = {
             "position": p.position or "no_position",
             "position_raw": p.position_raw,
@@ -105,22 +145,7 @@ async def upsert_wg_report(
         rec = existing.get(ref)
         if rec is None:
             rec_id = uuid.uuid4()
-            new_rows.append(
-                {
-                    "id": rec_id,
-                    "ref": ref,
-                    **desired,
-                    **position,
-                    "themes": [],
-                    "affected_persons": [],
-                    "sdg_targets": [],
-                    "sdg_goals": [],
-                    "institutions": [],
-                    "status": "no_information",
-                    "version": 1,
-                    "deleted_at": None,
-                }
-            )
+            new_rows.append(_new_row(rec_id, ref, desired, position, _untagged()))
             new_states.append((rec_id, _states(p)))
             if p.position is not None:
                 changes.position(
@@ -354,35 +379,27 @@ async def _apply_matrix(
                 if warning:
                     changes.warnings.append(warning)
             rec_id = uuid.uuid4()
-            new_rows.append(
-                {
-                    "id": rec_id,
-                    "ref": ref,
-                    "kind": "recommendation",
-                    "document_id": report.id if report else matrix.id,
-                    "document_symbol": report_symbol,
-                    "document_date": date,
-                    "paragraph": clip(p.paragraph, 50),
-                    "paragraph_key": natural_key(p.paragraph),
-                    "printed_number": clip(p.printed_number, 50),
-                    "text": p.text,
-                    "state_under_review": state,
-                    "mechanism": MECHANISM,
-                    "cycle": report.cycle if report else parsed.cycle,
-                    "session": report.session if report else parsed.session,
-                    "position": p.position or "no_position",
-                    "position_raw": p.position_raw,
-                    "position_source": source if p.position else None,
-                    "themes": themes,
-                    "affected_persons": persons,
-                    "sdg_targets": targets,
-                    "sdg_goals": goals,
-                    "institutions": [],
-                    "status": "no_information",
-                    "version": 1,
-                    "deleted_at": None,
-                }
+            described = _described(
+                p,
+                report.id if report else matrix.id,
+                report_symbol,
+                date,
+                state,
+                report.cycle if report else parsed.cycle,
+                report.session if report else parsed.session,
             )
+            stated = {
+                "position": p.position or "no_position",
+                "position_raw": p.position_raw,
+                "position_source": source if p.position else None,
+            }
+            tagged = {
+                "themes": themes,
+                "affected_persons": persons,
+                "sdg_targets": targets,
+                "sdg_goals": goals,
+            }
+            new_rows.append(_new_row(rec_id, ref, described, stated, tagged))
             new_states.append((rec_id, _states(p)))
             if p.position:
                 changes.position(rec_id, ref, state, None, p.position, p.position_raw, source)

@@ -6,7 +6,7 @@ Notifications fan the events out to subscriptions (``shared.notifications``)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal, get_args
 
 import orjson
 from sqlalchemy import BigInteger, CheckConstraint, Identity, Index, String, func, text
@@ -18,7 +18,7 @@ from shared import jobs
 from shared.db import Base, sql_in
 from shared.queue import enqueue_after_commit
 
-CHANGE_EVENTS = (
+ChangeEvent = Literal[
     "recommendation.position_changed",
     "recommendation.status_changed",
     "programme.updated",
@@ -27,7 +27,8 @@ CHANGE_EVENTS = (
     # the daily reminders to coordinators and focal points.
     "progress_report.changed",
     "review.reminder",
-)
+]
+CHANGE_EVENTS: tuple[str, ...] = get_args(ChangeEvent)
 
 
 class OutboxEvent(Base):

@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import ColumnElement, Select, delete, func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, QueryableAttribute
 
 from shared.db import Base
 from shared.errors import NotFound
@@ -84,6 +84,24 @@ def matches(search: InstrumentedAttribute[Any], q: str) -> ColumnElement[bool]:
     """The rows whose full-text ``search`` column matches ``q``, a web-search query
     (words, "quoted phrases", -excluded)."""
     return search.op("@@")(func.websearch_to_tsquery("english", q))
+
+
+async def rows_by(
+    session: AsyncSession,
+    model: type[RowT],
+    order_by: Sequence[QueryableAttribute[Any]],
+    **equal: Any,
+) -> Sequence[RowT]:
+    """The rows of ``model`` whose columns have the values ``equal`` names (``run_id=...``),
+    in ``order_by`` order."""
+    result = await session.execute(select(model).filter_by(**equal).order_by(*order_by))
+    return result.scalars().all()
+
+
+async def row_by(session: AsyncSession, model: type[RowT], **equal: Any) -> RowT | None:
+    """The one row of ``model`` whose columns have the values ``equal`` names, or None."""
+    result = await session.execute(select(model).filter_by(**equal))
+    return result.scalar_one_or_none()
 
 
 class Repository(Generic[RowT]):

@@ -5,7 +5,7 @@ institution names."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Container, Iterable
 from functools import cache
 
 from shared.errors import InvalidInput
@@ -33,67 +33,72 @@ class Problems:
             }
         )
 
+    def resolved(
+        self,
+        field: str,
+        values: Iterable[str],
+        resolve: Callable[[str], str | None],
+        unknown: Callable[[str], str],
+    ) -> tuple[str, ...]:
+        """The canonical form ``resolve`` gives each value, without repeats, in order; a
+        problem (message ``unknown(value)``) for each value it does not know."""
+        out = []
+        for value in values:
+            resolved = resolve(value)
+            if resolved is None:
+                self.add(field, unknown(value))
+            else:
+                out.append(resolved)
+        return tuple(dict.fromkeys(out))
+
     def raise_if_any(self) -> None:
         if self.errors:
             detail = "; ".join(f"{e['field']}: {e['message']}" for e in self.errors)
             raise InvalidInput(detail, errors=self.errors)
 
 
-def countries(values: Iterable[str], field: str, problems: Problems) -> tuple[str, ...]:
-    out = []
-    for value in values:
+# What a 422 says of a value that names nothing known ({!r}: the value).
+_UNKNOWN_COUNTRY = (
+    "unknown country code {!r}: use ISO 3166-1 alpha-3 codes (the list is at /v1/countries)"
+)
+_UNKNOWN_THEME = (
+    "unknown theme {!r}: use a UHRI theme code or name (the list is at /v1/taxonomies/themes)"
+)
+_UNKNOWN_AFFECTED_PERSONS = (
+    "unknown affected-persons group {!r} (the list is at /v1/taxonomies/affected-persons)"
+)
+
+
+def _code_in(allowed: Container[str]) -> Callable[[str], str | None]:
+    """Resolves a code written in any case, with spaces around it, when ``allowed`` has it."""
+
+    def resolve(value: str) -> str | None:
         code = value.strip().upper()
-        if code in by_iso3():
-            out.append(code)
-        else:
-            problems.add(
-                field,
-                f"unknown country code {value!r}: use ISO 3166-1 alpha-3 codes"
-                " (the list is at /v1/countries)",
-            )
-    return tuple(dict.fromkeys(out))
+        return code if code in allowed else None
+
+    return resolve
+
+
+def countries(values: Iterable[str], field: str, problems: Problems) -> tuple[str, ...]:
+    return problems.resolved(field, values, _code_in(by_iso3()), _UNKNOWN_COUNTRY.format)
 
 
 def mechanism_codes(values: Iterable[str], field: str, problems: Problems) -> tuple[str, ...]:
     allowed = {m.code for m in mechanisms()}
-    out = []
-    for value in values:
-        code = value.strip().upper()
-        if code in allowed:
-            out.append(code)
-        else:
-            problems.add(field, f"unknown mechanism {value!r}; allowed: {sorted(allowed)}")
-    return tuple(dict.fromkeys(out))
+
+    def unknown(value: str) -> str:
+        return f"unknown mechanism {value!r}; allowed: {sorted(allowed)}"
+
+    return problems.resolved(field, values, _code_in(allowed), unknown)
 
 
 def themes(values: Iterable[str], field: str, problems: Problems) -> tuple[str, ...]:
-    out = []
-    for value in values:
-        resolved = taxonomies.resolve_theme(value)
-        if resolved is None:
-            problems.add(
-                field,
-                f"unknown theme {value!r}: use a UHRI theme code or name"
-                " (the list is at /v1/taxonomies/themes)",
-            )
-        else:
-            out.append(resolved)
-    return tuple(dict.fromkeys(out))
+    return problems.resolved(field, values, taxonomies.resolve_theme, _UNKNOWN_THEME.format)
 
 
 def affected_persons(values: Iterable[str], field: str, problems: Problems) -> tuple[str, ...]:
-    out = []
-    for value in values:
-        resolved = taxonomies.resolve_affected_person(value)
-        if resolved is None:
-            problems.add(
-                field,
-                f"unknown affected-persons group {value!r}"
-                " (the list is at /v1/taxonomies/affected-persons)",
-            )
-        else:
-            out.append(resolved)
-    return tuple(dict.fromkeys(out))
+    resolve = taxonomies.resolve_affected_person
+    return problems.resolved(field, values, resolve, _UNKNOWN_AFFECTED_PERSONS.format)
 
 
 @cache
@@ -122,12 +127,14 @@ def sdg(
     return tuple(dict.fromkeys(goals)), tuple(dict.fromkeys(targets))
 
 
+def _institution_name(value: str) -> str | None:
+    """The name with its white space folded; None when empty or over 300 characters."""
+    name = " ".join(value.split())
+    return name if name and len(name) <= 300 else None
+
+
 def institutions(values: Iterable[str], field: str, problems: Problems) -> tuple[str, ...]:
-    out = []
-    for value in values:
-        name = " ".join(value.split())
-        if not name or len(name) > 300:
-            problems.add(field, "institution names must have 1 to 300 characters")
-        else:
-            out.append(name)
-    return tuple(dict.fromkeys(out))
+    def unknown(_value: str) -> str:
+        return "institution names must have 1 to 300 characters"
+
+    return problems.resolved(field, values, _institution_name, unknown)

@@ -111,6 +111,11 @@ async def claim(
         return None
     data: dict[str, Any]
     message: EmailMessage | None = None
+    envelope: email.Envelope | None = None
+    if sub.channel == "email":
+        assert sub.address is not None
+        envelope = email.Envelope(str(reminder.id), sub.address, settings.mail_from)
+    subscription = f"{sub.name!r} ({sub.id})" if sub.name else str(sub.id)
     base = settings.public_base_url.rstrip("/")
     if reminder.event_type == REMINDER_EVENT:
         assert reminder.deadline_id is not None
@@ -122,12 +127,9 @@ async def claim(
         draft = await _midterm_draft_url(repo, deadline, base)
         if draft is not None:
             data["report_draft_url"] = draft
-        if sub.channel == "email":
-            assert sub.address is not None
+        if envelope is not None:
             message = email.reminder_message(
-                event_id=str(reminder.id),
-                to=sub.address,
-                sender=settings.mail_from,
+                envelope,
                 title=deadline.title,
                 kind=deadline.kind,
                 country_code=deadline.country,
@@ -139,19 +141,13 @@ async def claim(
                 if deadline.country
                 else None,
                 draft_link=draft,
-                subscription=f"{sub.name!r} ({sub.id})" if sub.name else str(sub.id),
+                subscription=subscription,
                 today=today,
             )
     elif reminder.event_type == PING_EVENT:
         data = ping_data(sub)
-        if sub.channel == "email":
-            assert sub.address is not None
-            message = email.ping_message(
-                event_id=str(reminder.id),
-                to=sub.address,
-                sender=settings.mail_from,
-                subscription=f"{sub.name!r} ({sub.id})" if sub.name else str(sub.id),
-            )
+        if envelope is not None:
+            message = email.ping_message(envelope, subscription=subscription)
     else:
         assert reminder.outbox_id is not None
         event = await repo.outbox_event(reminder.outbox_id)

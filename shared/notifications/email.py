@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
 from urllib.parse import unquote, urlsplit
@@ -35,11 +36,32 @@ def when(due: dt.date, today: dt.date) -> str:
     return f"overdue by {-days} day{'s' if days != -1 else ''}"
 
 
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """Who a notification mail goes to, who sends it, and the event it carries."""
+
+    event_id: str
+    to: str
+    sender: str
+
+
+def _message(envelope: Envelope, subject: str, body: str) -> EmailMessage:
+    """A mail with the headers every notification carries."""
+    message = EmailMessage()
+    message["From"] = envelope.sender
+    message["To"] = envelope.to
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=False)
+    # A stable Message-ID: a resend of the same reminder is recognisably the same mail.
+    message["Message-ID"] = f"<{envelope.event_id}@followup>"
+    message["X-Followup-Event-Id"] = envelope.event_id
+    message.set_content(body)
+    return message
+
+
 def reminder_message(
+    envelope: Envelope,
     *,
-    event_id: str,
-    to: str,
-    sender: str,
     title: str,
     kind: str,
     country_code: str | None,
@@ -52,14 +74,6 @@ def reminder_message(
     subscription: str,
     today: dt.date,
 ) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = to
-    message["Subject"] = f"[Follow-up] {country_name}: {title} — {when(due, today)} ({due})"
-    message["Date"] = formatdate(localtime=False)
-    # A stable Message-ID: a resend of the same reminder is recognisably the same mail.
-    message["Message-ID"] = f"<{event_id}@followup>"
-    message["X-Followup-Event-Id"] = event_id
     lines = [
         "Follow-up reminder",
         "",
@@ -78,28 +92,25 @@ def reminder_message(
     lines += [
         "",
         f"You receive this message because of the subscription {subscription}.",
-        f"Reminder id: {event_id}",
+        f"Reminder id: {envelope.event_id}",
     ]
-    message.set_content("\n".join(lines) + "\n")
-    return message
+    return _message(
+        envelope,
+        f"[Follow-up] {country_name}: {title} — {when(due, today)} ({due})",
+        "\n".join(lines) + "\n",
+    )
 
 
-def ping_message(*, event_id: str, to: str, sender: str, subscription: str) -> EmailMessage:
+def ping_message(envelope: Envelope, *, subscription: str) -> EmailMessage:
     """The test message of POST /v1/subscriptions/{id}/ping."""
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = to
-    message["Subject"] = "[Follow-up] Test message"
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = f"<{event_id}@followup>"
-    message["X-Followup-Event-Id"] = event_id
-    message.set_content(
+    return _message(
+        envelope,
+        "[Follow-up] Test message",
         "Follow-up test message\n\n"
         f"Sent on request to test the subscription {subscription}: reminders will reach"
         " this address.\n"
-        f"Event id: {event_id}\n"
+        f"Event id: {envelope.event_id}\n",
     )
-    return message
 
 
 async def send(message: EmailMessage, settings: Settings) -> None:

@@ -61,19 +61,6 @@ async def deliveries(
     rows = await NotificationRepository(session).deliveries_page(
         subscription_id, before=before, limit=limit + 1
     )
-    items = [
-        DeliveryOut(
-            event_id=r.reminder_id,
-            event_type=r.event_type,
-            attempt=r.attempt,
-            started_at=r.started_at,
-            latency_ms=r.duration_ms,
-            status_code=r.status_code,
-            error=r.error,
-            outcome=r.outcome,
-            next_retry_at=r.next_retry_at,
-        )
-        for r in rows[:limit]
-    ]
+    items = [DeliveryOut.model_validate(r, from_attributes=True) for r in rows[:limit]]
     next_cursor = encode_cursor(_CURSOR, [rows[limit - 1].id]) if len(rows) > limit else None
     return Page(items=items, next_cursor=next_cursor)

@@ -18,8 +18,8 @@ from shared.notifications.schemas import (
     AttemptOut,
     ReminderOut,
 )
-from shared.notifications.subscriptions import owned
-from shared.pagination import Page, decode_time_key, encode_time_key
+from shared.notifications.subscriptions import owned, owners_seen_by
+from shared.pagination import Page, decode_time_key, time_keyed_page
 
 # --- reminders (reads) ---------------------------------------------------------------------
 
@@ -56,8 +56,7 @@ async def list_reminders(
 ) -> Page[ReminderOut]:
     repo = NotificationRepository(session)
     rows = await repo.reminders_page(
-        owner=actor.api_key_id,
-        all_owners=actor.is_global_admin,
+        owners=owners_seen_by(actor),
         subscription_id=subscription_id,
         statuses=statuses,
         event_types=event_types,
@@ -68,12 +67,7 @@ async def list_reminders(
     page = rows[:limit]
     attempts = await repo.attempts_of([r.id for r in page])
     items = [_reminder_out(r, attempts[r.id]) for r in page]
-    next_cursor = (
-        encode_time_key("reminders", items[-1].created_at, items[-1].id)
-        if len(rows) > limit
-        else None
-    )
-    return Page(items=items, next_cursor=next_cursor)
+    return time_keyed_page("reminders", items, len(rows) > limit, lambda r: (r.created_at, r.id))
 
 
 async def get_reminder(session: AsyncSession, actor: Actor, reminder_id: uuid.UUID) -> ReminderOut:

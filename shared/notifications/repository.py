@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Row, delete, func, select, text, tuple_, update
@@ -144,6 +145,18 @@ _DISPATCH = text(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Owners:
+    """Whose subscriptions, and reminders of them, a list shows: every owner's
+    (``everyone``), or those of one API key (``None``: those made without a key)."""
+
+    api_key_id: uuid.UUID | None
+    everyone: bool
+
+    def include(self, api_key_id: uuid.UUID | None) -> bool:
+        return self.everyone or api_key_id == self.api_key_id
+
+
 class NotificationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -190,16 +203,11 @@ class NotificationRepository:
         return await self.session.get(Subscription, subscription_id)
 
     async def subscriptions_page(
-        self,
-        *,
-        owner: uuid.UUID | None,
-        all_owners: bool,
-        after: tuple[dt.datetime, uuid.UUID] | None,
-        limit: int,
+        self, *, owners: Owners, after: tuple[dt.datetime, uuid.UUID] | None, limit: int
     ) -> Sequence[Subscription]:
         query = select(Subscription).order_by(Subscription.created_at, Subscription.id).limit(limit)
-        if not all_owners:
-            query = query.where(Subscription.api_key_id == owner)
+        if not owners.everyone:
+            query = query.where(Subscription.api_key_id == owners.api_key_id)
         if after is not None:
             query = query.where(tuple_(Subscription.created_at, Subscription.id) > tuple_(*after))
         return (await self.session.execute(query)).scalars().all()
@@ -342,8 +350,7 @@ class NotificationRepository:
     async def reminders_page(
         self,
         *,
-        owner: uuid.UUID | None,
-        all_owners: bool,
+        owners: Owners,
         subscription_id: uuid.UUID | None,
         statuses: tuple[str, ...],
         event_types: tuple[str, ...],
@@ -352,9 +359,9 @@ class NotificationRepository:
         limit: int,
     ) -> Sequence[Reminder]:
         query = select(Reminder).order_by(Reminder.created_at.desc(), Reminder.id.desc())
-        if not all_owners:
+        if not owners.everyone:
             query = query.join(Subscription, Subscription.id == Reminder.subscription_id).where(
-                Subscription.api_key_id == owner
+                Subscription.api_key_id == owners.api_key_id
             )
         if subscription_id is not None:
             query = query.where(Reminder.subscription_id == subscription_id)
@@ -393,10 +400,12 @@ class NotificationRepository:
         return result.all()
 
 
-# The next retry is the event's next attempt while it waits for one after this attempt.
+# Columns named as in DeliveryOut. The next retry is the event's next attempt while it
+# waits for one after this attempt.
 _DELIVERIES = text(
     """
-    SELECT a.id, a.reminder_id, r.event_type, a.attempt, a.started_at, a.duration_ms,
+    SELECT a.id, a.reminder_id AS event_id, r.event_type, a.attempt, a.started_at,
+           a.duration_ms AS latency_ms,
            a.status_code, a.error, a.outcome,
            CASE WHEN a.outcome = 'retry' AND r.status = 'pending' AND a.attempt = r.attempts
                 THEN r.next_attempt_at END AS next_retry_at

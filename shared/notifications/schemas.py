@@ -10,28 +10,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.deadlines.schemas import DeadlineKind
+from shared.kernel.outbox import ChangeEvent
 from shared.notifications.models import DEFAULT_LEAD_DAYS
 
 Channel = Literal["email", "webhook"]
-ChangeEvent = Literal[
-    "recommendation.position_changed",
-    "recommendation.status_changed",
-    "programme.updated",
-    "mandate.updated",
-    "progress_report.changed",
-    "review.reminder",
-]
 ReminderStatus = Literal["pending", "delivering", "delivered", "failed"]
-EventType = Literal[
-    "deadline.reminder",
-    "recommendation.position_changed",
-    "recommendation.status_changed",
-    "programme.updated",
-    "mandate.updated",
-    "progress_report.changed",
-    "review.reminder",
-    "subscription.ping",
-]
+# What a delivery carries: a change event, a deadline reminder or a test ping.
+EventType = Literal["deadline.reminder", ChangeEvent, "subscription.ping"]
 _EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 
 LeadDays = list[int]

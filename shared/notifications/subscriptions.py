@@ -18,14 +18,14 @@ from shared.notifications import webhooks
 from shared.notifications.models import (
     Subscription,
 )
-from shared.notifications.repository import NotificationRepository
+from shared.notifications.repository import NotificationRepository, Owners
 from shared.notifications.schemas import (
     SubscriptionCreated,
     SubscriptionIn,
     SubscriptionOut,
     SubscriptionPatch,
 )
-from shared.pagination import Page, decode_time_key, encode_time_key
+from shared.pagination import Page, decode_time_key, time_keyed_page
 from shared.settings import Settings
 
 # --- subscriptions -------------------------------------------------------------------------
@@ -94,9 +94,14 @@ async def create_subscription(
     return SubscriptionCreated(**to_out(row).model_dump(), secret=secret)
 
 
+def owners_seen_by(actor: Actor) -> Owners:
+    """The subscriptions ``actor`` may see: its own; every one for a global admin."""
+    return Owners(actor.api_key_id, everyone=actor.is_global_admin)
+
+
 async def owned(session: AsyncSession, actor: Actor, subscription_id: uuid.UUID) -> Subscription:
     row = await NotificationRepository(session).subscription(subscription_id)
-    if row is None or not (actor.is_global_admin or row.api_key_id == actor.api_key_id):
+    if row is None or not owners_seen_by(actor).include(row.api_key_id):
         raise NotFound(f"no subscription {subscription_id}")
     return row
 
@@ -120,15 +125,12 @@ async def list_subscriptions(
 ) -> Page[SubscriptionOut]:
     after = decode_time_key(cursor, "subscriptions", dt.datetime.fromisoformat)
     rows = await NotificationRepository(session).subscriptions_page(
-        owner=actor.api_key_id, all_owners=actor.is_global_admin, after=after, limit=limit + 1
+        owners=owners_seen_by(actor), after=after, limit=limit + 1
     )
     items = [to_out(r) for r in rows[:limit]]
-    next_cursor = (
-        encode_time_key("subscriptions", items[-1].created_at, items[-1].id)
-        if len(rows) > limit
-        else None
+    return time_keyed_page(
+        "subscriptions", items, len(rows) > limit, lambda s: (s.created_at, s.id)
     )
-    return Page(items=items, next_cursor=next_cursor)
 
 
 async def patch_subscription(

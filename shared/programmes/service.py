@@ -101,18 +101,15 @@ async def _partner_codes(
     """Partner codes of ``values`` (codes or names, any case)."""
     known = await repo.all_partners()
     index = {p.code.casefold(): p.code for p in known} | {p.name.casefold(): p.code for p in known}
-    out = []
-    for value in values:
-        code = index.get(" ".join(value.split()).casefold())
-        if code is None:
-            problems.add(
-                field,
-                f"unknown partner {value!r}; allowed: {sorted(p.code for p in known)}"
-                " (the list is at /v1/partners)",
-            )
-        else:
-            out.append(code)
-    return list(dict.fromkeys(out))
+
+    def resolve(value: str) -> str | None:
+        return index.get(" ".join(value.split()).casefold())
+
+    def unknown(value: str) -> str:
+        allowed = sorted(p.code for p in known)
+        return f"unknown partner {value!r}; allowed: {allowed} (the list is at /v1/partners)"
+
+    return list(problems.resolved(field, values, resolve, unknown))
 
 
 async def _values(repo: ProgrammeRepository, data: ProgrammeIn) -> tuple[dict[str, Any], list[str]]:

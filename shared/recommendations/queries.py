@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.recommendations.schemas import RecommendationFilter
+from shared.recommendations.schemas import TAG_FIELDS, RecommendationFilter
 from shared.sync import UNSEEN_SQL, Snapshot
 
 # Each item's JSON is stored in its row, rebuilt by triggers whenever the row, its
@@ -68,8 +68,27 @@ class Where:
         else:
             self.add(f"{column} = ANY(:{name})", **{name: list(values)})
 
+    def overlaps(
+        self, column: str, name: str, values: tuple[Any, ...], array_type: str = "varchar[]"
+    ) -> None:
+        """The array ``column`` holds one of ``values`` at least."""
+        self.add(f"{column} && CAST(:{name} AS {array_type})", **{name: list(values)})
+
     def sql(self) -> str:
         return " AND ".join(self.clauses) if self.clauses else "TRUE"
+
+
+# Filters that match one column against their values: (filter field and parameter, column),
+# in the order their clauses are written.
+_EQUALS_ANY = (
+    ("mechanisms", "r.mechanism"),
+    ("cycles", "r.cycle"),
+    ("sessions", "r.session"),
+    ("documents", "r.document_symbol"),
+    ("positions", "r.position"),
+    ("statuses", "r.status"),
+    ("kinds", "r.kind"),
+)
 
 
 def where(f: RecommendationFilter, *, include_deleted: bool = False) -> Where:
@@ -84,27 +103,14 @@ def where(f: RecommendationFilter, *, include_deleted: bool = False) -> Where:
             " WHERE rs.recommendation_id = r.id AND rs.iso3 = ANY(:recommending_states))",
             recommending_states=list(f.recommending_states),
         )
-    if f.mechanisms:
-        w.equals_any("r.mechanism", "mechanisms", f.mechanisms)
-    if f.cycles:
-        w.equals_any("r.cycle", "cycles", f.cycles)
-    if f.sessions:
-        w.equals_any("r.session", "sessions", f.sessions)
-    if f.documents:
-        w.equals_any("r.document_symbol", "documents", f.documents)
-    if f.positions:
-        w.equals_any("r.position", "positions", f.positions)
-    if f.statuses:
-        w.equals_any("r.status", "statuses", f.statuses)
-    if f.kinds:
-        w.equals_any("r.kind", "kinds", f.kinds)
+    for name, column in _EQUALS_ANY:
+        values = getattr(f, name)
+        if values:
+            w.equals_any(column, name, values)
     if f.themes:
-        w.add("r.themes && CAST(:themes AS varchar[])", themes=list(f.themes))
+        w.overlaps("r.themes", "themes", f.themes)
     if f.affected_persons:
-        w.add(
-            "r.affected_persons && CAST(:affected_persons AS varchar[])",
-            affected_persons=list(f.affected_persons),
-        )
+        w.overlaps("r.affected_persons", "affected_persons", f.affected_persons)
     if f.sdg_goals and f.sdg_targets:
         w.add(
             "(r.sdg_goals && CAST(:sdg_goals AS smallint[])"
@@ -113,14 +119,11 @@ def where(f: RecommendationFilter, *, include_deleted: bool = False) -> Where:
             sdg_targets=list(f.sdg_targets),
         )
     elif f.sdg_goals:
-        w.add("r.sdg_goals && CAST(:sdg_goals AS smallint[])", sdg_goals=list(f.sdg_goals))
+        w.overlaps("r.sdg_goals", "sdg_goals", f.sdg_goals, "smallint[]")
     elif f.sdg_targets:
-        w.add("r.sdg_targets && CAST(:sdg_targets AS varchar[])", sdg_targets=list(f.sdg_targets))
+        w.overlaps("r.sdg_targets", "sdg_targets", f.sdg_targets)
     if f.institutions:
-        w.add(
-            "r.institutions && CAST(:institutions AS varchar[])",
-            institutions=list(f.institutions),
-        )
+        w.overlaps("r.institutions", "institutions", f.institutions)
     if f.q:
         w.uses_search = True
         w.add("r.search @@ query", q=f.q)
@@ -285,10 +288,7 @@ CSV_COLUMNS = (
     "session",
     "position",
     "position_source",
-    "themes",
-    "affected_persons",
-    "sdg_targets",
-    "institutions",
+    *TAG_FIELDS,
     "status",
     "updated_at",
 )
@@ -322,10 +322,7 @@ def export_csv_sql(w: Where) -> str:
                 "r.session",
                 "r.position",
                 "r.position_source",
-                *(
-                    f"nullif(array_to_string(r.{column}, '; '), '')"
-                    for column in ("themes", "affected_persons", "sdg_targets", "institutions")
-                ),
+                *(f"nullif(array_to_string(r.{column}, '; '), '')" for column in TAG_FIELDS),
                 "r.status",
                 "r.updated_at",
             ),

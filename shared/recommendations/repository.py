@@ -7,11 +7,11 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from sqlalchemy import Row, select, text
+from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import copy_out, driver_of
-from shared.kernel.repository import Repository
+from shared.kernel.repository import Repository, row_by, rows_by
 from shared.recommendations import queries
 from shared.recommendations.models import (
     ImplementationUpdate,
@@ -126,29 +126,17 @@ class RecommendationRepository(Repository[Recommendation]):
         self.session.add(row)
 
     async def updates(self, rec_id: uuid.UUID) -> Sequence[ImplementationUpdate]:
-        result = await self.session.execute(
-            select(ImplementationUpdate)
-            .where(ImplementationUpdate.recommendation_id == rec_id)
-            .order_by(ImplementationUpdate.created_at, ImplementationUpdate.id)
-        )
-        return result.scalars().all()
+        u = ImplementationUpdate
+        return await rows_by(self.session, u, (u.created_at, u.id), recommendation_id=rec_id)
 
     async def update(self, rec_id: uuid.UUID, update_id: uuid.UUID) -> ImplementationUpdate | None:
-        result = await self.session.execute(
-            select(ImplementationUpdate).where(
-                ImplementationUpdate.recommendation_id == rec_id,
-                ImplementationUpdate.id == update_id,
-            )
+        return await row_by(
+            self.session, ImplementationUpdate, recommendation_id=rec_id, id=update_id
         )
-        return result.scalar_one_or_none()
 
     async def position_history(self, rec_id: uuid.UUID) -> Sequence[PositionChange]:
-        result = await self.session.execute(
-            select(PositionChange)
-            .where(PositionChange.recommendation_id == rec_id)
-            .order_by(PositionChange.id)
-        )
-        return result.scalars().all()
+        c = PositionChange
+        return await rows_by(self.session, c, (c.id,), recommendation_id=rec_id)
 
     async def facets(self, f: RecommendationFilter) -> Sequence[Row[str, str, int]]:
         w = queries.where(f)

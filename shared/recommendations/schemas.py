@@ -140,6 +140,8 @@ class UpdateIn(BaseModel):
 
 
 class UpdateOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     recommendation_id: uuid.UUID
     status: Status
@@ -232,6 +234,9 @@ class RecommendationListQuery(RecommendationQuery):
     )
 
 
+# The tag fields: arrays of taxonomy codes, edited by bulk tag operations.
+TAG_FIELDS = ("themes", "affected_persons", "sdg_targets", "institutions")
+
 # The fields of a list item, in the order items hold them.
 ITEM_FIELDS = (
     "id",
@@ -247,10 +252,7 @@ ITEM_FIELDS = (
     "document",
     "position",
     "position_source",
-    "themes",
-    "affected_persons",
-    "sdg_targets",
-    "institutions",
+    *TAG_FIELDS,
     "status",
     "version",
     "created_at",

@@ -29,6 +29,7 @@ from shared.recommendations.repository import (
     StoredItems,
 )
 from shared.recommendations.schemas import (
+    TAG_FIELDS,
     Facets,
     FacetValue,
     PositionChangeOut,
@@ -263,9 +264,6 @@ def _tags(rec: Recommendation) -> dict[str, list[str]]:
     }
 
 
-TAG_FIELDS = ("themes", "affected_persons", "sdg_targets", "institutions")
-
-
 def _resolved(field: str, values: Sequence[str], problems: validation.Problems) -> list[str]:
     """The canonical spelling of each tag value (422 for unknown ones, via ``problems``)."""
     if field == "themes":
@@ -366,20 +364,6 @@ async def change_tags(
     return await _write_tags(session, actor, rec, rec.version, values)
 
 
-def _update_out(row: ImplementationUpdate) -> UpdateOut:
-    return UpdateOut(
-        id=row.id,
-        recommendation_id=row.recommendation_id,
-        status=row.status,
-        narrative=row.narrative,
-        evidence_links=list(row.evidence_links),
-        source=row.source,
-        author=row.author,
-        reported_on=row.reported_on,
-        created_at=row.created_at,
-    )
-
-
 async def add_update(
     session: AsyncSession,
     actor: Actor,
@@ -412,7 +396,7 @@ async def add_update(
     await session.flush()
     await session.refresh(row, ["created_at"])
     previous, new_version = await repo.set_status(rec_id, data.status)
-    out = _update_out(row)
+    out = UpdateOut.model_validate(row)
     if previous != data.status:
         await outbox.emit(
             session,
@@ -442,14 +426,14 @@ async def list_updates(session: AsyncSession, rec_id: uuid.UUID) -> list[UpdateO
     repo = RecommendationRepository(session)
     if await repo.get(rec_id) is None:
         raise NotFound(f"no recommendation {rec_id}")
-    return [_update_out(u) for u in await repo.updates(rec_id)]
+    return [UpdateOut.model_validate(u) for u in await repo.updates(rec_id)]
 
 
 async def get_update(session: AsyncSession, rec_id: uuid.UUID, update_id: uuid.UUID) -> UpdateOut:
     row = await RecommendationRepository(session).update(rec_id, update_id)
     if row is None:
         raise NotFound(f"no update {update_id} on recommendation {rec_id}")
-    return _update_out(row)
+    return UpdateOut.model_validate(row)
 
 
 async def position_history(session: AsyncSession, rec_id: uuid.UUID) -> list[PositionChangeOut]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Final
@@ -281,13 +281,15 @@ def _state(label: str) -> StateRef:
 
 
 @lru_cache(maxsize=4096)
-def _theme(label: str) -> str | None:
-    return taxonomies.resolve_theme(label)
+def _theme(label: str) -> tuple[str, ...]:
+    theme = taxonomies.resolve_theme(label)
+    return (theme,) if theme else ()
 
 
 @lru_cache(maxsize=4096)
-def _person(label: str) -> str | None:
-    return taxonomies.resolve_affected_person(label)
+def _person(label: str) -> tuple[str, ...]:
+    person = taxonomies.resolve_affected_person(label)
+    return (person,) if person else ()
 
 
 @lru_cache(maxsize=4096)
@@ -322,6 +324,23 @@ def _text_value(value: object) -> str | None:
     return text or None
 
 
+def _codes(
+    labels_: tuple[str, ...],
+    field: str,
+    resolve: Callable[[str], tuple[str, ...]],
+    unmapped: list[tuple[str, str]],
+) -> tuple[str, ...]:
+    """The codes the labels resolve to, without repeats, in order; a label that resolves
+    to none is added to ``unmapped`` under ``field``."""
+    codes: list[str] = []
+    for label in labels_:
+        found = resolve(label)
+        if not found:
+            unmapped.append((field, label))
+        codes.extend(found)
+    return tuple(dict.fromkeys(codes))
+
+
 def normalize_record(
     raw: Mapping[str, object], *, index: int, source_format: SourceFormat
 ) -> UhriRecord:
@@ -348,30 +367,11 @@ def normalize_record(
     unmapped += [("recommending_states", s.name) for s in recommending if s.iso3 is None]
 
     theme_labels = labels(raw.get(THEMES))
-    themes: list[str] = []
-    for label in theme_labels:
-        theme = _theme(label)
-        if theme is None:
-            unmapped.append(("themes", label))
-        else:
-            themes.append(theme)
-
+    themes = _codes(theme_labels, "themes", _theme, unmapped)
     person_labels = labels(raw.get(AFFECTED_PERSONS))
-    persons: list[str] = []
-    for label in person_labels:
-        person = _person(label)
-        if person is None:
-            unmapped.append(("affected_persons", label))
-        else:
-            persons.append(person)
-
+    persons = _codes(person_labels, "affected_persons", _person, unmapped)
     sdg_labels = labels(raw.get(SDGS))
-    sdgs: list[str] = []
-    for label in sdg_labels:
-        codes = _sdg(label)
-        if not codes:
-            unmapped.append(("sdg_targets", label))
-        sdgs.extend(codes)
+    sdgs = _codes(sdg_labels, "sdg_targets", _sdg, unmapped)
 
     position_labels = labels(raw.get(UPR_POSITIONS))
     position, unknown_positions = parse_position(position_labels)
@@ -410,11 +410,11 @@ def normalize_record(
         paragraph=paragraph_from_text(text),
         position=position,
         position_raw="; ".join(position_labels) or None,
-        themes=tuple(dict.fromkeys(themes)),
+        themes=themes,
         theme_labels=theme_labels,
-        affected_persons=tuple(dict.fromkeys(persons)),
+        affected_persons=persons,
         affected_person_labels=person_labels,
-        sdg_targets=tuple(dict.fromkeys(sdgs)),
+        sdg_targets=sdgs,
         sdg_labels=sdg_labels,
         regions=labels(raw.get(REGIONS)),
         recommending_regions=labels(raw.get(UPR_RECOMMENDING_REGIONS)),

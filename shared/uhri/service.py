@@ -39,7 +39,7 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.errors import DomainError, NotFound
-from shared.pagination import Page, decode_time_key, encode_time_key
+from shared.pagination import Page, decode_time_key, time_keyed_page
 from shared.uhri.repository import REPORT_FIELDS, TAG_FIELDS, UhriRepository
 from shared.uhri.schemas import UhriImportOut
 
@@ -76,12 +76,7 @@ async def list_imports(
     after = decode_time_key(cursor, "uhri-imports", dt.datetime.fromisoformat)
     rows = await UhriRepository(session).imports_page(after=after, limit=limit + 1)
     items = [UhriImportOut.model_validate(r) for r in rows[:limit]]
-    next_cursor = (
-        encode_time_key("uhri-imports", items[-1].started_at, items[-1].id)
-        if len(rows) > limit
-        else None
-    )
-    return Page(items=items, next_cursor=next_cursor)
+    return time_keyed_page("uhri-imports", items, len(rows) > limit, lambda i: (i.started_at, i.id))
 
 
 async def get_import(session: AsyncSession, import_id: uuid.UUID) -> UhriImportOut:
