@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import String, cast, func, or_, select, update
@@ -8,6 +7,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.audit.models import AuditEntry
+from shared.audit.schemas import AuditFilter
 
 
 class AuditRepository:
@@ -18,21 +18,15 @@ class AuditRepository:
         self.session.add(entry)
 
     async def page(
-        self,
-        *,
-        entity: str | None,
-        entity_id: str | None,
-        since: dt.datetime | None,
-        after_id: int | None,
-        limit: int,
+        self, f: AuditFilter, *, after_id: int | None, limit: int
     ) -> Sequence[AuditEntry]:
         query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
-        if entity is not None:
-            query = query.where(AuditEntry.entity == entity)
-        if entity_id is not None:
-            query = query.where(AuditEntry.entity_id == entity_id)
-        if since is not None:
-            query = query.where(AuditEntry.at >= since)
+        if f.entity is not None:
+            query = query.where(AuditEntry.entity == f.entity)
+        if f.entity_id is not None:
+            query = query.where(AuditEntry.entity_id == f.entity_id)
+        if f.since is not None:
+            query = query.where(AuditEntry.at >= f.since)
         if after_id is not None:
             query = query.where(AuditEntry.id < after_id)
         return (await self.session.execute(query)).scalars().all()

@@ -2,9 +2,19 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    """Which entries a list shows: of one entity type, of one entity, since a moment."""
+
+    entity: str | None = None
+    entity_id: str | None = None
+    since: dt.datetime | None = None
 
 
 class AuditEntryRead(BaseModel):

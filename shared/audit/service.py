@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, TypedDict, Unpack
 
 import structlog
@@ -10,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.audit.models import AuditEntry
 from shared.audit.repository import AuditRepository
-from shared.audit.schemas import AuditEntryRead
+from shared.audit.schemas import AuditEntryRead, AuditFilter
 from shared.auth.schemas import Actor
 from shared.pagination import Page, decode_cursor, encode_cursor
 
@@ -53,18 +52,10 @@ def record_change(
 
 
 async def list_entries(
-    session: AsyncSession,
-    *,
-    entity: str | None,
-    entity_id: str | None,
-    since: dt.datetime | None,
-    cursor: str | None,
-    limit: int,
+    session: AsyncSession, f: AuditFilter, *, cursor: str | None, limit: int
 ) -> Page[AuditEntryRead]:
     after_id = int(decode_cursor(cursor, "audit", [int])[0]) if cursor else None
-    rows = await AuditRepository(session).page(
-        entity=entity, entity_id=entity_id, since=since, after_id=after_id, limit=limit + 1
-    )
+    rows = await AuditRepository(session).page(f, after_id=after_id, limit=limit + 1)
     items = [AuditEntryRead.model_validate(r, from_attributes=True) for r in rows[:limit]]
     next_cursor = encode_cursor("audit", [items[-1].id]) if len(rows) > limit else None
     return Page(items=items, next_cursor=next_cursor)

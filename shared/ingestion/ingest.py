@@ -20,12 +20,14 @@ flushes, never commits), so a failing document writes nothing partial. The rules
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.deadlines.service import recompute_for_document
+from shared.documents.models import Document
 from shared.errors import one_line
 from shared.ingestion.parsed import UnreadableDocument, UnsupportedFormat
 from shared.ingestion.repository import DocumentStore
@@ -102,12 +104,8 @@ async def ingest_document(
     document.warnings = list(dict.fromkeys(changes.warnings))
     await session.flush()
     await _hooks(session, document.id, changes.events)
-    return IngestResult(
-        outcome="new" if is_new else "updated",
-        sha256=sha,
-        document_id=document.id,
-        symbol=document.symbol,
-        kind=document.kind,
+    return dataclasses.replace(
+        _about(document, "new" if is_new else "updated", sha),
         created=changes.created,
         updated=len(changes.updated_ids),
         positions_changed=changes.positions_changed,
@@ -123,13 +121,19 @@ async def unchanged_result(
 ) -> IngestResult:
     """The result for content already ingested (``sha``, empty when unknown)."""
     document = await store.document_by_sha(sha) if sha else None
+    return dataclasses.replace(_about(document, "unchanged", sha), warnings=warnings or [])
+
+
+def _about(document: Document | None, outcome: str, sha: str) -> IngestResult:
+    """The result naming the stored document (none: content not stored)."""
+    if document is None:
+        return IngestResult(outcome=outcome, sha256=sha)
     return IngestResult(
-        outcome="unchanged",
+        outcome=outcome,
         sha256=sha,
-        document_id=document.id if document else None,
-        symbol=document.symbol if document else None,
-        kind=document.kind if document else None,
-        warnings=warnings or [],
+        document_id=document.id,
+        symbol=document.symbol,
+        kind=document.kind,
     )
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.documents.repository import DocumentRepository
 from shared.ingestion.models import IngestionItem, IngestionRun, SourceCache
-from shared.kernel.repository import get_row, rows_by
+from shared.kernel.repository import get_row, lists_by_key, rows_by
 from shared.recommendations.models import PositionChange, Recommendation, RecommendingState
 from shared.recommendations.writes import RecommendationWrites
 
@@ -245,9 +245,8 @@ class DocumentStore(DocumentRepository):
     async def states_of(
         self, rec_ids: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, list[tuple[str, str | None]]]:
-        states: dict[uuid.UUID, list[tuple[str, str | None]]] = {r: [] for r in rec_ids}
         if not rec_ids:
-            return states
+            return {}
         result = await self.session.execute(
             select(
                 RecommendingState.recommendation_id, RecommendingState.name, RecommendingState.iso3
@@ -255,9 +254,7 @@ class DocumentStore(DocumentRepository):
             .where(RecommendingState.recommendation_id.in_(list(rec_ids)))
             .order_by(RecommendingState.recommendation_id, RecommendingState.ordinal)
         )
-        for rec_id, name, iso3 in result:
-            states[rec_id].append((name, iso3))
-        return states
+        return lists_by_key(rec_ids, ((rec_id, (name, iso3)) for rec_id, name, iso3 in result))
 
     async def insert_recommendations(self, rows: Sequence[dict[str, Any]]) -> None:
         await RecommendationWrites(self.session).insert_many(rows)

@@ -9,7 +9,7 @@ sees each of them. ``now()`` would give every change of a transaction the same s
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import ColumnElement, Select, delete, func, insert, select, tuple_, update
@@ -86,6 +86,17 @@ def matches(search: InstrumentedAttribute[Any], q: str) -> ColumnElement[bool]:
     return search.op("@@")(func.websearch_to_tsquery("english", q))
 
 
+def lists_by_key(
+    keys: Iterable[KeyT], pairs: Iterable[tuple[KeyT, ItemT]]
+) -> dict[KeyT, list[ItemT]]:
+    """The items of (key, item) ``pairs`` listed under their keys, in order; each of
+    ``keys`` has a list (empty when no pair names it)."""
+    out: dict[KeyT, list[ItemT]] = {key: [] for key in keys}
+    for key, item in pairs:
+        out[key].append(item)
+    return out
+
+
 async def rows_by(
     session: AsyncSession,
     model: type[RowT],
@@ -146,11 +157,10 @@ class Repository(Generic[RowT]):
     ) -> dict[KeyT, list[ItemT]]:
         """The (key, item) rows of ``query`` as a list for each of ``keys``, in the query's
         order (an empty list for a key without rows; no query at all without keys)."""
-        out: dict[KeyT, list[ItemT]] = {k: [] for k in keys}
-        if keys:
-            for key, item in await self.session.execute(query):
-                out[key].append(item)
-        return out
+        if not keys:
+            return {}
+        rows = await self.session.execute(query)
+        return lists_by_key(keys, ((key, item) for key, item in rows))
 
     async def replace_links(
         self, link: type[Base], owner: str, ident: uuid.UUID, other: str, ids: Sequence[Any]

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.kernel.outbox import OutboxEvent
-from shared.kernel.repository import update_if_version
+from shared.kernel.repository import lists_by_key, update_if_version
 from shared.notifications.models import (
     DeliveryAttempt,
     Reminder,
@@ -38,7 +38,14 @@ SCAN_ID = 1
 # per (deadline, subscription, window), and should anything else ever race with a scan,
 # create_due_reminders falls back to _SCAN_ON_CONFLICT. UNION (not UNION ALL) keeps the
 # three paths from proposing the same row twice in one statement.
-_SCAN_TEMPLATE = """
+#
+# Subscription s wants reminders of deadline {d}: one of its countries and kinds (none: all).
+_WANTS = """(cardinality(s.countries) = 0 OR {d}.country = ANY(s.countries))
+         AND (cardinality(s.kinds) = 0 OR {d}.kind = ANY(s.kinds))"""
+# The tightest window of subscription s that is already open for deadline d.
+_TIGHTEST_OPEN = """(SELECT min(l) FROM unnest(s.lead_days) l
+                WHERE l >= d.due_date - CAST(:today AS date))"""
+_SCAN_TEMPLATE = f"""
     WITH sub AS (
         SELECT s.id, s.countries, s.kinds, s.lead_days, s.updated_at, w.days
         FROM subscriptions s
@@ -62,31 +69,24 @@ _SCAN_TEMPLATE = """
         FROM opened o
         JOIN sub s
           ON s.days = o.days
-         AND (cardinality(s.countries) = 0 OR o.country = ANY(s.countries))
-         AND (cardinality(s.kinds) = 0 OR o.kind = ANY(s.kinds))
+         AND {_WANTS.format(d="o")}
         UNION
-        SELECT d.id, s.id,
-               (SELECT min(l) FROM unnest(s.lead_days) l
-                WHERE l >= d.due_date - CAST(:today AS date))
+        SELECT d.id, s.id, {_TIGHTEST_OPEN}
         FROM deadlines d
         JOIN subscriptions s
           ON s.active
-         AND (cardinality(s.countries) = 0 OR d.country = ANY(s.countries))
-         AND (cardinality(s.kinds) = 0 OR d.kind = ANY(s.kinds))
+         AND {_WANTS.format(d="d")}
         WHERE d.updated_at > CAST(:since AS timestamptz)
           AND d.status <> 'met' AND d.due_date >= CAST(:today AS date)
         UNION
-        SELECT d.id, s.id,
-               (SELECT min(l) FROM unnest(s.lead_days) l
-                WHERE l >= d.due_date - CAST(:today AS date))
+        SELECT d.id, s.id, {_TIGHTEST_OPEN}
         FROM subscriptions s
         JOIN deadlines d
           ON d.status <> 'met'
          AND d.due_date >= CAST(:today AS date)
          AND d.due_date <= CAST(:today AS date)
                            + (SELECT coalesce(max(l), -1) FROM unnest(s.lead_days) l)
-         AND (cardinality(s.countries) = 0 OR d.country = ANY(s.countries))
-         AND (cardinality(s.kinds) = 0 OR d.kind = ANY(s.kinds))
+         AND {_WANTS.format(d="d")}
         WHERE s.active AND s.updated_at > CAST(:since AS timestamptz)
     )
     INSERT INTO reminders (id, subscription_id, event_type, deadline_id, window_days, status,
@@ -101,7 +101,7 @@ _SCAN_TEMPLATE = """
             AND r.subscription_id = c.subscription_id
             AND r.window_days = c.days
       )
-    {on_conflict}
+    {{on_conflict}}
     RETURNING id::text
     """
 _SCAN = text(_SCAN_TEMPLATE.format(on_conflict=""))
@@ -378,17 +378,14 @@ class NotificationRepository:
     async def attempts_of(
         self, reminder_ids: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, list[DeliveryAttempt]]:
-        out: dict[uuid.UUID, list[DeliveryAttempt]] = {i: [] for i in reminder_ids}
         if not reminder_ids:
-            return out
+            return {}
         rows = await self.session.execute(
             select(DeliveryAttempt)
             .where(DeliveryAttempt.reminder_id.in_(reminder_ids))
             .order_by(DeliveryAttempt.reminder_id, DeliveryAttempt.id)
         )
-        for attempt in rows.scalars():
-            out[attempt.reminder_id].append(attempt)
-        return out
+        return lists_by_key(reminder_ids, ((a.reminder_id, a) for a in rows.scalars()))
 
     async def deliveries_page(
         self, subscription_id: uuid.UUID, *, before: int | None, limit: int

@@ -44,34 +44,26 @@ from shared.uhri.staging import BatchReader, PreparedBatch
 # --- import -------------------------------------------------------------------------
 
 
+# The import's count (a column of uhri_imports) of each action staging applied to records.
+_COUNTED_AS = {"new": "created", "update": "updated", "unchanged": "unchanged", "merge": "merged"}
+_TOTALS = ("records", *_COUNTED_AS.values(), "unmapped")
+
+
 @dataclass(slots=True)
 class _Counts:
-    records: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    merged: int = 0
-    unmapped: int = 0
+    totals: Counter[str] = field(default_factory=Counter)
     kept_out: Counter[tuple[str, str]] = field(default_factory=Counter)
 
     def add(self, batch: PreparedBatch, actions: dict[str, int]) -> None:
-        self.records += batch.read
-        self.created += actions.get("new", 0)
-        self.updated += actions.get("update", 0)
-        self.unchanged += actions.get("unchanged", 0)
-        self.merged += actions.get("merge", 0)
-        self.unmapped += batch.unmapped
+        self.totals["records"] += batch.read
+        self.totals.update({_COUNTED_AS[a]: n for a, n in actions.items() if a in _COUNTED_AS})
+        self.totals["unmapped"] += batch.unmapped
         self.kept_out.update(batch.kept_out)
 
     def values(self, report: UhriReport) -> dict[str, Any]:
         labels = report.unmapped + self.kept_out
         return {
-            "records": self.records,
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "merged": self.merged,
-            "unmapped": self.unmapped,
+            **{name: self.totals[name] for name in _TOTALS},
             "record_errors": report.error_count,
             "unmapped_labels": [
                 {"field": f, "label": label, "count": n}
@@ -246,7 +238,7 @@ async def import_file(
                     actions = await _apply_batch(session, import_id, batch, f"uhri:{import_id}")
                 counts.add(batch, actions)
                 if progress is not None:
-                    progress(counts.records, reader.position(), reader.total)
+                    progress(counts.totals["records"], reader.position(), reader.total)
         values = counts.values(reader.report)
         warnings: list[str] = []
         async with unit_of_work(sessionmaker, None) as session:

@@ -9,7 +9,7 @@ from services.api import edge
 from services.api.deps import AdminReader, ReadSession
 from services.api.schemas import PageOut
 from shared.audit import service
-from shared.audit.schemas import AuditEntryRead
+from shared.audit.schemas import AuditEntryRead, AuditFilter
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
@@ -30,8 +30,7 @@ async def list_audit_entries(
 
     Needs an `admin` key.
     """
-    page = await service.list_entries(
-        session, entity=entity, entity_id=entity_id, since=since, cursor=cursor, limit=limit
-    )
+    f = AuditFilter(entity=entity, entity_id=entity_id, since=since)
+    page = await service.list_entries(session, f, cursor=cursor, limit=limit)
     edge.link_header(request, response, page.next_cursor)
     return PageOut(items=page.items, next_cursor=page.next_cursor)
