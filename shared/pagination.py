@@ -15,6 +15,7 @@ import orjson
 from shared.errors import InvalidCursor
 
 T = TypeVar("T")
+RowT = TypeVar("RowT")
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -71,6 +72,16 @@ def decode_time_key(
         return parse(at), uuid.UUID(ident)
     except ValueError:
         raise InvalidCursor("the cursor is malformed; use next_cursor as given") from None
+
+
+def split_time_key_page(
+    kind: str, rows: Sequence[RowT], limit: int, key: Callable[[RowT], tuple[dt.date, uuid.UUID]]
+) -> tuple[Sequence[RowT], str | None]:
+    """The first ``limit`` of ``rows`` (read with ``limit + 1``), and the cursor after the
+    last of them (its (time, id) ``key``) when more follow."""
+    if len(rows) <= limit:
+        return rows, None
+    return rows[:limit], encode_time_key(kind, *key(rows[limit - 1]))
 
 
 @dataclass(frozen=True, slots=True)

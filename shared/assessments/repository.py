@@ -53,13 +53,13 @@ class AssessmentRepository(Repository[Assessment]):
     async def page(
         self,
         *,
-        recommendation_id: uuid.UUID | None,
-        country: str | None,
-        sources: Sequence[str],
-        statuses: Sequence[str],
-        organisation_id: uuid.UUID | None,
         after: tuple[dt.datetime, uuid.UUID] | None,
         limit: int,
+        recommendation_id: uuid.UUID | None = None,
+        country: str | None = None,
+        sources: Sequence[str] = (),
+        statuses: Sequence[str] = (),
+        organisation_id: uuid.UUID | None = None,
     ) -> Sequence[Assessment]:
         query = select(Assessment).order_by(Assessment.created_at, Assessment.id).limit(limit)
         if recommendation_id is not None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,7 +28,7 @@ from shared.db import utcnow
 from shared.errors import Forbidden, InvalidInput, NotFound
 from shared.institutions.repository import InstitutionRepository
 from shared.kernel.concurrency import require_version
-from shared.pagination import decode_time_key, encode_time_key
+from shared.pagination import decode_time_key, split_time_key_page
 
 ROLES = ("nhri", "civil_society")
 
@@ -178,36 +178,27 @@ async def get(session: AsyncSession, assessment_id: uuid.UUID) -> AssessmentOut:
     return _out(await AssessmentRepository(session).found("assessment", assessment_id))
 
 
+class AssessmentFilters(TypedDict, total=False):
+    recommendation_id: uuid.UUID | None
+    country: str | None
+    sources: tuple[str, ...]
+    statuses: tuple[str, ...]
+    organisation_id: uuid.UUID | None
+
+
 async def list_assessments(
     session: AsyncSession,
     *,
-    recommendation_id: uuid.UUID | None = None,
-    country: str | None = None,
-    sources: tuple[str, ...] = (),
-    statuses: tuple[str, ...] = (),
-    organisation_id: uuid.UUID | None = None,
     cursor: str | None = None,
     limit: int = 50,
+    **filters: Unpack[AssessmentFilters],
 ) -> AssessmentPage:
     after = decode_time_key(cursor, "assessments", dt.datetime.fromisoformat)
-    rows = await AssessmentRepository(session).page(
-        recommendation_id=recommendation_id,
-        country=country,
-        sources=sources,
-        statuses=statuses,
-        organisation_id=organisation_id,
-        after=after,
-        limit=limit + 1,
+    rows = await AssessmentRepository(session).page(after=after, limit=limit + 1, **filters)
+    rows, next_cursor = split_time_key_page(
+        "assessments", rows, limit, lambda r: (r.created_at, r.id)
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    last = rows[-1] if rows else None
-    return AssessmentPage(
-        items=[_out(r) for r in rows],
-        next_cursor=encode_time_key("assessments", last.created_at, last.id)
-        if more and last
-        else None,
-    )
+    return AssessmentPage(items=[_out(r) for r in rows], next_cursor=next_cursor)
 
 
 async def stats(session: AsyncSession, country: str | None, cycle: int | None) -> AssessmentStats:

@@ -49,13 +49,13 @@ class DocumentRepository:
     async def page(
         self,
         *,
-        countries: Sequence[str],
-        kinds: Sequence[str],
-        mechanisms: Sequence[str],
-        cycles: Sequence[int],
-        symbols: Sequence[str],
         after: tuple[dt.date, uuid.UUID] | None,
         limit: int,
+        countries: Sequence[str] = (),
+        kinds: Sequence[str] = (),
+        mechanisms: Sequence[str] = (),
+        cycles: Sequence[int] = (),
+        symbols: Sequence[str] = (),
     ) -> Sequence[tuple[Document, int]]:
         date_key = func.coalesce(Document.date, dt.date(1, 1, 1))
         query = select(Document, _COUNT).order_by(date_key.desc(), Document.id).limit(limit)

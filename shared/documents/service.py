@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import TypedDict, Unpack
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -9,7 +10,7 @@ from shared.documents.models import Document
 from shared.documents.repository import DocumentRepository
 from shared.documents.schemas import DocumentDetail, DocumentOut
 from shared.errors import NotFound
-from shared.pagination import Page, decode_time_key, encode_time_key
+from shared.pagination import Page, decode_time_key, split_time_key_page
 
 _FIELDS = [
     "id",
@@ -37,33 +38,23 @@ def _out(doc: Document, count: int) -> DocumentOut:
     return DocumentOut(**{f: getattr(doc, f) for f in _FIELDS}, recommendations=count)
 
 
+class DocumentFilters(TypedDict):
+    countries: tuple[str, ...]
+    kinds: tuple[str, ...]
+    mechanisms: tuple[str, ...]
+    cycles: tuple[int, ...]
+    symbols: tuple[str, ...]
+
+
 async def list_documents(
-    session: AsyncSession,
-    *,
-    countries: tuple[str, ...],
-    kinds: tuple[str, ...],
-    mechanisms: tuple[str, ...],
-    cycles: tuple[int, ...],
-    symbols: tuple[str, ...],
-    cursor: str | None,
-    limit: int,
+    session: AsyncSession, *, cursor: str | None, limit: int, **filters: Unpack[DocumentFilters]
 ) -> Page[DocumentOut]:
     after = decode_time_key(cursor, "documents", dt.date.fromisoformat)
-    rows = await DocumentRepository(session).page(
-        countries=countries,
-        kinds=kinds,
-        mechanisms=mechanisms,
-        cycles=cycles,
-        symbols=symbols,
-        after=after,
-        limit=limit + 1,
+    rows = await DocumentRepository(session).page(after=after, limit=limit + 1, **filters)
+    rows, next_cursor = split_time_key_page(
+        "documents", rows, limit, lambda r: (r[0].date or dt.date(1, 1, 1), r[0].id)
     )
-    items = [_out(doc, count) for doc, count in rows[:limit]]
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1][0]
-        next_cursor = encode_time_key("documents", last.date or dt.date(1, 1, 1), last.id)
-    return Page(items=items, next_cursor=next_cursor)
+    return Page(items=[_out(doc, count) for doc, count in rows], next_cursor=next_cursor)
 
 
 async def get_document(session: AsyncSession, ident: str) -> DocumentDetail:

@@ -103,12 +103,12 @@ class ReportRepository(Repository[ProgressReport]):
         self,
         visibility: Visibility,
         *,
-        country: str | None,
-        states: Sequence[str],
-        institution_id: uuid.UUID | None,
-        recommendation_id: uuid.UUID | None,
         after: tuple[dt.datetime, uuid.UUID] | None,
         limit: int,
+        country: str | None = None,
+        states: Sequence[str] = (),
+        institution_id: uuid.UUID | None = None,
+        recommendation_id: uuid.UUID | None = None,
     ) -> Sequence[ProgressReport]:
         query = (
             select(ProgressReport)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,7 +28,7 @@ from shared.db import utcnow
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.kernel import outbox
 from shared.kernel.concurrency import require_version
-from shared.pagination import decode_time_key, encode_time_key
+from shared.pagination import decode_time_key, split_time_key_page
 from shared.recommendations import service as recommendations
 from shared.recommendations.models import STATUSES
 from shared.recommendations.schemas import UpdateIn
@@ -377,37 +377,30 @@ async def get(session: AsyncSession, actor: Actor | None, report_id: uuid.UUID) 
     return _out(row)
 
 
+class ReportFilters(TypedDict, total=False):
+    country: str | None
+    states: tuple[str, ...]
+    institution_id: uuid.UUID | None
+    recommendation_id: uuid.UUID | None
+
+
 async def list_reports(
     session: AsyncSession,
     actor: Actor | None,
     *,
-    country: str | None = None,
-    states: tuple[str, ...] = (),
-    institution_id: uuid.UUID | None = None,
-    recommendation_id: uuid.UUID | None = None,
     cursor: str | None = None,
     limit: int = 50,
+    **filters: Unpack[ReportFilters],
 ) -> ReportPage:
     """Reports the caller may see, oldest first."""
     after = decode_time_key(cursor, "progress_reports", dt.datetime.fromisoformat)
     rows = await ReportRepository(session).page(
-        visibility(actor),
-        country=country,
-        states=states,
-        institution_id=institution_id,
-        recommendation_id=recommendation_id,
-        after=after,
-        limit=limit + 1,
+        visibility(actor), after=after, limit=limit + 1, **filters
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    last = rows[-1] if rows else None
-    return ReportPage(
-        items=[_out(r) for r in rows],
-        next_cursor=encode_time_key("progress_reports", last.created_at, last.id)
-        if more and last
-        else None,
+    rows, next_cursor = split_time_key_page(
+        "progress_reports", rows, limit, lambda r: (r.created_at, r.id)
     )
+    return ReportPage(items=[_out(r) for r in rows], next_cursor=next_cursor)
 
 
 # --- reminders (a daily worker job) ----------------------------------------------------
