@@ -4,12 +4,16 @@ validated (published) or returned by the State's coordinators."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api import edge
 from services.api.deps import Reader, ReadSession, ReportWriter, WriteSession
+from shared.auth.schemas import Actor
 from shared.review import service
 from shared.review.schemas import (
     ReportIn,
@@ -21,6 +25,8 @@ from shared.review.schemas import (
 )
 
 router = APIRouter(prefix="/v1/progress-reports", tags=["review"])
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @edge.create_route(router, "", ReportOut, summary="Draft a report")
@@ -86,55 +92,60 @@ async def edit_progress_report(
     return edge.versioned(await service.edit(session, actor, report_id, version, changes))
 
 
-@router.post(
-    "/{report_id}/submit",
-    response_model=ReportOut,
-    summary="Submit for review",
-    responses=edge.errors(**{"409": "Not in a state that allows it"}),
-)
-async def submit_progress_report(
-    report_id: uuid.UUID,
-    version: edge.OptionalIfMatch,
-    session: WriteSession,
-    actor: ReportWriter,
-) -> Response:
+def _review_step(path: str, summary: str) -> Callable[[F], F]:
+    """Declare a step of the review of a report: a POST answered with the report, 409 when
+    the report is not in a state that allows the step."""
+    return router.post(
+        path,
+        response_model=ReportOut,
+        summary=summary,
+        responses=edge.errors(**{"409": "Not in a state that allows it"}),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewStep:
+    """Who takes a step of the review, on which report, from which version of it (the
+    If-Match version, when sent: 412 when stale)."""
+
+    session: AsyncSession
+    actor: Actor
+    report_id: uuid.UUID
+    version: int | None
+
+
+async def review_step(
+    report_id: uuid.UUID, version: edge.OptionalIfMatch, session: WriteSession, actor: ReportWriter
+) -> ReviewStep:
+    return ReviewStep(session, actor, report_id, version)
+
+
+Step = Annotated[ReviewStep, Depends(review_step)]
+
+
+@_review_step("/{report_id}/submit", "Submit for review")
+async def submit_progress_report(step: Step) -> Response:
     """draft or returned -> submitted. `If-Match` optional (412 when stale)."""
-    return edge.versioned(await service.submit(session, actor, report_id, version))
-
-
-@router.post(
-    "/{report_id}/validate",
-    response_model=ReportOut,
-    summary="Validate and publish",
-    responses=edge.errors(**{"409": "Not in a state that allows it"}),
-)
-async def validate_progress_report(
-    report_id: uuid.UUID,
-    version: edge.OptionalIfMatch,
-    session: WriteSession,
-    actor: ReportWriter,
-    review: ReviewIn | None = None,
-) -> Response:
-    """submitted -> validated, by a coordinator of the State: the report is published as
-    an implementation update (`source: government`, the institution as author) and the
-    recommendation (or action) takes its status."""
-    out = await service.validate(session, actor, report_id, version, review or ReviewIn())
+    out = await service.submit(step.session, step.actor, step.report_id, step.version)
     return edge.versioned(out)
 
 
-@router.post(
-    "/{report_id}/return",
-    response_model=ReportOut,
-    summary="Return with a comment",
-    responses=edge.errors(**{"409": "Not in a state that allows it"}),
-)
-async def return_progress_report(
-    report_id: uuid.UUID,
-    review: ReviewIn,
-    version: edge.OptionalIfMatch,
-    session: WriteSession,
-    actor: ReportWriter,
-) -> Response:
+@_review_step("/{report_id}/validate", "Validate and publish")
+async def validate_progress_report(step: Step, review: ReviewIn | None = None) -> Response:
+    """submitted -> validated, by a coordinator of the State: the report is published as
+    an implementation update (`source: government`, the institution as author) and the
+    recommendation (or action) takes its status."""
+    out = await service.validate(
+        step.session, step.actor, step.report_id, step.version, review or ReviewIn()
+    )
+    return edge.versioned(out)
+
+
+@_review_step("/{report_id}/return", "Return with a comment")
+async def return_progress_report(review: ReviewIn, step: Step) -> Response:
     """submitted -> returned, by a coordinator of the State, with a `comment` (required):
     the institution edits the report and submits it again."""
-    return edge.versioned(await service.return_report(session, actor, report_id, version, review))
+    out = await service.return_report(
+        step.session, step.actor, step.report_id, step.version, review
+    )
+    return edge.versioned(out)
