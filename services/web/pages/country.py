@@ -5,7 +5,7 @@ action plans and deadlines. Every chart has its table and a CSV."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -54,6 +54,7 @@ def goal_label(goal: int | str, t: i18n.Translator) -> str:
 @dataclass(slots=True)
 class CountryData:
     iso3: str
+    cycle: int | None
     progress: stats.Progress
     cycles: list[portal.CycleStatus]
     coverage: Any
@@ -62,7 +63,6 @@ class CountryData:
     mechanisms: list[Any]
     plans: list[Any]
     deadlines: list[Any]
-    cycle: int | None
 
 
 async def load(request: Request, iso3: str, cycle: int | None) -> CountryData:
@@ -74,46 +74,37 @@ async def load(request: Request, iso3: str, cycle: int | None) -> CountryData:
     deadline_filter = DeadlineFilter(
         countries=(code,), statuses=("open",), due_after=today - dt.timedelta(days=1)
     )
-    (
-        progress,
-        by_cycle,
-        cover,
-        mandate_page,
-        programme_page,
-        mechanism_page,
-        plan_page,
-        upcoming,
-    ) = await each_read(
+    # The reads answer CountryData's fields after iso3 and cycle, in their order.
+    reads = await each_read(
         request,
         lambda s: stats.progress(s, code, cycle),
         lambda s: portal.by_cycle(s, code),
         lambda s: coverage(s, code, on=today, uncovered_limit=0),
-        lambda s: mandates.list_page(
-            s,
-            MandateFilter(countries=(code,)),
-            cursor=None,
-            limit=50,
-            expiring_days=settings.mandate_expiring_days,
+        lambda s: _items(
+            mandates.list_page(
+                s,
+                MandateFilter(countries=(code,)),
+                cursor=None,
+                limit=50,
+                expiring_days=settings.mandate_expiring_days,
+            )
         ),
-        lambda s: programmes.list_page(
-            s, ProgrammeFilter(countries=(code,)), cursor=None, limit=50
+        lambda s: _items(
+            programmes.list_page(s, ProgrammeFilter(countries=(code,)), cursor=None, limit=50)
         ),
-        lambda s: national_mechanisms.list_mechanisms(s, None, [code], cursor=None, limit=5),
-        lambda s: plans.list_plans(s, [code], [], cursor=None, limit=10),
-        lambda s: deadlines.list_page(s, deadline_filter, cursor=None, limit=20),
+        lambda s: _items(
+            national_mechanisms.list_mechanisms(s, None, [code], cursor=None, limit=5)
+        ),
+        lambda s: _items(plans.list_plans(s, [code], [], cursor=None, limit=10)),
+        lambda s: _items(deadlines.list_page(s, deadline_filter, cursor=None, limit=20)),
     )
-    return CountryData(
-        iso3=code,
-        progress=progress,
-        cycles=by_cycle,
-        coverage=cover,
-        mandates=mandate_page.items,
-        programmes=programme_page.items,
-        mechanisms=mechanism_page.items,
-        plans=plan_page.items,
-        deadlines=upcoming.items,
-        cycle=cycle,
-    )
+    return CountryData(code, cycle, *reads)
+
+
+async def _items(page: Awaitable[Any]) -> list[Any]:
+    """The items of a page of a list."""
+    items: list[Any] = (await page).items
+    return items
 
 
 def _status_series(lang: str) -> list[Series]:
