@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import Row, func, or_, select, text
 
 from shared.cooperation.models import CooperationOffer
-from shared.kernel.repository import Repository, keyset_page
+from shared.cooperation.schemas import OfferFilter
+from shared.kernel.repository import Repository, keyset_page, tagged_sdg
 
 # Supported, not yet implemented, and nothing under way: no action still open (planned,
 # ongoing, delayed) and, when programmes exist, no programme that has not ended.
@@ -37,38 +38,24 @@ class OfferRepository(Repository[CooperationOffer]):
     model = CooperationOffer
 
     async def page(
-        self,
-        *,
-        offered_by_state: Sequence[str],
-        countries: Sequence[str],
-        themes: Sequence[str],
-        goals: Sequence[int],
-        targets: Sequence[str],
-        active_on: dt.date | None,
-        after: tuple[dt.datetime, uuid.UUID] | None,
-        limit: int,
+        self, f: OfferFilter, *, after: tuple[dt.datetime, uuid.UUID] | None, limit: int
     ) -> Sequence[CooperationOffer]:
         query = select(CooperationOffer)
-        if offered_by_state:
-            query = query.where(CooperationOffer.offered_by_state.in_(offered_by_state))
-        if countries:
+        if f.offered_by_state:
+            query = query.where(CooperationOffer.offered_by_state.in_(f.offered_by_state))
+        if f.countries:
             query = query.where(
                 or_(
                     func.cardinality(CooperationOffer.countries) == 0,
-                    CooperationOffer.countries.overlap(list(countries)),
+                    CooperationOffer.countries.overlap(list(f.countries)),
                 )
             )
-        if themes:
-            query = query.where(CooperationOffer.themes.overlap(list(themes)))
-        if goals or targets:
-            query = query.where(
-                or_(
-                    CooperationOffer.sdg_goals.overlap(list(goals)),
-                    CooperationOffer.sdg_targets.overlap(list(targets)),
-                )
-            )
-        if active_on is not None:
-            query = query.where(*self._active(active_on))
+        if f.themes:
+            query = query.where(CooperationOffer.themes.overlap(list(f.themes)))
+        if f.goals or f.targets:
+            query = query.where(tagged_sdg(CooperationOffer, f.goals, f.targets))
+        if f.active_on is not None:
+            query = query.where(*self._active(f.active_on))
         query = keyset_page(query, CooperationOffer.created_at, CooperationOffer.id, after, limit)
         return (await self.session.execute(query)).scalars().all()
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
@@ -96,3 +98,15 @@ class MatchPage(BaseModel):
     country: str
     items: list[Match]
     next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OfferFilter:
+    """Which offers a list shows (validated codes); ``active_on`` keeps those running then."""
+
+    offered_by_state: Sequence[str] = ()
+    countries: Sequence[str] = ()
+    themes: Sequence[str] = ()
+    goals: Sequence[int] = ()
+    targets: Sequence[str] = ()
+    active_on: dt.date | None = None

@@ -26,6 +26,7 @@ from shared.cooperation.schemas import (
     MatchedOffer,
     MatchedRecommendation,
     MatchPage,
+    OfferFilter,
     OfferIn,
     OfferOut,
     OfferPatch,
@@ -202,16 +203,15 @@ async def list_offers(
     goals, targets = validation.sdg(sdg, "sdg", problems)
     problems.raise_if_any()
     after = decode_time_key(cursor, "offers", dt.datetime.fromisoformat)
-    rows = await OfferRepository(session).page(
+    f = OfferFilter(
         offered_by_state=states,
         countries=codes,
         themes=theme_codes,
         goals=goals,
         targets=targets,
         active_on=today() if active else None,
-        after=after,
-        limit=limit + 1,
     )
+    rows = await OfferRepository(session).page(f, after=after, limit=limit + 1)
     items = [offer_out(r, actor) for r in rows[:limit]]
     next_cursor = (
         encode_time_key("offers", items[-1].created_at, items[-1].id) if len(rows) > limit else None

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Select, delete, func, insert, select, tuple_, update
+from sqlalchemy import ColumnElement, Select, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, QueryableAttribute
 
@@ -78,6 +78,12 @@ def keyset_page(
     if after is not None:
         query = query.where(tuple_(key, ident) > tuple_(*after))
     return query.order_by(key, ident).limit(limit)
+
+
+def tagged_sdg(model: Any, goals: Sequence[int], targets: Sequence[str]) -> ColumnElement[bool]:
+    """The rows of ``model`` tagged with any of the SDG ``goals`` or ``targets`` (its
+    ``sdg_goals`` and ``sdg_targets`` array columns)."""
+    return or_(model.sdg_goals.overlap(list(goals)), model.sdg_targets.overlap(list(targets)))
 
 
 def matches(search: InstrumentedAttribute[Any], q: str) -> ColumnElement[bool]:

@@ -11,7 +11,7 @@ from sqlalchemy import Row, and_, delete, exists, func, or_, select, text, updat
 from sqlalchemy.dialects.postgresql import distinct_on, insert
 
 from shared.db import Base
-from shared.kernel.repository import Repository, keyset_page
+from shared.kernel.repository import Repository, keyset_page, tagged_sdg
 from shared.mandates.models import Mandate
 from shared.mandates.repository import presence_filtered
 from shared.programmes.models import (
@@ -74,12 +74,7 @@ class ProgrammeRepository(Repository[Programme]):
         if f.themes:
             query = query.where(p.themes.overlap(list(f.themes)))
         if f.sdg_goals or f.sdg_targets:
-            query = query.where(
-                or_(
-                    p.sdg_goals.overlap(list(f.sdg_goals)),
-                    p.sdg_targets.overlap(list(f.sdg_targets)),
-                )
-            )
+            query = query.where(tagged_sdg(p, f.sdg_goals, f.sdg_targets))
         query = keyset_page(query, p.start_date, p.id, after, limit)
         return (await self.session.execute(query)).scalars().all()
 
