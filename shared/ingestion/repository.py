@@ -7,14 +7,15 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, func, insert, or_, select, text, update
+from sqlalchemy import Row, and_, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.documents.repository import DocumentRepository
 from shared.ingestion.models import IngestionItem, IngestionRun, SourceCache
 from shared.kernel.repository import get_row, lists_by_key, rows_by
-from shared.recommendations.models import PositionChange, Recommendation, RecommendingState
+from shared.recommendations.models import Recommendation, RecommendingState
+from shared.recommendations.related_writes import RelatedWrites
 from shared.recommendations.writes import RecommendationWrites
 
 
@@ -263,26 +264,16 @@ class DocumentStore(DocumentRepository):
         """Apply changed values, bumping the version and ``updated_at``."""
         await RecommendationWrites(self.session).update(rec_id, values, live_only=False)
 
+    # recommending_states and position_changes belong to recommendations: written there.
     async def replace_states(
         self, rec_id: uuid.UUID, states: Sequence[tuple[str, str | None]], *, existing: bool
     ) -> None:
-        if existing:
-            await self.session.execute(
-                delete(RecommendingState).where(RecommendingState.recommendation_id == rec_id)
-            )
-        await self.insert_states([(rec_id, states)])
+        await RelatedWrites(self.session).replace_states(rec_id, states, existing=existing)
 
     async def insert_states(
         self, per_rec: Sequence[tuple[uuid.UUID, Sequence[tuple[str, str | None]]]]
     ) -> None:
-        rows = [
-            {"recommendation_id": rec_id, "ordinal": i, "name": name[:300], "iso3": iso3}
-            for rec_id, states in per_rec
-            for i, (name, iso3) in enumerate(states, start=1)
-        ]
-        if rows:
-            await self.session.execute(insert(RecommendingState), rows)
+        await RelatedWrites(self.session).insert_states(per_rec)
 
     async def insert_position_changes(self, rows: Sequence[dict[str, Any]]) -> None:
-        if rows:
-            await self.session.execute(insert(PositionChange), list(rows))
+        await RelatedWrites(self.session).insert_position_changes(rows)

@@ -1,15 +1,18 @@
 """The transactional outbox: domains report a change with ``emit(session, event_type,
 country, payload)`` inside their own transaction; the event is stored with the change and
 reaches webhook subscribers after the commit (never for a change that rolled back).
-Notifications fan the events out to subscriptions (``shared.notifications``)."""
+Notifications fan the events out to subscriptions (``shared.notifications``): they claim
+a batch (``claim_undispatched``), make its reminders, and mark it (``mark_dispatched``) in
+one transaction. This module is the only writer of the ``outbox`` table."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any, Literal, get_args
 
 import orjson
-from sqlalchemy import BigInteger, CheckConstraint, Identity, Index, String, func, text
+from sqlalchemy import BigInteger, CheckConstraint, Identity, Index, String, func, text, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -68,3 +71,25 @@ async def emit(
     await session.flush()
     enqueue_after_commit(session, jobs.DISPATCH_OUTBOX, job_id=f"outbox:{row.id}")
     return row.id
+
+
+async def claim_undispatched(session: AsyncSession, limit: int) -> list[int]:
+    """Up to ``limit`` undispatched events, oldest first, locked for the rest of the
+    caller's transaction; events another transaction holds are skipped (two dispatchers
+    never fan out the same event)."""
+    rows = await session.execute(
+        text(
+            "SELECT id FROM outbox WHERE dispatched_at IS NULL"
+            " ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED"
+        ),
+        {"limit": limit},
+    )
+    return list(rows.scalars())
+
+
+async def mark_dispatched(session: AsyncSession, ids: Sequence[int]) -> None:
+    """The events fanned out: the next dispatch skips them."""
+    if ids:
+        await session.execute(
+            update(OutboxEvent).where(OutboxEvent.id.in_(ids)).values(dispatched_at=func.now())
+        )

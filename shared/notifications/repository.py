@@ -12,6 +12,7 @@ from sqlalchemy import Row, delete, func, select, text, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.kernel import outbox
 from shared.kernel.outbox import OutboxEvent
 from shared.kernel.repository import lists_by_key, update_if_version
 from shared.notifications.models import (
@@ -111,36 +112,23 @@ _SCAN_ON_CONFLICT = text(
     )
 )
 
-_DISPATCH = text(
+# One reminder per claimed outbox event (shared.kernel.outbox owns the table and the claim)
+# and matching webhook subscription.
+_FAN_OUT = text(
     """
-    WITH batch AS (
-        SELECT id, event_type, country, created_at FROM outbox
-        WHERE dispatched_at IS NULL
-        ORDER BY id
-        LIMIT :limit
-        FOR UPDATE SKIP LOCKED
-    ),
-    created AS (
-        INSERT INTO reminders (id, subscription_id, event_type, outbox_id, status, attempts,
-                               next_attempt_at, created_at)
-        SELECT gen_random_uuid(), s.id, b.event_type, b.id, 'pending', 0, now(), now()
-        FROM batch b
-        JOIN subscriptions s
-          ON s.active
-         AND s.channel = 'webhook'
-         AND b.event_type = ANY(s.events)
-         AND (cardinality(s.countries) = 0 OR b.country = ANY(s.countries))
-         AND s.created_at <= b.created_at
-        ON CONFLICT (outbox_id, subscription_id) WHERE outbox_id IS NOT NULL DO NOTHING
-        RETURNING id
-    ),
-    done AS (
-        UPDATE outbox SET dispatched_at = now() WHERE id IN (SELECT id FROM batch)
-        RETURNING id
-    )
-    SELECT (SELECT count(*) FROM done) AS events, created.id FROM created
-    UNION ALL
-    SELECT (SELECT count(*) FROM done), NULL
+    INSERT INTO reminders (id, subscription_id, event_type, outbox_id, status, attempts,
+                           next_attempt_at, created_at)
+    SELECT gen_random_uuid(), s.id, b.event_type, b.id, 'pending', 0, now(), now()
+    FROM outbox b
+    JOIN subscriptions s
+      ON s.active
+     AND s.channel = 'webhook'
+     AND b.event_type = ANY(s.events)
+     AND (cardinality(s.countries) = 0 OR b.country = ANY(s.countries))
+     AND s.created_at <= b.created_at
+    WHERE b.id = ANY(:ids)
+    ON CONFLICT (outbox_id, subscription_id) WHERE outbox_id IS NOT NULL DO NOTHING
+    RETURNING id
     """
 )
 
@@ -272,9 +260,14 @@ class NotificationRepository:
     # --- outbox ------------------------------------------------------------------------------
 
     async def dispatch_outbox(self, limit: int) -> tuple[int, list[uuid.UUID]]:
-        rows = (await self.session.execute(_DISPATCH, {"limit": limit})).all()
-        events = int(rows[0].events) if rows else 0
-        return events, [r.id for r in rows if r.id is not None]
+        """Fan up to ``limit`` undispatched events out to matching webhook subscriptions;
+        (events, reminder ids). Claim, fan-out and mark share the caller's transaction."""
+        events = await outbox.claim_undispatched(self.session, limit)
+        if not events:
+            return 0, []
+        created = await self.session.execute(_FAN_OUT, {"ids": events})
+        await outbox.mark_dispatched(self.session, events)
+        return len(events), list(created.scalars())
 
     async def outbox_event(self, outbox_id: int) -> OutboxEvent | None:
         return await self.session.get(OutboxEvent, outbox_id)

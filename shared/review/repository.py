@@ -6,8 +6,9 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true, tuple_
+from sqlalchemy import ColumnElement, and_, exists, false, insert, or_, select, true, tuple_
 
 from shared.action_plans.models import Action, ActionInstitution
 from shared.institutions.models import Institution, RecommendationInstitution
@@ -40,6 +41,11 @@ class Visibility:
 
 class ReportRepository(Repository[ProgressReport]):
     model = ProgressReport
+
+    async def insert_drafts(self, rows: Sequence[dict[str, Any]]) -> None:
+        """New draft reports in one statement (a spreadsheet import's rows)."""
+        if rows:
+            await self.session.execute(insert(ProgressReport), list(rows))
 
     async def recommendation_target(self, rec_id: uuid.UUID) -> Target | None:
         rec = (

@@ -6,12 +6,12 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.recommendations import queries
 from shared.recommendations.schemas import RecommendationFilter
-from shared.review.models import ProgressReport
+from shared.review.repository import ReportRepository
 
 ASSESSMENT_SOURCES = ["nhri", "civil_society"]
 
@@ -89,5 +89,5 @@ class SpreadsheetRepository:
         return out
 
     async def add_drafts(self, rows: Sequence[dict[str, Any]]) -> None:
-        if rows:
-            await self.session.execute(insert(ProgressReport), list(rows))
+        # progress_reports belong to the review workflow: written by its repository.
+        await ReportRepository(self.session).insert_drafts(rows)

@@ -25,7 +25,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import driver_of
-from shared.recommendations import writes
+from shared.recommendations import related_writes, writes
 from shared.uhri.models import UhriImport
 
 # One key for every import: batches of two concurrent imports never interleave.
@@ -155,26 +155,26 @@ _INSERT_NEW = writes.insert_select_sql(
     f"{STAGE} WHERE action = 'new'",
 )
 
-_INSERT_STATES = f"""
-INSERT INTO recommending_states (recommendation_id, ordinal, name, iso3)
-SELECT s.rec_id, t.ord, left(t.name, 300), t.iso3
+# recommending_states and position_changes belong to recommendations: their statements
+# are built by shared/recommendations/related_writes.py from this import's own SELECT.
+_INSERT_STATES = related_writes.insert_states_sql(
+    f"""SELECT s.rec_id, t.ord, left(t.name, {related_writes.STATE_NAME_LENGTH}), t.iso3
 FROM {STAGE} s CROSS JOIN LATERAL unnest(s.rs_names, s.rs_iso3) WITH ORDINALITY
     AS t(name, iso3, ord)
-WHERE s.action = 'new' OR (s.action = 'update' AND s.uhri_origin)
-"""
+WHERE s.action = 'new' OR (s.action = 'update' AND s.uhri_origin)"""
+)
 
-_DELETE_STATES = f"""
-DELETE FROM recommending_states rs USING {STAGE} s
-WHERE rs.recommendation_id = s.rec_id AND s.action = 'update' AND s.uhri_origin
-"""
+_DELETE_STATES = related_writes.delete_states_sql(
+    using=f"{STAGE} s",
+    where="rs.recommendation_id = s.rec_id AND s.action = 'update' AND s.uhri_origin",
+)
 
-_INSERT_POSITIONS = f"""
-INSERT INTO position_changes (recommendation_id, position, position_raw, source_symbol)
-SELECT rec_id, position, position_raw, 'UHRI' FROM {STAGE}
+_INSERT_POSITIONS = related_writes.insert_positions_sql(
+    f"""SELECT rec_id, position, position_raw, 'UHRI' FROM {STAGE}
 WHERE position <> 'no_position' AND (
     action = 'new'
-    OR (action = 'update' AND uhri_origin AND old_position IS DISTINCT FROM position))
-"""
+    OR (action = 'update' AND uhri_origin AND old_position IS DISTINCT FROM position))"""
+)
 
 # A recommendation created from UHRI follows its annotation; a tombstoned one comes back.
 _UPDATE_UHRI_ORIGIN = writes.update_sql(
