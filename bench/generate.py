@@ -44,7 +44,7 @@ from shared.kernel.sdg import sdg_goals_of
 ROOT = Path(__file__).resolve().parents[1]
 UPR = ROOT.parent / "shared" / "data" / "upr"
 CACHE = ROOT / ".local" / "bench" / "corpus.json"
-LOAD_FIGURES = ROOT / ".local" / "bench" / "load.json"
+LOAD_FIGURES = ROOT / ".local" / "bench"
 GENERATOR_VERSION = 4
 DEFAULT_ROWS = 300_000
 DEADLINES = 1_000_000
@@ -734,13 +734,14 @@ async def loaded_marker(url: str) -> str | None:
 
 async def prepare(url: str, n: int, seed: int = 7, *, force: bool = False) -> dict[str, Any]:
     """A migrated database at ``url`` holding the data; reused when already loaded."""
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    # The figures of the load that made this database's data, when this checkout made it.
+    figures = LOAD_FIGURES / f"load-{name}.json"
     if not force and await loaded_marker(url) == marker(n, seed):
-        # The figures of the load that made this data, when this checkout made it.
-        previous = json.loads(LOAD_FIGURES.read_text()) if LOAD_FIGURES.exists() else {}
+        previous = json.loads(figures.read_text()) if figures.exists() else {}
         if previous.get("marker") == marker(n, seed):
             return {**previous, "reused": True}
         return {"reused": True}
-    name = url.rsplit("/", 1)[1].split("?")[0]
     t = time.perf_counter()
     await recreate_database(url, name)
     migrate(url)
@@ -749,8 +750,8 @@ async def prepare(url: str, n: int, seed: int = 7, *, force: bool = False) -> di
     result["seconds"]["create_and_migrate_s"] = round(migrate_s, 2)
     result["loaded_at"] = dt.datetime.now(dt.UTC).isoformat()
     result["marker"] = marker(n, seed)
-    LOAD_FIGURES.parent.mkdir(parents=True, exist_ok=True)
-    LOAD_FIGURES.write_text(json.dumps(result, indent=2))
+    LOAD_FIGURES.mkdir(parents=True, exist_ok=True)
+    figures.write_text(json.dumps(result, indent=2))
     result["reused"] = False
     return result
 

@@ -21,7 +21,7 @@ import binascii
 import hashlib
 import hmac
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import orjson
 
@@ -46,12 +46,18 @@ class Snapshot:
 
     @classmethod
     def parse(cls, text: str) -> Snapshot:
-        xmin, xmax, xip = text.split(":")
-        return cls(int(xmin), int(xmax), tuple(int(x) for x in xip.split(",") if x))
+        return _parsed_snapshot(text)
 
     def unseen(self) -> dict[str, object]:
         """The bound parameters of ``UNSEEN_SQL``."""
         return {"sync_xmin": self.xmin, "sync_xmax": self.xmax, "sync_xip": list(self.xip)}
+
+
+# A page read at a snapshot most other pages were read at too: parsed once per process.
+@lru_cache(maxsize=256)
+def _parsed_snapshot(text: str) -> Snapshot:
+    xmin, xmax, xip = text.split(":")
+    return Snapshot(int(xmin), int(xmax), tuple(int(x) for x in xip.split(",") if x))
 
 
 # Rows written by a transaction the snapshot did not see (committed after it was taken).
@@ -85,17 +91,37 @@ def filters_digest(parts: object) -> str:
 
 
 def encode(token: SyncToken) -> str:
+    return _signed(_key(_secret()), token)
+
+
+# Every page of a pass and every client of a list read at one snapshot get the same
+# token: signed once per process (tokens only change when a transaction commits).
+@lru_cache(maxsize=1024)
+def _signed(key: bytes, token: SyncToken) -> str:
     snap = token.snapshot
     payload = orjson.dumps(
         [VERSION, token.resource, token.filters, snap.xmin, snap.xmax, list(snap.xip)]
     )
-    tag = hmac.new(_key(_secret()), payload, hashlib.sha256).digest()[:_TAG_BYTES]
+    tag = hmac.new(key, payload, hashlib.sha256).digest()[:_TAG_BYTES]
     return f"{_b64(payload)}.{_b64(tag)}"
 
 
 def decode(text: str, *, resource: str, filters: str) -> SyncToken:
     """The token a client sent back; InvalidSyncToken unless this server issued it for
     this list with these filters."""
+    token = _verified(_key(_secret()), text)
+    if token.resource != resource or token.filters != filters:
+        raise InvalidSyncToken(
+            "the sync_token belongs to another list or other filters: send it back with"
+            " the filters of the list that returned it"
+        )
+    return token
+
+
+# Clients polling one list send the same token back again and again: checked once per
+# process (a token this server refuses is checked again each time, never remembered).
+@lru_cache(maxsize=1024)
+def _verified(key: bytes, text: str) -> SyncToken:
     try:
         payload_text, tag_text = text.split(".")
         payload, tag = _unb64(payload_text), _unb64(tag_text)
@@ -103,7 +129,7 @@ def decode(text: str, *, resource: str, filters: str) -> SyncToken:
         raise InvalidSyncToken(
             "the sync_token is malformed; send back sync_token exactly as received"
         ) from None
-    expected = hmac.new(_key(_secret()), payload, hashlib.sha256).digest()[:_TAG_BYTES]
+    expected = hmac.new(key, payload, hashlib.sha256).digest()[:_TAG_BYTES]
     if not hmac.compare_digest(tag, expected):
         raise InvalidSyncToken(
             "the sync_token was not issued by this server (or was altered); run a full sync",
@@ -116,12 +142,7 @@ def decode(text: str, *, resource: str, filters: str) -> SyncToken:
         raise InvalidSyncToken("the sync_token is malformed") from None
     if version != VERSION:
         raise InvalidSyncToken("the sync_token has expired (older format); run a full sync")
-    if name != resource or digest != filters:
-        raise InvalidSyncToken(
-            "the sync_token belongs to another list or other filters: send it back with"
-            " the filters of the list that returned it"
-        )
-    return SyncToken(resource=name, filters=digest, snapshot=snapshot)
+    return SyncToken(resource=str(name), filters=str(digest), snapshot=snapshot)
 
 
 def check_not_ahead(token: SyncToken, current: Snapshot) -> None:

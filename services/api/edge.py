@@ -20,11 +20,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Annotated, Any, Protocol, TypeVar
+from urllib.parse import parse_qsl, quote_plus, urlencode
 
 import orjson
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel
+from starlette.datastructures import QueryParams
 
 from services.api.problems import MEDIA_TYPE, STATUS_TITLES
 from shared.errors import InvalidInput, PreconditionFailed, PreconditionRequired
@@ -80,8 +83,14 @@ def errors(*statuses: int, **described: str) -> dict[int | str, dict[str, Any]]:
 def request_digest(request: Request) -> str:
     """What a GET asks for: its path and query parameters in a canonical order (an ETag
     that holds a data snapshot is only matched to the same question)."""
-    items = sorted(request.query_params.multi_items())
-    return hashlib.sha256(orjson.dumps([request.url.path, items])).hexdigest()[:16]
+    return _digest(request.url.path, request.scope["query_string"])
+
+
+# Clients ask the same questions again and again (the next poll, the next visitor).
+@lru_cache(maxsize=1024)
+def _digest(path: str, query_string: bytes) -> str:
+    items = sorted(QueryParams(query_string).multi_items())
+    return hashlib.sha256(orjson.dumps([path, items])).hexdigest()[:16]
 
 
 def etag_for(version: int) -> str:
@@ -275,7 +284,18 @@ class HasCursor(Protocol):
 
 
 def next_url(request: Request, cursor: str) -> str:
-    return str(request.url.include_query_params(cursor=cursor))
+    """The request's URL with ``cursor`` set, last (as ``URL.include_query_params`` puts
+    it); the other parameters are encoded once per distinct question."""
+    base, _, query = str(request.url).partition("?")
+    kept = "&".join(p for p in query.split("&") if not p.startswith("cursor="))
+    return _cursor_prefix(base, kept) + quote_plus(cursor)
+
+
+@lru_cache(maxsize=1024)
+def _cursor_prefix(base: str, query: str) -> str:
+    pairs = parse_qsl(query, keep_blank_values=True)
+    others = urlencode([(name, value) for name, value in pairs if name != "cursor"])
+    return f"{base}?{others}&cursor=" if others else f"{base}?cursor="
 
 
 def link_header(request: Request, response: Response, cursor: str | None) -> None:

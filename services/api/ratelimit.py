@@ -8,8 +8,18 @@ Redis string per client (its "theoretical arrival time"), which expires when ful
 Two kinds of client: an API key (``RATE_LIMIT_PER_MINUTE``, checked after the key is
 authenticated) and, for requests without a key, the client address
 (``RATE_LIMIT_ANONYMOUS_PER_MINUTE``; behind a proxy, ``RATE_LIMIT_CLIENT_HEADER`` names
-the header it sets). Each check is one EVALSHA: one round trip, also on the lean
-anonymous read routes, which the middleware covers before routing.
+the header it sets). The middleware covers the lean anonymous read routes too, before
+routing.
+
+A round trip to Redis on every request cost about as much CPU as the rest of a list
+request (BENCHMARKS.md), so a process takes tokens in **leases**: one EVALSHA takes up to
+what the client's rate refills in ``LEASE_S`` (at most ``LEASE_MAX``), which the process
+then spends locally for at most ``LEASE_S``. The tokens are paid for in Redis when
+leased, so no client ever gets more than its limit across replicas; tokens a lease did
+not spend expire unused, so a client spread over several replicas may be refused up to a
+lease's worth early. A refusal is remembered until the client's next slot (exact: the
+bucket only fills up with time). Limits under ``60 / LEASE_S`` a minute lease one token
+at a time, as before.
 
 Answers carry the field names of draft-ietf-httpapi-ratelimit-headers up to -06:
 ``RateLimit-Limit``, ``RateLimit-Remaining``, ``RateLimit-Reset`` (seconds until the
@@ -38,25 +48,46 @@ from shared.queue import JobQueue
 log = structlog.get_logger(__name__)
 
 # KEYS[1] the client's bucket; ARGV now (ms), interval (ms between requests at the
-# sustained rate), burst (requests at once). Returns {allowed, remaining, retry_ms,
-# reset_ms}. Integer milliseconds: Lua numbers are doubles, exact far beyond these.
+# sustained rate), burst (requests at once), want (tokens asked for). Takes as many of
+# them as the bucket holds now and returns {taken, remaining, retry_ms, reset_ms}: with
+# want = 1, plain GCRA. Integer milliseconds: Lua numbers are doubles, exact far beyond.
 GCRA = """
 local now = tonumber(ARGV[1])
 local interval = tonumber(ARGV[2])
 local burst = tonumber(ARGV[3])
+local want = tonumber(ARGV[4])
 local tat = tonumber(redis.call('GET', KEYS[1]) or now)
 if tat < now then tat = now end
-local new_tat = tat + interval
-local allow_at = new_tat - interval * burst
-if now < allow_at then
-  return {0, 0, allow_at - now, tat - now}
+local taken = math.floor((now - tat) / interval) + burst
+if taken < 1 then
+  return {0, 0, tat + interval - interval * burst - now, tat - now}
 end
+if taken > want then taken = want end
+local new_tat = tat + taken * interval
 redis.call('SET', KEYS[1], new_tat, 'PX', new_tat - now)
-return {1, math.floor((now - allow_at) / interval), 0, new_tat - now}
+return {taken, math.floor((now + interval * burst - new_tat) / interval), 0, new_tat - now}
 """
+# How long a lease lives, and the most tokens one may hold.
+LEASE_S = 1.0
+LEASE_MAX = 1000
+# Leases and refusals kept at most (one a client address or key): past it, the expired
+# ones are dropped, and all of them if that is not enough.
+LEASES_KEPT = 50_000
 # After Redis fails, the limiter stands aside this long rather than make every request
 # wait for a connection error: it protects the service, it must not take it down.
 BACKOFF_S = 5.0
+
+
+@dataclass(slots=True)
+class _Lease:
+    """Tokens this process took for one client (``left`` of them unspent), or a refusal
+    (``left`` 0) until ``until``; times in the limiter's clock, milliseconds."""
+
+    left: int
+    until: int
+    remaining: int
+    reset_at: int
+    retry_at: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,28 +123,61 @@ class RateLimiter:
         self.clock = clock
         self.script = self.redis.register_script(GCRA)
         self._down_until = 0.0
+        self._leases: dict[str, _Lease] = {}
 
     async def hit(self, key: str, limit: int) -> Decision | None:
         """Count one request against ``key``; None when Redis cannot say."""
-        now = time.monotonic()
-        if now < self._down_until:
+        now = int(self.clock() * 1000)
+        lease = self._leases.get(key)
+        if lease is None or now >= lease.until or (lease.left == 0 and now >= lease.retry_at):
+            lease = await self._lease(key, limit, now)
+            if lease is None:
+                return None
+        if lease.left == 0:
+            return Decision(
+                allowed=False,
+                limit=limit,
+                remaining=0,
+                retry_after_s=max(1, math.ceil((lease.retry_at - now) / 1000)),
+                reset_s=math.ceil((lease.reset_at - now) / 1000),
+            )
+        lease.left -= 1
+        return Decision(
+            allowed=True,
+            limit=limit,
+            remaining=lease.remaining + lease.left,
+            retry_after_s=1,
+            reset_s=math.ceil((lease.reset_at - now) / 1000),
+        )
+
+    async def _lease(self, key: str, limit: int, now: int) -> _Lease | None:
+        """Tokens for ``key`` from Redis (a refusal when there are none)."""
+        if time.monotonic() < self._down_until:
             return None
         interval = max(1, round(60_000 / limit))
+        want = min(LEASE_MAX, max(1, int(limit * LEASE_S / 60)))
         try:
-            allowed, remaining, retry_ms, reset_ms = await self.script(
-                keys=[f"followup:rl:{key}"], args=[int(self.clock() * 1000), interval, limit]
+            taken, remaining, retry_ms, reset_ms = await self.script(
+                keys=[f"followup:rl:{key}"], args=[now, interval, limit, want]
             )
         except (RedisError, OSError) as exc:
-            self._down_until = now + BACKOFF_S
+            self._down_until = time.monotonic() + BACKOFF_S
             log.warning("rate_limit_unavailable", error=str(exc)[:200])
             return None
-        return Decision(
-            allowed=bool(allowed),
-            limit=limit,
-            remaining=int(remaining),
-            retry_after_s=max(1, math.ceil(int(retry_ms) / 1000)),
-            reset_s=math.ceil(int(reset_ms) / 1000),
-        )
+        taken = int(taken)
+        retry_at = now + int(retry_ms)
+        # A refusal holds until the client's next slot; tokens for LEASE_S at most.
+        until = retry_at if taken == 0 else now + int(LEASE_S * 1000)
+        lease = _Lease(taken, until, int(remaining), now + int(reset_ms), retry_at)
+        if len(self._leases) >= LEASES_KEPT:
+            self._forget_expired(now)
+        self._leases[key] = lease
+        return lease
+
+    def _forget_expired(self, now: int) -> None:
+        self._leases = {k: v for k, v in self._leases.items() if now < v.until}
+        if len(self._leases) >= LEASES_KEPT:
+            self._leases.clear()
 
     async def check(self, actor: Actor, state: dict[str, Any] | None = None) -> None:
         """The per-key limit; raises RateLimited (429). ``state``: the request's, where

@@ -7,6 +7,7 @@ import datetime as dt
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -65,6 +66,7 @@ RESOURCE = "recommendations"
 _UNBOUND = frozenset({"updated_since", "include_deleted", "since"})
 
 
+@lru_cache(maxsize=1024)
 def filters_key(f: RecommendationFilter) -> str:
     """The digest of the filters a sync token is bound to (values in a canonical order)."""
     parts = {

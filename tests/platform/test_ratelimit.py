@@ -43,6 +43,41 @@ async def test_gcra_has_no_window_boundary_to_burst_across(clean_redis: JobQueue
     assert (await limiter.hit("other", 3)) is not None  # buckets are per client
 
 
+async def test_leases_spend_locally_and_never_exceed_the_limit_across_replicas(
+    clean_redis: JobQueue,
+) -> None:
+    clock = Clock()
+    replicas = [RateLimiter(clean_redis, 0, clock=clock) for _ in range(2)]
+    # 600 a minute: a lease holds what one second refills, 10 tokens.
+    first = await replicas[0].hit("k", 600)
+    assert first is not None
+    assert first.allowed
+    assert first.remaining == 599  # 590 left in the bucket, 9 in the lease
+    paid = await clean_redis.redis.get("followup:rl:k")
+    assert int(paid) == int(clock.now * 1000) + 10 * 100  # ten 100 ms slots taken
+    for _ in range(9):
+        decision = await replicas[0].hit("k", 600)
+        assert decision is not None
+        assert decision.allowed
+    assert await clean_redis.redis.get("followup:rl:k") == paid  # no round trip
+    # Two replicas on one clock (no lease expires): exactly the limit passes, no more.
+    allowed = 10
+    for i in range(700):
+        decision = await replicas[i % 2].hit("k", 600)
+        assert decision is not None
+        allowed += decision.allowed
+    assert allowed == 600
+    refused = await replicas[1].hit("k", 600)
+    assert refused is not None
+    assert not refused.allowed
+    assert refused.retry_after_s == 1
+    # A refusal is remembered until the next slot, then Redis is asked again.
+    clock.now += 0.1
+    again = await replicas[1].hit("k", 600)
+    assert again is not None
+    assert again.allowed
+
+
 def limited_app(settings: Settings, db: Database, queue: JobQueue, **limits: object) -> FastAPI:
     app = create_app(settings.model_copy(update=limits), db=db, queue=queue)
     app.state.rate_limiter.clock = Clock()

@@ -16,15 +16,22 @@ through the app's handlers.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import get_origin
 
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 
 from services.api.lean import lean_route
-from services.api.recommendations.router import item_response, list_answer
+from services.api.recommendations.router import (
+    ListRequest,
+    item_response,
+    list_answer,
+    list_request,
+)
 from shared.db import Database
 from shared.recommendations import service
 from shared.recommendations.schemas import RecommendationListQuery
@@ -35,10 +42,9 @@ _REPEATABLE = frozenset(
 )
 
 
-def list_query(request: Request) -> RecommendationListQuery:
+def list_query(params: QueryParams) -> RecommendationListQuery:
     """The query parameters validated by the model the FastAPI route declares (a repeated
     filter is a list, any other parameter takes its last value, as FastAPI reads them)."""
-    params = request.query_params
     values = {
         name: params.getlist(name) if name in _REPEATABLE else params[name]
         for name in params
@@ -52,12 +58,19 @@ def list_query(request: Request) -> RecommendationListQuery:
         ) from None
 
 
+# Most requests repeat a question asked before (the next poll, the next visitor): each
+# distinct query string is validated once per process. Refusals are not remembered.
+@lru_cache(maxsize=1024)
+def asked(query_string: bytes) -> ListRequest:
+    return list_request(list_query(QueryParams(query_string)))
+
+
 @lean_route("list_recommendations")
 async def list_recommendations(request: Request) -> Response:
-    query = list_query(request)
+    listed = asked(request.scope["query_string"])
     db: Database = request.app.state.db
     async with db.read_driver() as driver:
-        return await list_answer(request, driver, query)
+        return await list_answer(request, driver, listed)
 
 
 # Lower-case UUIDs only (Starlette's convertor): other spellings and refs go to the FastAPI

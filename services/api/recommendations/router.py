@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 import orjson
@@ -81,20 +82,33 @@ def page_response(
     return response
 
 
-async def list_answer(request: Request, driver: Any, query: RecommendationListQuery) -> Response:
+@dataclass(frozen=True, slots=True)
+class ListRequest:
+    """What a list request asks: its validated query, the filter and the item fields."""
+
+    query: RecommendationListQuery
+    filter: RecommendationFilter
+    fields: tuple[str, ...]
+
+
+def list_request(query: RecommendationListQuery) -> ListRequest:
+    """The filter and fields of a validated query (422 naming unknown values)."""
+    return ListRequest(query, validation.to_filter(query), validation.item_fields(query.fields))
+
+
+async def list_answer(request: Request, driver: Any, asked: ListRequest) -> Response:
     """A list page, or 304 when the client's ETag names a snapshot since which nothing
     the filters cover has changed (checked without running the list query)."""
-    f = validation.to_filter(query)
-    fields = validation.item_fields(query.fields)
     digest, not_modified = await _revalidated(
-        request, driver, f, request.headers.get("if-none-match")
+        request, driver, asked.filter, request.headers.get("if-none-match")
     )
     if not_modified is not None:
         return not_modified
+    query = asked.query
     page = await service.list_page(
-        driver, f, cursor=query.cursor, limit=query.limit, since_token=query.since_token
+        driver, asked.filter, cursor=query.cursor, limit=query.limit, since_token=query.since_token
     )
-    return page_response(request, page, fields, digest)
+    return page_response(request, page, asked.fields, digest)
 
 
 async def _revalidated(
@@ -138,7 +152,8 @@ async def list_recommendations(
     `invalid_sync_token`: run a full sync then. `updated_since` is best effort only: a
     long transaction can commit a change stamped earlier than one already seen.
     """
-    return await list_answer(request, await driver_of(await session.connection()), query)
+    driver = await driver_of(await session.connection())
+    return await list_answer(request, driver, list_request(query))
 
 
 @router.get("/facets", response_model=Facets, summary="Counts by facet")
