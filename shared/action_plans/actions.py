@@ -32,7 +32,7 @@ from shared.audit import service as audit
 from shared.auth.schemas import Actor
 from shared.deadlines import service as deadlines
 from shared.errors import InvalidInput, NotFound
-from shared.institutions.service import resolve_institutions
+from shared.institutions.service import resolve_institution_ids
 from shared.kernel import validation
 from shared.kernel.concurrency import changed_meanwhile, require_version
 from shared.kernel.shapes import shape_of
@@ -190,13 +190,13 @@ async def create_action(
 ) -> ActionOut:
     plan = await plan_to_change(session, actor, plan_id)
     check_period(data.start_date, data.due_date, ("start_date", "due_date"))
-    institutions = await resolve_institutions(
+    institution_ids = await resolve_institution_ids(
         session, plan.country, data.institution_ids, "institution_ids"
     )
     recs = await _check_recommendations(
         session, plan.country, data.recommendation_ids, "recommendation_ids"
     )
-    return await insert_action(session, actor, plan, data, [i.id for i in institutions], recs)
+    return await insert_action(session, actor, plan, data, institution_ids, recs)
 
 
 async def patch_action(
@@ -222,10 +222,9 @@ async def patch_action(
     )
     institution_ids = None
     if data.institution_ids is not None:
-        chosen = await resolve_institutions(
+        institution_ids = await resolve_institution_ids(
             session, row.country, data.institution_ids, "institution_ids"
         )
-        institution_ids = [i.id for i in chosen]
     recommendation_ids = None
     if data.recommendation_ids is not None:
         recommendation_ids = await _check_recommendations(

@@ -28,6 +28,7 @@ from shared.db import utcnow
 from shared.errors import Forbidden, InvalidInput, NotFound
 from shared.institutions.repository import InstitutionRepository
 from shared.kernel.concurrency import require_version
+from shared.kernel.patches import set_given
 from shared.pagination import decode_time_key, split_time_key_page
 
 ROLES = ("nhri", "civil_society")
@@ -143,14 +144,7 @@ async def edit(
 ) -> AssessmentOut:
     row = await _own(session, actor, assessment_id, version)
     before = _snapshot(row)
-    if changes.status is not None:
-        row.status = changes.status
-    if changes.narrative is not None:
-        row.narrative = changes.narrative.strip()
-    if changes.evidence_links is not None:
-        row.evidence_links = [str(u) for u in changes.evidence_links]
-    if changes.assessed_on is not None:
-        row.assessed_on = changes.assessed_on
+    set_given(row, changes)
     row.version += 1
     row.updated_at = utcnow()
     await session.flush()

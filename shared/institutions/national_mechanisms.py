@@ -22,7 +22,12 @@ from shared.institutions.schemas import (
     NationalMechanismOut,
     NationalMechanismPatch,
 )
-from shared.institutions.service import country_code, may_see_personal_data, resolve_institutions
+from shared.institutions.service import (
+    country_code,
+    may_see_personal_data,
+    resolve_institution_ids,
+    resolve_institutions,
+)
 from shared.kernel.concurrency import require_version
 from shared.kernel.shapes import shape_of
 from shared.pagination import Page, decode_cursor, encode_cursor
@@ -120,7 +125,7 @@ async def create_mechanism(
     repo = MechanismRepository(session)
     if await repo.by_country(country) is not None:
         raise Conflict(f"{country} already has a national mechanism", code="duplicate")
-    members = await resolve_institutions(
+    members = await resolve_institution_ids(
         session, country, data.member_institution_ids, "member_institution_ids"
     )
     focal = await _focal_rows(session, country, data.focal_points)
@@ -135,7 +140,7 @@ async def create_mechanism(
     )
     repo.add(row)
     await session.flush()
-    await repo.set_members(row.id, [m.id for m in members])
+    await repo.set_members(row.id, members)
     await repo.set_focal_points(row.id, focal)
     await session.refresh(row)
     audit.record_change(
@@ -143,7 +148,7 @@ async def create_mechanism(
         actor,
         "national_mechanism.create",
         row.id,
-        after=_mechanism_snapshot(row, [m.id for m in members], len(focal)),
+        after=_mechanism_snapshot(row, members, len(focal)),
     )
     return await _mechanism_out(session, actor, row)
 
@@ -176,10 +181,9 @@ async def patch_mechanism(
         values["reporting_calendar"] = _calendar(data.reporting_calendar)
     members = old_members
     if data.member_institution_ids is not None:
-        chosen = await resolve_institutions(
+        members = await resolve_institution_ids(
             session, row.country, data.member_institution_ids, "member_institution_ids"
         )
-        members = [m.id for m in chosen]
     focal = None
     if data.focal_points is not None:
         focal = await _focal_rows(session, row.country, data.focal_points)

@@ -233,6 +233,14 @@ async def resolve_institutions(
     return out
 
 
+async def resolve_institution_ids(
+    session: AsyncSession, country: str, ids: Sequence[uuid.UUID], field: str
+) -> list[uuid.UUID]:
+    """The ids of ``resolve_institutions``: each once, in the order given, all of
+    ``country`` (else 422)."""
+    return [i.id for i in await resolve_institutions(session, country, ids, field)]
+
+
 # --- owners of a recommendation --------------------------------------------------------------
 
 

@@ -62,6 +62,24 @@ def _load_key(jwk: dict[str, Any]) -> tuple[str, Any] | None:
         return None
 
 
+# Why PyJWT refused a token, as the message and problem code of the 401: the first class
+# the error is an instance of wins (the more specific ones come first).
+_REJECTIONS: tuple[tuple[type[jwt.InvalidTokenError], str, str], ...] = (
+    (jwt.ExpiredSignatureError, "the token has expired", "token_expired"),
+    (jwt.ImmatureSignatureError, "the token is not valid yet", "token_not_yet_valid"),
+    (jwt.InvalidAudienceError, "the token is meant for another audience", "invalid_audience"),
+    (jwt.InvalidIssuerError, "the token's issuer is not trusted", "invalid_issuer"),
+    (jwt.InvalidSignatureError, "the token's signature is invalid", "invalid_signature"),
+)
+
+
+def _rejection(exc: jwt.InvalidTokenError) -> InvalidToken:
+    for kind, message, code in _REJECTIONS:
+        if isinstance(exc, kind):
+            return InvalidToken(message, code=code)
+    return InvalidToken("the token is invalid", code="invalid_token")
+
+
 @dataclass
 class IssuerKeys:
     """The cached keys of one issuer."""
@@ -223,22 +241,8 @@ class TokenVerifier:
                 leeway=self.settings.oidc_clock_skew_s,
                 options={"require": ["exp", "iss", "sub", "aud"]},
             )
-        except jwt.ExpiredSignatureError:
-            raise InvalidToken("the token has expired", code="token_expired") from None
-        except jwt.ImmatureSignatureError:
-            raise InvalidToken("the token is not valid yet", code="token_not_yet_valid") from None
-        except jwt.InvalidAudienceError:
-            raise InvalidToken(
-                "the token is meant for another audience", code="invalid_audience"
-            ) from None
-        except jwt.InvalidIssuerError:
-            raise InvalidToken("the token's issuer is not trusted", code="invalid_issuer") from None
-        except jwt.InvalidSignatureError:
-            raise InvalidToken(
-                "the token's signature is invalid", code="invalid_signature"
-            ) from None
-        except jwt.InvalidTokenError:
-            raise InvalidToken("the token is invalid", code="invalid_token") from None
+        except jwt.InvalidTokenError as exc:
+            raise _rejection(exc) from None
         if cfg.required_scope is not None:
             raw = claims.get(cfg.scope_claim) or ""
             scopes = raw if isinstance(raw, list) else str(raw).split()

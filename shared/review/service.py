@@ -28,6 +28,7 @@ from shared.db import utcnow
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.kernel import outbox
 from shared.kernel.concurrency import require_version
+from shared.kernel.patches import set_given
 from shared.pagination import decode_time_key, split_time_key_page
 from shared.recommendations import service as recommendations
 from shared.recommendations.models import STATUSES
@@ -231,6 +232,24 @@ async def _bump(session: AsyncSession, row: ProgressReport) -> None:
     await session.refresh(row)
 
 
+# What the author's steps on a report are called in a 409, and that 409's code.
+_AUTHOR_STEPS = {"edit": ("edited", "not_editable"), "submit": ("submitted", "invalid_transition")}
+
+
+async def _locked_for_author(
+    session: AsyncSession, actor: Actor, report_id: uuid.UUID, version: int | None, step: str
+) -> ProgressReport:
+    """The report locked for its author's ``step``: 403 for anyone else, 409 unless it is
+    a draft or returned."""
+    row = await _locked(session, actor, report_id, version)
+    if not _may_edit(actor, row):
+        raise Forbidden(f"this caller may not {step} that report", code="not_owner")
+    done, code = _AUTHOR_STEPS[step]
+    if row.state not in EDITABLE:
+        raise Conflict(f"a {row.state} report cannot be {done}", code=code)
+    return row
+
+
 async def edit(
     session: AsyncSession,
     actor: Actor,
@@ -238,21 +257,11 @@ async def edit(
     version: int | None,
     changes: ReportPatch,
 ) -> ReportOut:
-    row = await _locked(session, actor, report_id, version)
-    if not _may_edit(actor, row):
-        raise Forbidden("this caller may not edit that report", code="not_owner")
-    if row.state not in EDITABLE:
-        raise Conflict(f"a {row.state} report cannot be edited", code="not_editable")
+    row = await _locked_for_author(session, actor, report_id, version, "edit")
     before = _snapshot(row)
     if changes.status is not None:
         _check_status(changes.status, action=row.action_id is not None)
-        row.status = changes.status
-    if changes.narrative is not None:
-        row.narrative = changes.narrative.strip()
-    if changes.evidence_links is not None:
-        row.evidence_links = [str(u) for u in changes.evidence_links]
-    if changes.reported_on is not None:
-        row.reported_on = changes.reported_on
+    set_given(row, changes)
     await _bump(session, row)
     _record(session, actor, "edit", row, before)
     return _out(row)
@@ -262,11 +271,7 @@ async def submit(
     session: AsyncSession, actor: Actor, report_id: uuid.UUID, version: int | None
 ) -> ReportOut:
     """draft or returned -> submitted: the State's coordinators now review it."""
-    row = await _locked(session, actor, report_id, version)
-    if not _may_edit(actor, row):
-        raise Forbidden("this caller may not submit that report", code="not_owner")
-    if row.state not in EDITABLE:
-        raise Conflict(f"a {row.state} report cannot be submitted", code="invalid_transition")
+    row = await _locked_for_author(session, actor, report_id, version, "submit")
     before = _snapshot(row)
     row.state = "submitted"
     row.submitted_at = utcnow()
