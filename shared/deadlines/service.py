@@ -12,6 +12,7 @@ Other domains call, inside their own transaction:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from typing import Any
@@ -207,18 +208,8 @@ async def remove_derived(
 async def _apply(session: AsyncSession, derived: list[rules.Derived]) -> list[uuid.UUID]:
     changed = []
     for d in derived:
-        ident = await upsert_derived(
-            session,
-            rule=d.rule,
-            subject_type=d.subject_type,
-            subject_id=d.subject_id,
-            kind=d.kind,
-            due_date=d.due_date,
-            country=d.country,
-            title=d.title,
-            met=d.met,
-            create=d.create,
-        )
+        # A derived deadline's fields are upsert_derived's arguments.
+        ident = await upsert_derived(session, **dataclasses.asdict(d))
         if ident is not None:
             changed.append(ident)
     return changed

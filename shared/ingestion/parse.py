@@ -17,6 +17,7 @@ from shared.ingestion.parsed import (
 from shared.ingestion.parsers.add1 import parse_add1
 from shared.ingestion.parsers.matrix import parse_matrix
 from shared.ingestion.parsers.wg_report import parse_wg_report
+from shared.kernel.shapes import record_of
 
 _ADD = re.compile(r"/Add\.\d+$")
 
@@ -61,15 +62,12 @@ def _document(
     report: str | None = None,
     warnings: list[str],
 ) -> ParsedDocument:
-    symbol = meta.symbol if meta.kind != "matrix" else None
-    return ParsedDocument(
-        symbol=symbol,
-        kind=meta.kind,
-        state_under_review=meta.state_under_review,
-        state_name=meta.state_name,
-        session=meta.session,
-        cycle=meta.cycle,
-        date=meta.date if meta.kind != "matrix" else None,
+    matrix = meta.kind == "matrix"
+    return record_of(
+        ParsedDocument,
+        meta,
+        symbol=None if matrix else meta.symbol,
+        date=None if matrix else meta.date,
         recommendations=recommendations,
         position_changes=changes,
         report_symbol=report,

@@ -41,6 +41,7 @@ from shared.ingestion.sources import (
     parse_sources,
 )
 from shared.ingestion.storing import IngestError, IngestResult
+from shared.kernel.shapes import record_of
 from shared.queue import JobQueue, enqueue_after_commit
 from shared.settings import Settings
 
@@ -241,14 +242,12 @@ async def process_item(
                         content_type=fetched.content_type,
                     )
             await repo.update_item(item_id, _item_values(result))
-        outcome = ItemOutcome(
+        outcome = record_of(
+            ItemOutcome,
+            result,
             item_id=item_id,
             source_key=key,
             status=result.outcome,
-            symbol=result.symbol,
-            created=result.created,
-            updated=result.updated,
-            unresolved_names=result.unresolved_names,
             error=None,
             seconds=time.perf_counter() - started,
             result=result,

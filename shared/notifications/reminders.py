@@ -9,13 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth.schemas import Actor
 from shared.errors import NotFound
+from shared.kernel.shapes import shape_of
 from shared.notifications.models import (
     DeliveryAttempt,
     Reminder,
 )
 from shared.notifications.repository import NotificationRepository
 from shared.notifications.schemas import (
-    AttemptOut,
     ReminderOut,
 )
 from shared.notifications.subscriptions import owned, owners_seen_by
@@ -25,21 +25,11 @@ from shared.pagination import Page, decode_time_key, time_keyed_page
 
 
 def _reminder_out(row: Reminder, attempts: list[DeliveryAttempt]) -> ReminderOut:
-    return ReminderOut(
-        id=row.id,
-        event_type=row.event_type,
-        subscription_id=row.subscription_id,
-        deadline_id=row.deadline_id,
-        window_days=row.window_days,
-        outbox_id=row.outbox_id,
-        status=row.status,
-        attempts=row.attempts,
+    return shape_of(
+        ReminderOut,
+        row,
         next_attempt_at=row.next_attempt_at if row.status == "pending" else None,
-        delivered_at=row.delivered_at,
-        failed_at=row.failed_at,
-        last_error=row.last_error,
-        created_at=row.created_at,
-        attempt_log=[AttemptOut.model_validate(a, from_attributes=True) for a in attempts],
+        attempt_log=attempts,
     )
 
 
