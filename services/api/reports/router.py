@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
@@ -14,6 +15,7 @@ from shared.reports import service
 from shared.reports.schemas import Language, ReportIn, ReportKind, ReportOut
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
+F = TypeVar("F", bound=Callable[..., Any])
 
 DOCX: dict[int | str, dict[str, Any]] = {
     200: {
@@ -23,16 +25,23 @@ DOCX: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _queues_build(path: str, summary: str, **declaration: Any) -> Callable[[F], F]:
+    """Declare a route that queues the build of a report for the worker: a POST answered
+    with 202 and the report (follow it at `GET /v1/reports/{id}`)."""
+    return router.post(
+        path,
+        status_code=status.HTTP_202_ACCEPTED,
+        response_model=ReportOut,
+        summary=summary,
+        **declaration,
+    )
+
+
 def _location(request: Request, report_id: uuid.UUID) -> str:
     return str(request.url_for("get_report", report_id=str(report_id)))
 
 
-@router.post(
-    "",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=ReportOut,
-    summary="Draft a report",
-)
+@_queues_build("", "Draft a report")
 async def create_report(
     data: ReportIn,
     request: Request,
@@ -120,12 +129,10 @@ async def get_report_file(
     )
 
 
-@router.post(
+@_queues_build(
     "/{report_id}/retry",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=ReportOut,
+    "Build a report again",
     responses=edge.errors(**{"409": "Queued or running"}),
-    summary="Build a report again",
 )
 async def retry_report(
     report_id: uuid.UUID,
