@@ -136,12 +136,11 @@ async def create_offer(session: AsyncSession, actor: Actor, data: OfferIn) -> Of
     repo.add(row)
     await session.flush()
     await session.refresh(row)
-    audit.record(
+    audit.record_change(
         session,
         actor,
         "cooperation_offer.create",
-        "cooperation_offer",
-        str(row.id),
+        row.id,
         after=_snapshot(row),
     )
     return offer_out(row, actor)
@@ -172,12 +171,11 @@ async def patch_offer(
         return offer_out(row, actor)
     before = _snapshot(row)
     await OfferRepository(session).update_row("offer", row, version, values)
-    audit.record(
+    audit.record_change(
         session,
         actor,
         "cooperation_offer.update",
-        "cooperation_offer",
-        str(ident),
+        ident,
         before=before,
         after=_snapshot(row),
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -196,6 +197,34 @@ async def upsert_derived(
             "met": met,
         }
     )
+
+
+async def sync_derived(
+    session: AsyncSession,
+    subject_type: str,
+    subject_id: str,
+    country: str | None,
+    sources: Iterable[tuple[str, str, dt.date | None, str, bool]],
+) -> None:
+    """The deadlines a subject's own dates imply, given as (rule, kind, due date, title,
+    met): each upserted, or removed once its date is gone (None)."""
+    for rule, kind, due, title, met in sources:
+        if due is None:
+            await remove_derived(
+                session, rule=rule, subject_type=subject_type, subject_id=subject_id
+            )
+            continue
+        await upsert_derived(
+            session,
+            rule=rule,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            kind=kind,
+            due_date=due,
+            country=country,
+            title=title,
+            met=met,
+        )
 
 
 async def remove_derived(

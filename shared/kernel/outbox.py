@@ -8,7 +8,7 @@ one transaction. This module is the only writer of the ``outbox`` table."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Literal, get_args
 
 import orjson
@@ -71,6 +71,15 @@ async def emit(
     await session.flush()
     enqueue_after_commit(session, jobs.DISPATCH_OUTBOX, job_id=f"outbox:{row.id}")
     return row.id
+
+
+async def emit_per_country(
+    session: AsyncSession, event_type: str, countries: Iterable[str], payload: dict[str, Any]
+) -> None:
+    """``emit`` one change once per country it concerns (a programme or mandate covering
+    several States: each subscription filters on one)."""
+    for country in countries:
+        await emit(session, event_type, country, payload)
 
 
 async def claim_undispatched(session: AsyncSession, limit: int) -> list[int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import uuid
-from typing import Any
+from typing import Any, Unpack
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -159,49 +159,31 @@ def _merge(current: MandateIn, changes: MandatePatch) -> MandateIn:
 # --- deadlines ---------------------------------------------------------------------------
 
 
-def deadline_sources(m: Mandate) -> list[tuple[str, str, dt.date | None, str]]:
-    """(rule, kind, due date or None when gone, title) of the deadlines a mandate implies."""
+def deadline_sources(m: Mandate) -> list[tuple[str, str, dt.date | None, str, bool]]:
+    """(rule, kind, due date or None when gone, title, met) of the deadlines a mandate
+    implies; the mandate never marks them met."""
     where = m.country or m.region or ""
     return [
-        (END_RULE, "mandate_end", m.end_date, f"End of the mandate: {m.title} ({where})"),
+        (END_RULE, "mandate_end", m.end_date, f"End of the mandate: {m.title} ({where})", False),
         (
             RENEWAL_RULE,
             "mandate_renewal",
             m.renewal_due_on,
             f"Renewal decision due: {m.title} ({where})",
+            False,
         ),
     ]
 
 
 async def _sync_deadlines(session: AsyncSession, m: Mandate) -> None:
-    for rule, kind, due, title in deadline_sources(m):
-        if due is None:
-            await deadlines.remove_derived(
-                session, rule=rule, subject_type="mandate", subject_id=str(m.id)
-            )
-        else:
-            await deadlines.upsert_derived(
-                session,
-                rule=rule,
-                subject_type="mandate",
-                subject_id=str(m.id),
-                kind=kind,
-                due_date=due,
-                country=m.country,
-                title=title,
-            )
+    await deadlines.sync_derived(session, "mandate", str(m.id), m.country, deadline_sources(m))
 
 
 async def _emit(session: AsyncSession, m: Mandate, action: str) -> None:
     """A ``mandate.updated`` change event per country the mandate covers, in the same
     transaction as the change (subscriptions filter on the country)."""
-    for country in m.countries:
-        await outbox.emit(
-            session,
-            "mandate.updated",
-            country,
-            {"mandate_id": str(m.id), "action": action, "title": m.title},
-        )
+    payload = {"mandate_id": str(m.id), "action": action, "title": m.title}
+    await outbox.emit_per_country(session, "mandate.updated", m.countries, payload)
 
 
 # --- reads ---------------------------------------------------------------------------------
@@ -249,10 +231,18 @@ async def create(
     rules.require_countries(actor, values["countries"])
     m = Mandate(id=uuid.uuid4(), version=1, **values)
     await MandateRepository(session).insert(m)
-    await _sync_deadlines(session, m)
-    await _emit(session, m, "mandate.create")
-    audit.record(session, actor, "mandate.create", "mandate", str(m.id), after=_snapshot(m))
+    await _changed(session, actor, m, "mandate.create", after=_snapshot(m))
     return to_out(m, [], today=dt.date.today(), expiring_days=expiring_days)
+
+
+async def _changed(
+    session: AsyncSession, actor: Actor, m: Mandate, action: str, **states: Unpack[audit.States]
+) -> None:
+    """After a mandate is created or changed: its deadlines follow, then the change event
+    and the audit entry."""
+    await _sync_deadlines(session, m)
+    await _emit(session, m, action)
+    audit.record_change(session, actor, action, m.id, **states)
 
 
 async def _writable(
@@ -288,11 +278,7 @@ async def patch(
     values = _values(_merge(_as_input(m), changes))
     rules.require_countries(actor, values["countries"])
     m = await _update(session, m, version, values)
-    await _sync_deadlines(session, m)
-    await _emit(session, m, "mandate.update")
-    audit.record(
-        session, actor, "mandate.update", "mandate", str(m.id), before=before, after=_snapshot(m)
-    )
+    await _changed(session, actor, m, "mandate.update", before=before, after=_snapshot(m))
     return await _with_renewals(session, m, expiring_days=expiring_days)
 
 
@@ -336,14 +322,11 @@ async def renew(
         m.version,
         {"end_date": data.new_end, "renewal_due_on": next_renewal_due_on},
     )
-    await _sync_deadlines(session, m)
-    await _emit(session, m, "mandate.renew")
-    audit.record(
+    await _changed(
         session,
         actor,
+        m,
         "mandate.renew",
-        "mandate",
-        str(m.id),
         before={"end_date": previous_end.isoformat() if previous_end else None},
         after={"end_date": data.new_end.isoformat()},
     )
@@ -369,4 +352,4 @@ async def delete(
         )
     await repo.delete(m.id)
     await _emit(session, m, "mandate.delete")
-    audit.record(session, actor, "mandate.delete", "mandate", str(m.id), before=before)
+    audit.record_change(session, actor, "mandate.delete", m.id, before=before)

@@ -65,12 +65,11 @@ async def link(
     created = await repo.link(p.id, rec.id, note)
     await repo.touch(p.id)
     await emit_change(session, p, "programme.link")
-    audit.record(
+    audit.record_change(
         session,
         actor,
         "programme.link" if created else "programme.link_note",
-        "programme",
-        str(p.id),
+        p.id,
         after={"recommendation_id": str(rec.id), "ref": rec.ref, "note": note},
     )
     row = (await repo.links_of(rec.id, [p.id]))[p.id]

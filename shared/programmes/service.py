@@ -231,30 +231,15 @@ async def sync_deadlines(
         milestones = await repo.parts(Milestone, p.id)
     if evaluations is None:
         evaluations = await repo.parts(Evaluation, p.id)
-    for rule, kind, due, title, met in deadline_sources(p, milestones, evaluations):
-        await deadlines.upsert_derived(
-            session,
-            rule=rule,
-            subject_type="programme",
-            subject_id=str(p.id),
-            kind=kind,
-            due_date=due,
-            country=p.country,
-            title=title,
-            met=met,
-        )
+    sources = deadline_sources(p, milestones, evaluations)
+    await deadlines.sync_derived(session, "programme", str(p.id), p.country, sources)
 
 
 async def emit_change(session: AsyncSession, p: Programme, action: str) -> None:
     """A ``programme.updated`` change event per country the programme covers, in the
     same transaction as the change (subscriptions filter on the country)."""
-    for country in p.countries:
-        await outbox.emit(
-            session,
-            "programme.updated",
-            country,
-            {"programme_id": str(p.id), "action": action, "title": p.title},
-        )
+    payload = {"programme_id": str(p.id), "action": action, "title": p.title}
+    await outbox.emit_per_country(session, "programme.updated", p.countries, payload)
 
 
 async def record_change(
@@ -335,12 +320,11 @@ async def create(session: AsyncSession, actor: Actor, data: ProgrammeIn) -> Prog
     await repo.insert(p)
     await repo.set_partners(p.id, partners)
     await emit_change(session, p, "programme.create")
-    audit.record(
+    audit.record_change(
         session,
         actor,
         "programme.create",
-        "programme",
-        str(p.id),
+        p.id,
         after=_snapshot(values, partners),
     )
     return await _out(repo, p)
@@ -395,12 +379,11 @@ async def patch(
     p = await _reloaded(repo, p.id)
     await sync_deadlines(session, p)
     await emit_change(session, p, "programme.update")
-    audit.record(
+    audit.record_change(
         session,
         actor,
         "programme.update",
-        "programme",
-        str(p.id),
+        p.id,
         before=before,
         after=_snapshot(values, partners),
     )
@@ -426,7 +409,7 @@ async def delete(
         await remove_deadline(session, p.id, rule)
     await repo.delete(p.id)
     await emit_change(session, p, "programme.delete")
-    audit.record(session, actor, "programme.delete", "programme", str(p.id), before=before)
+    audit.record_change(session, actor, "programme.delete", p.id, before=before)
 
 
 async def partners(session: AsyncSession) -> list[PartnerOut]:

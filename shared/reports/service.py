@@ -137,12 +137,11 @@ async def create(session: AsyncSession, actor: Actor, data: ReportIn) -> Report:
     await session.flush()
     await session.refresh(row)
     enqueue_after_commit(session, jobs.GENERATE_REPORT, str(row.id), job_id=job_id(row))
-    audit.record(
+    audit.record_change(
         session,
         actor,
         "report.create",
-        "report",
-        str(row.id),
+        row.id,
         after=data.model_dump(mode="json") | {"mechanism": mechanism},
     )
     return row
@@ -181,12 +180,11 @@ async def retry(session: AsyncSession, actor: Actor, report_id: uuid.UUID) -> Re
         raise Conflict(f"the report is already {row.status}", code="report_in_progress")
     before = {"status": row.status, "error": row.error}
     await _requeue(session, row)
-    audit.record(
+    audit.record_change(
         session,
         actor,
         "report.retry",
-        "report",
-        str(row.id),
+        row.id,
         before=before,
         after={"status": "queued"},
     )
