@@ -156,8 +156,8 @@ async def insert_action(
     actor: Actor,
     plan: ActionPlan,
     data: ActionIn,
-    institution_ids: Sequence[uuid.UUID],
-    recommendation_ids: Sequence[uuid.UUID],
+    institution_ids: Sequence[uuid.UUID] | None,
+    recommendation_ids: Sequence[uuid.UUID] | None,
 ) -> ActionOut:
     repo = PlanRepository(session)
     row = Action(
@@ -185,18 +185,31 @@ async def insert_action(
     return out
 
 
+async def _checked_links(
+    session: AsyncSession, country: str, data: ActionIn | ActionPatch
+) -> tuple[list[uuid.UUID] | None, list[uuid.UUID] | None]:
+    """The institutions and recommendations ``data`` links the action to, checked against
+    its State (422 naming the field); None for a list not given."""
+    institution_ids = recommendation_ids = None
+    if data.institution_ids is not None:
+        institution_ids = await resolve_institution_ids(
+            session, country, data.institution_ids, "institution_ids"
+        )
+    if data.recommendation_ids is not None:
+        recommendation_ids = await _check_recommendations(
+            session, country, data.recommendation_ids, "recommendation_ids"
+        )
+    return institution_ids, recommendation_ids
+
+
 async def create_action(
     session: AsyncSession, actor: Actor, plan_id: uuid.UUID, data: ActionIn
 ) -> ActionOut:
     plan = await plan_to_change(session, actor, plan_id)
     check_period(data.start_date, data.due_date, ("start_date", "due_date"))
-    institution_ids = await resolve_institution_ids(
-        session, plan.country, data.institution_ids, "institution_ids"
+    return await insert_action(
+        session, actor, plan, data, *await _checked_links(session, plan.country, data)
     )
-    recs = await _check_recommendations(
-        session, plan.country, data.recommendation_ids, "recommendation_ids"
-    )
-    return await insert_action(session, actor, plan, data, institution_ids, recs)
 
 
 async def patch_action(
@@ -220,16 +233,7 @@ async def patch_action(
         changes.get("due_date", row.due_date),
         ("start_date", "due_date"),
     )
-    institution_ids = None
-    if data.institution_ids is not None:
-        institution_ids = await resolve_institution_ids(
-            session, row.country, data.institution_ids, "institution_ids"
-        )
-    recommendation_ids = None
-    if data.recommendation_ids is not None:
-        recommendation_ids = await _check_recommendations(
-            session, row.country, data.recommendation_ids, "recommendation_ids"
-        )
+    institution_ids, recommendation_ids = await _checked_links(session, row.country, data)
     before = _action_snapshot(await action_out(session, row))
     values: dict[str, Any] = {}
     for key in ("budget", "currency", "start_date", "due_date"):

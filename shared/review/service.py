@@ -225,6 +225,17 @@ async def _locked(
     return row
 
 
+async def _moved(
+    session: AsyncSession, actor: Actor, step: str, row: ProgressReport, before: dict[str, Any]
+) -> ReportOut:
+    """Write ``row`` after the review ``step`` that moved it to another state: recorded
+    and announced."""
+    await _bump(session, row)
+    _record(session, actor, step, row, before)
+    await _changed(session, row)
+    return _out(row)
+
+
 async def _bump(session: AsyncSession, row: ProgressReport) -> None:
     row.version += 1
     row.updated_at = utcnow()
@@ -275,10 +286,7 @@ async def submit(
     before = _snapshot(row)
     row.state = "submitted"
     row.submitted_at = utcnow()
-    await _bump(session, row)
-    _record(session, actor, "submit", row, before)
-    await _changed(session, row)
-    return _out(row)
+    return await _moved(session, actor, "submit", row, before)
 
 
 def _require_reviewer(actor: Actor, row: ProgressReport) -> None:
@@ -306,10 +314,7 @@ async def return_report(
     row.review_comment = (review.comment or "").strip()
     row.reviewed_by = actor.name
     row.reviewed_at = utcnow()
-    await _bump(session, row)
-    _record(session, actor, "return", row, before)
-    await _changed(session, row)
-    return _out(row)
+    return await _moved(session, actor, "return", row, before)
 
 
 async def validate(
@@ -369,10 +374,7 @@ async def validate(
     row.review_comment = (review.comment or "").strip() or None
     row.reviewed_by = actor.name
     row.reviewed_at = utcnow()
-    await _bump(session, row)
-    _record(session, actor, "validate", row, before)
-    await _changed(session, row)
-    return _out(row)
+    return await _moved(session, actor, "validate", row, before)
 
 
 async def get(session: AsyncSession, actor: Actor | None, report_id: uuid.UUID) -> ReportOut:
