@@ -10,6 +10,7 @@ from typing import Annotated, Any, TypeVar
 import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api import edge
 from services.api.deps import (
@@ -21,6 +22,7 @@ from services.api.deps import (
     StreamSession,
     WriteSession,
 )
+from shared.auth.schemas import Actor
 from shared.db import driver_of
 from shared.recommendations import freshness, service, validation
 from shared.recommendations.schemas import (
@@ -233,17 +235,38 @@ async def export_recommendations_ndjson(
     return StreamingResponse(rows(), media_type="application/x-ndjson")
 
 
+@dataclass(frozen=True, slots=True)
+class RecommendationEdit:
+    """Who changes which recommendation (`recommendations:write` for its State), on the
+    write session."""
+
+    rec_id: uuid.UUID
+    session: AsyncSession
+    actor: Actor
+
+    async def answer(self) -> Response:
+        """The recommendation as the write left it, with its ETag."""
+        connection = await self.session.connection()
+        item = await service.get_item(await driver_of(connection), str(self.rec_id))
+        return edge.current_json(item.json, item.version, None)
+
+
+async def recommendation_edit(
+    rec_id: uuid.UUID, session: WriteSession, actor: RecommendationsWriter
+) -> RecommendationEdit:
+    return RecommendationEdit(rec_id, session, actor)
+
+
+Edit = Annotated[RecommendationEdit, Depends(recommendation_edit)]
+
+
 @router.patch(
     "/{rec_id}",
     response_model=RecommendationOut,
     summary="Change themes, affected persons, SDG targets, institutions",
 )
 async def patch_recommendation(
-    rec_id: uuid.UUID,
-    changes: RecommendationPatch,
-    version: edge.IfMatch,
-    session: WriteSession,
-    actor: RecommendationsWriter,
+    changes: RecommendationPatch, version: edge.IfMatch, edit: Edit
 ) -> Response:
     """Change the tags of a recommendation: a JSON merge patch (RFC 7396, sent as
     `application/merge-patch+json` or `application/json`). A field absent stays as it
@@ -253,14 +276,8 @@ async def patch_recommendation(
     Needs `recommendations:write` for the State under review and `If-Match` with the
     current ETag (428 without it, 412 when another editor changed it first). Answers the
     recommendation with its new ETag."""
-    await service.patch(session, actor, rec_id, version, changes)
-    return await _current(session, rec_id)
-
-
-async def _current(session: WriteSession, rec_id: uuid.UUID) -> Response:
-    """The recommendation as the write left it, with its ETag."""
-    item = await service.get_item(await driver_of(await session.connection()), str(rec_id))
-    return edge.current_json(item.json, item.version, None)
+    await service.patch(edit.session, edit.actor, edit.rec_id, version, changes)
+    return await edit.answer()
 
 
 @router.post(
@@ -269,11 +286,7 @@ async def _current(session: WriteSession, rec_id: uuid.UUID) -> Response:
     summary="Add and remove tag values",
 )
 async def change_recommendation_tags(
-    rec_id: uuid.UUID,
-    ops: TagOperations,
-    version: edge.OptionalIfMatch,
-    session: WriteSession,
-    actor: RecommendationsWriter,
+    ops: TagOperations, version: edge.OptionalIfMatch, edit: Edit
 ) -> Response:
     """Add values to and remove values from the themes, affected persons, SDG targets
     and institutions of a recommendation, the other values untouched:
@@ -285,8 +298,8 @@ async def change_recommendation_tags(
     `If-Match` is optional here (the operations do not depend on the rest of the list);
     when sent and stale: 412. Needs `recommendations:write` for the State under review.
     Answers the recommendation with its new ETag."""
-    await service.change_tags(session, actor, rec_id, version, ops)
-    return await _current(session, rec_id)
+    await service.change_tags(edit.session, edit.actor, edit.rec_id, version, ops)
+    return await edit.answer()
 
 
 @router.delete("/{rec_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete (tombstone)")
