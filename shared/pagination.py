@@ -88,12 +88,3 @@ def split_time_key_page(
 class Page(Generic[T]):
     items: list[T]
     next_cursor: str | None
-
-
-def time_keyed_page(
-    kind: str, items: list[T], more: bool, key: Callable[[T], tuple[dt.date, uuid.UUID]]
-) -> Page[T]:
-    """A page of a list ordered by (date or timestamp, id), ``key`` of an item: with a
-    cursor after its last item when ``more`` rows follow."""
-    next_cursor = encode_time_key(kind, *key(items[-1])) if more else None
-    return Page(items=items, next_cursor=next_cursor)

@@ -29,7 +29,7 @@ from shared.deadlines.schemas import DeadlineFilter, DeadlineIn, DeadlineOut, De
 from shared.documents.models import Document
 from shared.errors import Forbidden, InvalidInput, NotFound
 from shared.kernel.concurrency import require_version
-from shared.pagination import Page, decode_time_key, time_keyed_page
+from shared.pagination import Page, decode_time_key, split_time_key_page
 from shared.reference.countries import by_iso3
 
 # Who may enter a deadline by hand: the keys that maintain its subject (or admin).
@@ -55,8 +55,8 @@ async def list_page(
 ) -> Page[DeadlineOut]:
     after = decode_time_key(cursor, "deadlines", dt.date.fromisoformat)
     rows = await DeadlineRepository(session).page(f, after=after, limit=limit + 1)
-    items = [to_out(r) for r in rows[:limit]]
-    return time_keyed_page("deadlines", items, len(rows) > limit, lambda d: (d.due_date, d.id))
+    page, next_cursor = split_time_key_page("deadlines", rows, limit, lambda d: (d.due_date, d.id))
+    return Page(items=[to_out(r) for r in page], next_cursor=next_cursor)
 
 
 async def for_country(session: AsyncSession, iso3: str) -> list[DeadlineOut]:

@@ -18,7 +18,7 @@ from shared.ingestion.models import IngestionItem, IngestionRun
 from shared.ingestion.repository import IngestionRepository
 from shared.ingestion.schemas import ItemOut, RunCounts, RunDetail, RunOut
 from shared.ingestion.sources import Entry, parse_sources, source_to_json
-from shared.pagination import Page, decode_time_key, time_keyed_page
+from shared.pagination import Page, decode_time_key, split_time_key_page
 from shared.queue import enqueue_after_commit
 
 Trigger = Literal["api", "cli", "cron"]
@@ -133,9 +133,9 @@ async def list_runs(session: AsyncSession, *, cursor: str | None, limit: int) ->
     after = decode_time_key(cursor, "ingestion_runs", dt.datetime.fromisoformat)
     repo = IngestionRepository(session)
     rows = await repo.runs_page(after=after, limit=limit + 1)
-    page = list(rows[:limit])
+    page, next_cursor = split_time_key_page(
+        "ingestion_runs", rows, limit, lambda r: (r.created_at, r.id)
+    )
     counts = await repo.status_counts([r.id for r in page])
     items = [RunOut(**_run_out(r, counts.get(r.id, {}))) for r in page]
-    return time_keyed_page(
-        "ingestion_runs", items, len(rows) > limit, lambda r: (r.created_at, r.id)
-    )
+    return Page(items=items, next_cursor=next_cursor)

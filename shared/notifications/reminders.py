@@ -19,7 +19,7 @@ from shared.notifications.schemas import (
     ReminderOut,
 )
 from shared.notifications.subscriptions import owned, owners_seen_by
-from shared.pagination import Page, decode_time_key, time_keyed_page
+from shared.pagination import Page, decode_time_key, split_time_key_page
 
 # --- reminders (reads) ---------------------------------------------------------------------
 
@@ -54,10 +54,11 @@ async def list_reminders(
         after=decode_time_key(cursor, "reminders", dt.datetime.fromisoformat),
         limit=limit + 1,
     )
-    page = rows[:limit]
+    page, next_cursor = split_time_key_page(
+        "reminders", rows, limit, lambda r: (r.created_at, r.id)
+    )
     attempts = await repo.attempts_of([r.id for r in page])
-    items = [_reminder_out(r, attempts[r.id]) for r in page]
-    return time_keyed_page("reminders", items, len(rows) > limit, lambda r: (r.created_at, r.id))
+    return Page(items=[_reminder_out(r, attempts[r.id]) for r in page], next_cursor=next_cursor)
 
 
 async def get_reminder(session: AsyncSession, actor: Actor, reminder_id: uuid.UUID) -> ReminderOut:

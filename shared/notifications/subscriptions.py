@@ -25,7 +25,7 @@ from shared.notifications.schemas import (
     SubscriptionOut,
     SubscriptionPatch,
 )
-from shared.pagination import Page, decode_time_key, time_keyed_page
+from shared.pagination import Page, decode_time_key, split_time_key_page
 from shared.settings import Settings
 
 # --- subscriptions -------------------------------------------------------------------------
@@ -127,10 +127,10 @@ async def list_subscriptions(
     rows = await NotificationRepository(session).subscriptions_page(
         owners=owners_seen_by(actor), after=after, limit=limit + 1
     )
-    items = [to_out(r) for r in rows[:limit]]
-    return time_keyed_page(
-        "subscriptions", items, len(rows) > limit, lambda s: (s.created_at, s.id)
+    page, next_cursor = split_time_key_page(
+        "subscriptions", rows, limit, lambda s: (s.created_at, s.id)
     )
+    return Page(items=[to_out(r) for r in page], next_cursor=next_cursor)
 
 
 async def patch_subscription(

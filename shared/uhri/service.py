@@ -39,7 +39,7 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.errors import DomainError, NotFound
-from shared.pagination import Page, decode_time_key, time_keyed_page
+from shared.pagination import Page, decode_time_key, split_time_key_page
 from shared.uhri.repository import REPORT_FIELDS, TAG_FIELDS, UhriRepository
 from shared.uhri.schemas import UhriImportOut
 
@@ -75,8 +75,10 @@ async def list_imports(
     """Imports, newest first (keyset pagination)."""
     after = decode_time_key(cursor, "uhri-imports", dt.datetime.fromisoformat)
     rows = await UhriRepository(session).imports_page(after=after, limit=limit + 1)
-    items = [UhriImportOut.model_validate(r) for r in rows[:limit]]
-    return time_keyed_page("uhri-imports", items, len(rows) > limit, lambda i: (i.started_at, i.id))
+    page, next_cursor = split_time_key_page(
+        "uhri-imports", rows, limit, lambda i: (i.started_at, i.id)
+    )
+    return Page(items=[UhriImportOut.model_validate(r) for r in page], next_cursor=next_cursor)
 
 
 async def get_import(session: AsyncSession, import_id: uuid.UUID) -> UhriImportOut:
