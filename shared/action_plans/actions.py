@@ -31,10 +31,11 @@ from shared.action_plans.service import (
 from shared.audit import service as audit
 from shared.auth.schemas import Actor
 from shared.deadlines import service as deadlines
-from shared.errors import InvalidInput, NotFound
+from shared.errors import NotFound
 from shared.institutions.service import resolve_institution_ids
 from shared.kernel import validation
 from shared.kernel.concurrency import changed_meanwhile, require_version
+from shared.kernel.patches import merge_patch
 from shared.kernel.shapes import shape_of
 from shared.pagination import (
     Page,
@@ -99,6 +100,16 @@ async def get_action(session: AsyncSession, plan_id: uuid.UUID, action_id: uuid.
     if row is None or row.plan_id != plan_id:
         raise NotFound(f"no action {action_id} in action plan {plan_id}")
     return row
+
+
+async def _action_to_change(
+    session: AsyncSession, actor: Actor, plan_id: uuid.UUID, action_id: uuid.UUID
+) -> tuple[ActionPlan, Action]:
+    """The plan and its action, once ``actor`` is found to act for its State."""
+    plan = await get_plan(session, plan_id)
+    row = await get_action(session, plan_id, action_id)
+    actor.require_country(row.country)
+    return plan, row
 
 
 async def action_out(session: AsyncSession, row: Action) -> ActionOut:
@@ -220,13 +231,10 @@ async def patch_action(
     version: int,
     data: ActionPatch,
 ) -> ActionOut:
-    plan = await get_plan(session, plan_id)
-    row = await get_action(session, plan_id, action_id)
-    actor.require_country(row.country)
-    changes = data.model_dump(exclude_unset=True)
-    for key in ("description", "institution_ids", "recommendation_ids", "indicators"):
-        if key in changes and changes[key] is None:
-            raise InvalidInput(f"{key} cannot be null")
+    plan, row = await _action_to_change(session, actor, plan_id, action_id)
+    changes = merge_patch(
+        data, ("description", "institution_ids", "recommendation_ids", "indicators")
+    )
     require_version("action", row.version, version)
     check_period(
         changes.get("start_date", row.start_date),
@@ -270,9 +278,7 @@ async def add_update(
     data: ActionUpdateIn,
 ) -> ActionUpdateOut:
     """Append a progress report; the action takes its status. Updates are never changed."""
-    plan = await get_plan(session, plan_id)
-    row = await get_action(session, plan_id, action_id)
-    actor.require_country(row.country)
+    plan, row = await _action_to_change(session, actor, plan_id, action_id)
     repo = PlanRepository(session)
     update_row = ActionUpdate(
         id=uuid.uuid4(),

@@ -24,10 +24,11 @@ from shared.action_plans.schemas import (
 )
 from shared.audit import service as audit
 from shared.auth.schemas import Actor
-from shared.errors import InvalidCursor, InvalidInput
+from shared.errors import InvalidCursor
 from shared.institutions.service import country_code
 from shared.kernel import validation
 from shared.kernel.concurrency import require_version
+from shared.kernel.patches import merge_patch
 from shared.pagination import (
     Page,
     decode_cursor,
@@ -136,10 +137,7 @@ async def patch_plan(
     session: AsyncSession, actor: Actor, ident: uuid.UUID, version: int, data: PlanPatch
 ) -> PlanOut:
     row = await plan_to_change(session, actor, ident)
-    changes = data.model_dump(exclude_unset=True)
-    for key in ("title", "status"):
-        if key in changes and changes[key] is None:
-            raise InvalidInput(f"{key} cannot be null")
+    changes = merge_patch(data, ("title", "status"))
     require_version("action plan", row.version, version)
     start = changes.get("period_start", row.period_start)
     end = changes.get("period_end", row.period_end)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.audit import service as audit
 from shared.auth.schemas import Actor
-from shared.errors import Conflict, InvalidInput
+from shared.errors import Conflict
 from shared.institutions.models import NationalMechanism
 from shared.institutions.repository import MechanismRepository
 from shared.institutions.schemas import (
@@ -29,6 +29,7 @@ from shared.institutions.service import (
     resolve_institutions,
 )
 from shared.kernel.concurrency import require_version
+from shared.kernel.patches import merge_patch
 from shared.kernel.shapes import shape_of
 from shared.pagination import Page, decode_cursor, encode_cursor
 
@@ -163,10 +164,9 @@ async def patch_mechanism(
     repo = MechanismRepository(session)
     row = await _mechanism(session, ident)
     actor.require_country(row.country)
-    changes = data.model_dump(exclude_unset=True)
-    for key in ("name", "member_institution_ids", "focal_points", "reporting_calendar"):
-        if key in changes and changes[key] is None:
-            raise InvalidInput(f"{key} cannot be null")
+    changes = merge_patch(
+        data, ("name", "member_institution_ids", "focal_points", "reporting_calendar")
+    )
     require_version("national mechanism", row.version, version)
     old_members = [m.id for m in (await repo.members([ident]))[ident]]
     old_focal_count = await repo.focal_point_count(ident)

@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from shared.errors import InvalidInput
+
 
 def set_given(row: Any, changes: BaseModel) -> None:
     """Set on ``row`` each field ``changes`` gives (None leaves it as it is): a narrative
@@ -19,3 +21,12 @@ def set_given(row: Any, changes: BaseModel) -> None:
         elif name == "evidence_links":
             value = [str(u) for u in value]
         setattr(row, name, value)
+
+
+def merge_patch(data: BaseModel, not_null: tuple[str, ...]) -> dict[str, Any]:
+    """The fields a JSON merge patch sets; 422 when it sets one of ``not_null`` to null."""
+    changes = data.model_dump(exclude_unset=True)
+    for key in not_null:
+        if key in changes and changes[key] is None:
+            raise InvalidInput(f"{key} cannot be null")
+    return changes
