@@ -28,7 +28,7 @@ import importlib.resources
 import pkgutil
 import re
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -173,8 +173,9 @@ def install(app: FastAPI) -> None:
     assets = importlib.resources.files("fastapi_offline") / "static"
     app.mount(ASSETS, StaticFiles(directory=str(assets)), name="docs-assets")
 
-    async def swagger_ui(request: Request) -> HTMLResponse:
-        return get_swagger_ui_html(
+    # The pages never change: built once, each request gets a fresh response of them.
+    pages = {
+        "/docs": get_swagger_ui_html(
             openapi_url="/openapi.json",
             title=f"{app.title} - Swagger UI",
             swagger_js_url=f"{ASSETS}/swagger-ui-bundle.js",
@@ -182,23 +183,27 @@ def install(app: FastAPI) -> None:
             swagger_favicon_url=f"{ASSETS}/favicon.png",
             oauth2_redirect_url="/docs/oauth2-redirect",
             swagger_ui_parameters={"persistAuthorization": True},
-        )
-
-    async def swagger_ui_redirect(request: Request) -> HTMLResponse:
-        return get_swagger_ui_oauth2_redirect_html()
-
-    async def redoc(request: Request) -> HTMLResponse:
-        return get_redoc_html(
+        ),
+        "/docs/oauth2-redirect": get_swagger_ui_oauth2_redirect_html(),
+        "/redoc": get_redoc_html(
             openapi_url="/openapi.json",
             title=f"{app.title} - ReDoc",
             redoc_js_url=f"{ASSETS}/redoc.standalone.js",
             redoc_favicon_url=f"{ASSETS}/favicon.png",
             with_google_fonts=False,
-        )
+        ),
+    }
+    for path, page in pages.items():
+        app.add_route(path, _html_page(bytes(page.body)), include_in_schema=False)
 
-    app.add_route("/docs", swagger_ui, include_in_schema=False)
-    app.add_route("/docs/oauth2-redirect", swagger_ui_redirect, include_in_schema=False)
-    app.add_route("/redoc", redoc, include_in_schema=False)
+
+def _html_page(body: bytes) -> Callable[[Request], Awaitable[HTMLResponse]]:
+    """A route that answers an HTML page built in advance."""
+
+    async def page(request: Request) -> HTMLResponse:
+        return HTMLResponse(body)
+
+    return page
 
 
 def operation_id(route: APIRoute) -> str:
