@@ -65,6 +65,9 @@ def create_app(settings: Settings | None = None, **handed_in: Unpack[HandedIn]) 
         # Served by openapi.install from packaged assets, not from a CDN.
         docs_url=None,
         redoc_url=None,
+        # Metrics are Prometheus's (/metrics) and logs structlog's: FastAPI's own
+        # OpenTelemetry hooks would only ask, on every request, whether anyone listens.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     resources.install(app.state)
     app.state.rate_limiter = RateLimiter(

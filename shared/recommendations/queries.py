@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from shared.recommendations.schemas import TAG_FIELDS, RecommendationFilter
@@ -217,6 +218,29 @@ def page_statement(
 ) -> tuple[str, list[Any]]:
     """One page's statement in ``order`` (a key of ``ORDERS``), ready for the driver;
     ``with_snapshot`` adds the statement's snapshot to every row."""
+    if keyset is None and not keyset_params:
+        sql, values = _first_page_statement(f, order, limit, with_snapshot)
+        return sql, list(values)
+    return _page_statement(f, order, limit, keyset, keyset_params or {}, with_snapshot)
+
+
+# First pages repeat: the same filters asked by the next visitor or the next poll.
+@lru_cache(maxsize=512)
+def _first_page_statement(
+    f: RecommendationFilter, order: str, limit: int, with_snapshot: bool
+) -> tuple[str, tuple[Any, ...]]:
+    sql, values = _page_statement(f, order, limit, None, {}, with_snapshot)
+    return sql, tuple(values)
+
+
+def _page_statement(
+    f: RecommendationFilter,
+    order: str,
+    limit: int,
+    keyset: str | None,
+    keyset_params: dict[str, Any],
+    with_snapshot: bool,
+) -> tuple[str, list[Any]]:
     w = where(f, include_deleted=f.include_deleted)
     sql = list_sql(
         w,
@@ -226,7 +250,7 @@ def page_statement(
         tombstones=f.include_deleted,
         with_snapshot=with_snapshot,
     )
-    return positional(sql, {**w.params, **(keyset_params or {})})
+    return positional(sql, {**w.params, **keyset_params})
 
 
 def empty_page_statement(
