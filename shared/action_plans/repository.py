@@ -19,7 +19,13 @@ from shared.action_plans.models import (
 from shared.action_plans.schemas import ActionFilter
 from shared.db import driver_of
 from shared.institutions.models import Institution
-from shared.kernel.repository import Repository, get_row, update_if_version
+from shared.kernel.repository import (
+    Repository,
+    get_row,
+    rows_by,
+    update_if_version,
+    where_in,
+)
 from shared.recommendations.models import Recommendation
 
 OPEN_STATUSES = ("planned", "ongoing", "delayed")
@@ -42,10 +48,7 @@ class PlanRepository(Repository[ActionPlan]):
             .order_by(ActionPlan.country, ActionPlan.created_at, ActionPlan.id)
             .limit(limit)
         )
-        if countries:
-            query = query.where(ActionPlan.country.in_(countries))
-        if statuses:
-            query = query.where(ActionPlan.status.in_(statuses))
+        query = where_in(query, {ActionPlan.country: countries, ActionPlan.status: statuses})
         if after is not None:
             query = query.where(
                 tuple_(ActionPlan.country, ActionPlan.created_at, ActionPlan.id) > tuple_(*after)
@@ -169,12 +172,12 @@ class PlanRepository(Repository[ActionPlan]):
         return [(r[0], r[1], r[2]) for r in rows.all()]
 
     async def updates(self, action_id: uuid.UUID) -> Sequence[ActionUpdate]:
-        rows = await self.session.execute(
-            select(ActionUpdate)
-            .where(ActionUpdate.action_id == action_id)
-            .order_by(ActionUpdate.created_at, ActionUpdate.id)
+        return await rows_by(
+            self.session,
+            ActionUpdate,
+            [ActionUpdate.created_at, ActionUpdate.id],
+            action_id=action_id,
         )
-        return rows.scalars().all()
 
     async def export(self, plan_id: uuid.UUID) -> AsyncIterator[Sequence[Any]]:
         """The plan's actions as CSV cells, in batches through a server-side cursor."""

@@ -6,10 +6,10 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select, text, tuple_
+from sqlalchemy import select, text
 
 from shared.assessments.models import Assessment
-from shared.kernel.repository import Repository
+from shared.kernel.repository import Repository, keyset_page, where_equal, where_in
 from shared.recommendations.models import Recommendation
 from shared.recommendations.writes import RecommendationWrites
 
@@ -61,19 +61,16 @@ class AssessmentRepository(Repository[Assessment]):
         statuses: Sequence[str] = (),
         organisation_id: uuid.UUID | None = None,
     ) -> Sequence[Assessment]:
-        query = select(Assessment).order_by(Assessment.created_at, Assessment.id).limit(limit)
-        if recommendation_id is not None:
-            query = query.where(Assessment.recommendation_id == recommendation_id)
-        if country is not None:
-            query = query.where(Assessment.country == country)
-        if sources:
-            query = query.where(Assessment.source.in_(sources))
-        if statuses:
-            query = query.where(Assessment.status.in_(statuses))
-        if organisation_id is not None:
-            query = query.where(Assessment.organisation_id == organisation_id)
-        if after is not None:
-            query = query.where(tuple_(Assessment.created_at, Assessment.id) > tuple_(*after))
+        query = where_equal(
+            select(Assessment),
+            {
+                Assessment.recommendation_id: recommendation_id,
+                Assessment.country: country,
+                Assessment.organisation_id: organisation_id,
+            },
+        )
+        query = where_in(query, {Assessment.source: sources, Assessment.status: statuses})
+        query = keyset_page(query, Assessment.created_at, Assessment.id, after, limit)
         return (await self.session.execute(query)).scalars().all()
 
     async def stats(self, country: str | None, cycle: int | None) -> list[tuple[str, str, int]]:

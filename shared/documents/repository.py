@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.documents.models import Document, DocumentFile
+from shared.kernel.repository import where_in
 from shared.recommendations.models import Recommendation
 
 _COUNT = (
@@ -59,16 +60,16 @@ class DocumentRepository:
     ) -> Sequence[tuple[Document, int]]:
         date_key = func.coalesce(Document.date, dt.date(1, 1, 1))
         query = select(Document, _COUNT).order_by(date_key.desc(), Document.id).limit(limit)
-        if countries:
-            query = query.where(Document.state_under_review.in_(countries))
-        if kinds:
-            query = query.where(Document.kind.in_(kinds))
-        if mechanisms:
-            query = query.where(Document.mechanism.in_(mechanisms))
-        if cycles:
-            query = query.where(Document.cycle.in_(cycles))
-        if symbols:
-            query = query.where(Document.symbol.in_(symbols))
+        query = where_in(
+            query,
+            {
+                Document.state_under_review: countries,
+                Document.kind: kinds,
+                Document.mechanism: mechanisms,
+                Document.cycle: cycles,
+                Document.symbol: symbols,
+            },
+        )
         if after is not None:
             # Descending date, ascending id.
             query = query.where(

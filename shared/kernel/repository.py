@@ -9,7 +9,7 @@ sees each of them. ``now()`` would give every change of a transaction the same s
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import ColumnElement, Select, delete, func, insert, or_, select, tuple_, update
@@ -90,6 +90,17 @@ def matches(search: InstrumentedAttribute[Any], q: str) -> ColumnElement[bool]:
     """The rows whose full-text ``search`` column matches ``q``, a web-search query
     (words, "quoted phrases", -excluded)."""
     return search.op("@@")(func.websearch_to_tsquery("english", q))
+
+
+def where_equal(query: SelectT, values: Mapping[QueryableAttribute[Any], Any]) -> SelectT:
+    """``query`` kept to the rows whose columns equal the ``values`` given (None: any)."""
+    return query.where(*(column == v for column, v in values.items() if v is not None))
+
+
+def where_in(query: SelectT, values: Mapping[QueryableAttribute[Any], Sequence[Any]]) -> SelectT:
+    """``query`` kept to the rows whose columns take one of the ``values`` given (an
+    empty sequence: any)."""
+    return query.where(*(column.in_(v) for column, v in values.items() if v))
 
 
 def lists_by_key(
