@@ -114,7 +114,7 @@ def create_app(settings: Settings | None = None, **handed_in: Unpack[HandedIn]) 
         max_age=settings.cache_max_age_s,
         stale_while_revalidate=settings.cache_stale_while_revalidate_s,
     )
-    app.add_middleware(CompressMiddleware, minimum_size=settings.compress_min_bytes)
+    app.add_middleware(CompressMiddleware, **settings.compression())
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     return app
 

@@ -126,7 +126,7 @@ def create_app(settings: Settings | None = None, **handed_in: Unpack[HandedIn]) 
         middleware=[
             # Pages and CSV downloads leave compressed (zstd, brotli or gzip) for phones
             # and field offices on slow links.
-            Middleware(CompressMiddleware, minimum_size=settings.compress_min_bytes),
+            Middleware(CompressMiddleware, **settings.compression()),
             Middleware(SecurityHeaders),
             # Signed (not readable by scripts, not sent cross-site on POST); Secure
             # everywhere but on a development or test machine's plain http.
