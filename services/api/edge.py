@@ -18,6 +18,7 @@ operation sends and returns (``services/api/openapi.py`` reads the declarations 
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,9 +28,11 @@ from urllib.parse import parse_qsl, quote_plus, urlencode
 import orjson
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import QueryParams
 
 from services.api.problems import MEDIA_TYPE, STATUS_TITLES
+from shared.auth.schemas import Actor
 from shared.errors import InvalidInput, PreconditionFailed, PreconditionRequired
 from shared.kernel import validation
 from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
@@ -226,6 +229,17 @@ def created(request: Request, model: Versioned, route: str, **path_params: objec
 def set_location(request: Request, response: Response, route: str, **path_params: object) -> None:
     """`Location` of a created resource, for routes that return a model."""
     response.headers["Location"] = location(request, route, **path_params)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """The resource a route acts on (its id, from the path), the caller and the session: the
+    dependencies of a route on one resource, in one (each router declares its own, with
+    the path parameter's name and the caller it needs)."""
+
+    id: uuid.UUID
+    session: AsyncSession
+    actor: Actor
 
 
 # --- request bodies --------------------------------------------------------------------------

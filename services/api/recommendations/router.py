@@ -10,7 +10,6 @@ from typing import Annotated, Any, TypeVar
 import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api import edge
 from services.api.deps import (
@@ -22,7 +21,6 @@ from services.api.deps import (
     StreamSession,
     WriteSession,
 )
-from shared.auth.schemas import Actor
 from shared.db import driver_of
 from shared.recommendations import freshness, service, validation
 from shared.recommendations.schemas import (
@@ -236,18 +234,14 @@ async def export_recommendations_ndjson(
 
 
 @dataclass(frozen=True, slots=True)
-class RecommendationEdit:
+class RecommendationEdit(edge.Target):
     """Who changes which recommendation (`recommendations:write` for its State), on the
     write session."""
-
-    rec_id: uuid.UUID
-    session: AsyncSession
-    actor: Actor
 
     async def answer(self) -> Response:
         """The recommendation as the write left it, with its ETag."""
         connection = await self.session.connection()
-        item = await service.get_item(await driver_of(connection), str(self.rec_id))
+        item = await service.get_item(await driver_of(connection), str(self.id))
         return edge.current_json(item.json, item.version, None)
 
 
@@ -276,7 +270,7 @@ async def patch_recommendation(
     Needs `recommendations:write` for the State under review and `If-Match` with the
     current ETag (428 without it, 412 when another editor changed it first). Answers the
     recommendation with its new ETag."""
-    await service.patch(edit.session, edit.actor, edit.rec_id, version, changes)
+    await service.patch(edit.session, edit.actor, edit.id, version, changes)
     return await edit.answer()
 
 
@@ -298,7 +292,7 @@ async def change_recommendation_tags(
     `If-Match` is optional here (the operations do not depend on the rest of the list);
     when sent and stale: 412. Needs `recommendations:write` for the State under review.
     Answers the recommendation with its new ETag."""
-    await service.change_tags(edit.session, edit.actor, edit.rec_id, version, ops)
+    await service.change_tags(edit.session, edit.actor, edit.id, version, ops)
     return await edit.answer()
 
 

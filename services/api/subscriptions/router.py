@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from services.api import edge
 from services.api.deps import SettingsDep, SubscriptionsWriter, WriteSession
@@ -71,37 +71,37 @@ async def list_subscriptions(
     return paging.answer_as(page, PageOut[SubscriptionOut])
 
 
+async def subscription(
+    subscription_id: uuid.UUID, session: WriteSession, actor: SubscriptionsWriter
+) -> edge.Target:
+    """The subscription of the path (the key's own; any for admin keys not limited to
+    countries: checked by the service), the caller and the session."""
+    return edge.Target(subscription_id, session, actor)
+
+
+Subscription = Annotated[edge.Target, Depends(subscription)]
+
+
 @router.get("/{subscription_id}", response_model=SubscriptionOut, summary="One subscription")
-async def get_subscription(
-    subscription_id: uuid.UUID,
-    if_none_match: edge.IfNoneMatch,
-    session: WriteSession,
-    actor: SubscriptionsWriter,
-) -> Response:
+async def get_subscription(one: Subscription, if_none_match: edge.IfNoneMatch) -> Response:
     """One subscription, with an `ETag`. The signing secret is never shown again."""
-    item = await subscriptions.get_subscription(session, actor, subscription_id)
+    item = await subscriptions.get_subscription(one.session, one.actor, one.id)
     return edge.current(item, if_none_match)
 
 
 @router.patch("/{subscription_id}", response_model=SubscriptionOut, summary="Change a subscription")
 async def patch_subscription(
-    subscription_id: uuid.UUID,
-    data: SubscriptionPatch,
-    version: edge.IfMatch,
-    session: WriteSession,
-    actor: SubscriptionsWriter,
+    one: Subscription, data: SubscriptionPatch, version: edge.IfMatch
 ) -> Response:
     """Change filters, lead days, events, or pause it (`active: false`). Needs `If-Match`."""
-    item = await subscriptions.patch_subscription(session, actor, subscription_id, version, data)
+    item = await subscriptions.patch_subscription(one.session, one.actor, one.id, version, data)
     return edge.versioned(item)
 
 
 @router.delete("/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Unsubscribe")
-async def delete_subscription(
-    subscription_id: uuid.UUID, session: WriteSession, actor: SubscriptionsWriter
-) -> Response:
+async def delete_subscription(one: Subscription) -> Response:
     """Stop the subscription; its reminders and their delivery log stay readable."""
-    await subscriptions.deactivate_subscription(session, actor, subscription_id)
+    await subscriptions.deactivate_subscription(one.session, one.actor, one.id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -112,9 +112,7 @@ async def delete_subscription(
     responses=edge.errors(**{"409": "The subscription was deleted"}),
     summary="Send a test event",
 )
-async def ping_subscription(
-    subscription_id: uuid.UUID, session: WriteSession, actor: SubscriptionsWriter
-) -> PingOut:
+async def ping_subscription(one: Subscription) -> PingOut:
     """Send a signed test event (`subscription.ping`) to a webhook subscription, to check
     the receiver and its signature check before real events flow (an e-mail subscription
     gets a test message). It is delivered like every event (same signature, same
@@ -122,7 +120,7 @@ async def ping_subscription(
     `GET /v1/subscriptions/{id}/deliveries`. Its `data`:
     `{"subscription_id", "subscription_name", "message"}`. 409 for a deleted
     subscription."""
-    return await ping.ping(session, actor, subscription_id)
+    return await ping.ping(one.session, one.actor, one.id)
 
 
 @router.get(
@@ -130,18 +128,13 @@ async def ping_subscription(
     response_model=PageOut[DeliveryOut],
     summary="Delivery attempts",
 )
-async def list_deliveries(
-    subscription_id: uuid.UUID,
-    paging: edge.Paging,
-    session: WriteSession,
-    actor: SubscriptionsWriter,
-) -> PageOut[DeliveryOut]:
+async def list_deliveries(one: Subscription, paging: edge.Paging) -> PageOut[DeliveryOut]:
     """Every attempt to deliver an event to this subscription, newest first: the event
     id and type, when it started, the latency, the receiver's status code or the error,
     the outcome (`delivered`, `retry`, `failed`) and, while a retry is pending, when it
     comes."""
     page = await ping.deliveries(
-        session, actor, subscription_id, cursor=paging.cursor, limit=paging.limit
+        one.session, one.actor, one.id, cursor=paging.cursor, limit=paging.limit
     )
     return paging.answer_as(page, PageOut[DeliveryOut])
 
