@@ -36,7 +36,7 @@ from shared.institutions.service import resolve_institution_ids
 from shared.kernel import validation
 from shared.kernel.concurrency import changed_meanwhile, require_version
 from shared.kernel.patches import merge_patch
-from shared.kernel.shapes import shape_of
+from shared.kernel.shapes import row_from, shape_of
 from shared.pagination import (
     Page,
     decode_time_key,
@@ -171,17 +171,14 @@ async def insert_action(
     recommendation_ids: Sequence[uuid.UUID] | None,
 ) -> ActionOut:
     repo = PlanRepository(session)
-    row = Action(
+    row = row_from(
+        Action,
+        data,
         id=uuid.uuid4(),
         plan_id=plan.id,
         country=plan.country,
         description=data.description.strip(),
         indicators=_indicators(data.indicators),
-        budget=data.budget,
-        currency=data.currency,
-        start_date=data.start_date,
-        due_date=data.due_date,
-        status=data.status,
         version=1,
     )
     repo.add(row)
@@ -280,12 +277,12 @@ async def add_update(
     """Append a progress report; the action takes its status. Updates are never changed."""
     plan, row = await _action_to_change(session, actor, plan_id, action_id)
     repo = PlanRepository(session)
-    update_row = ActionUpdate(
+    update_row = row_from(
+        ActionUpdate,
+        data,
         id=uuid.uuid4(),
         action_id=action_id,
-        status=data.status,
         narrative=data.narrative.strip(),
-        author=data.author,
         reported_on=data.reported_on or today(),
         api_key_id=actor.api_key_id,
     )

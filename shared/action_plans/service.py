@@ -29,6 +29,7 @@ from shared.institutions.service import country_code
 from shared.kernel import validation
 from shared.kernel.concurrency import require_version
 from shared.kernel.patches import merge_patch
+from shared.kernel.shapes import row_from
 from shared.pagination import (
     Page,
     decode_cursor,
@@ -118,15 +119,8 @@ async def create_plan(session: AsyncSession, actor: Actor, data: PlanIn) -> Plan
     country = country_code(data.country)
     actor.require_country(country)
     check_period(data.period_start, data.period_end, ("period_start", "period_end"))
-    row = ActionPlan(
-        id=uuid.uuid4(),
-        country=country,
-        title=data.title.strip(),
-        period_start=data.period_start,
-        period_end=data.period_end,
-        status=data.status,
-        adoption_reference=data.adoption_reference,
-        version=1,
+    row = row_from(
+        ActionPlan, data, id=uuid.uuid4(), country=country, title=data.title.strip(), version=1
     )
     await PlanRepository(session).insert(row)
     audit.record_change(session, actor, "action_plan.create", row.id, after=_plan_snapshot(row))

@@ -30,7 +30,7 @@ from shared.institutions.service import (
 )
 from shared.kernel.concurrency import require_version
 from shared.kernel.patches import merge_patch
-from shared.kernel.shapes import shape_of
+from shared.kernel.shapes import row_from, shape_of
 from shared.pagination import Page, decode_cursor, encode_cursor
 
 # --- national mechanisms ---------------------------------------------------------------------
@@ -130,12 +130,12 @@ async def create_mechanism(
         session, country, data.member_institution_ids, "member_institution_ids"
     )
     focal = await _focal_rows(session, country, data.focal_points)
-    row = NationalMechanism(
+    row = row_from(
+        NationalMechanism,
+        data,
         id=uuid.uuid4(),
         country=country,
         name=data.name.strip(),
-        legal_basis=data.legal_basis,
-        established_on=data.established_on,
         reporting_calendar=_calendar(data.reporting_calendar),
         version=1,
     )

@@ -8,8 +8,11 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from shared.db import Base
+
 ModelT = TypeVar("ModelT", bound=BaseModel)
 RecordT = TypeVar("RecordT")
+RowT = TypeVar("RowT", bound=Base)
 
 
 def shape_of(model: type[ModelT], row: object, **values: Any) -> ModelT:
@@ -35,3 +38,11 @@ def record_of(cls: type[RecordT], row: object, **values: Any) -> RecordT:
             if name in values or hasattr(row, name)
         }
     )
+
+
+def row_from(model: type[RowT], data: BaseModel, **values: Any) -> RowT:
+    """A new row of ``model`` from the fields of the input ``data`` that are its columns;
+    ``values`` give the other columns, or replace an input as given (trimmed, derived)."""
+    columns = model.__table__.c
+    given = {name: value for name, value in data if name in columns and name not in values}
+    return model(**given, **values)
