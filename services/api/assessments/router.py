@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from services.api import edge
 from services.api.deps import AssessmentWriter, Reader, ReadSession, WriteSession
@@ -88,27 +88,29 @@ async def get_assessment(
     return edge.current(await service.get(session, assessment_id), if_none_match)
 
 
+async def own_assessment(
+    assessment_id: uuid.UUID, session: WriteSession, actor: AssessmentWriter
+) -> edge.Target:
+    """The assessment of the path, which the service lets only its organisation (or an
+    admin) change, the caller and the session."""
+    return edge.Target(assessment_id, session, actor)
+
+
+OwnAssessment = Annotated[edge.Target, Depends(own_assessment)]
+
+
 @router.patch("/{assessment_id}", response_model=AssessmentOut, summary="Change an assessment")
 async def edit_assessment(
-    assessment_id: uuid.UUID,
-    changes: AssessmentPatch,
-    version: edge.IfMatch,
-    session: WriteSession,
-    actor: AssessmentWriter,
+    changes: AssessmentPatch, version: edge.IfMatch, one: OwnAssessment
 ) -> Response:
     """Change one of the caller's organisation's assessments (`If-Match` required)."""
-    return edge.versioned(await service.edit(session, actor, assessment_id, version, changes))
+    return edge.versioned(await service.edit(one.session, one.actor, one.id, version, changes))
 
 
 @router.delete(
     "/{assessment_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Withdraw an assessment"
 )
-async def delete_assessment(
-    assessment_id: uuid.UUID,
-    version: edge.OptionalIfMatch,
-    session: WriteSession,
-    actor: AssessmentWriter,
-) -> Response:
+async def delete_assessment(version: edge.OptionalIfMatch, one: OwnAssessment) -> Response:
     """Withdraw one of the caller's organisation's assessments (`If-Match` optional)."""
-    await service.delete(session, actor, assessment_id, version)
+    await service.delete(one.session, one.actor, one.id, version)
     return Response(status_code=204)

@@ -91,7 +91,7 @@ async def get_subscription(one: Subscription, if_none_match: edge.IfNoneMatch) -
 
 @router.patch("/{subscription_id}", response_model=SubscriptionOut, summary="Change a subscription")
 async def patch_subscription(
-    one: Subscription, data: SubscriptionPatch, version: edge.IfMatch
+    data: SubscriptionPatch, version: edge.IfMatch, one: Subscription
 ) -> Response:
     """Change filters, lead days, events, or pause it (`active: false`). Needs `If-Match`."""
     item = await subscriptions.patch_subscription(one.session, one.actor, one.id, version, data)
