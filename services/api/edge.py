@@ -5,7 +5,9 @@ lives here, so that one rule has one spelling and the OpenAPI document can tell 
 operation sends and returns (``services/api/openapi.py`` reads the declarations below):
 
 - responses: ``versioned`` (JSON + ``ETag``), ``current`` (the same or 304 for a matching
-  ``If-None-Match``), ``created`` (201 + ``Location`` + ``ETag``), ``paged`` (``Link``);
+  ``If-None-Match``), ``created`` (201 + ``Location`` + ``ETag``, declared with
+  ``create_route``), ``paged`` (``Link``);
+- ``Target``: the resource a route acts on, the caller and the session, in one dependency;
 - conditional headers, as dependencies declared in the document: ``IfMatch`` (a write
   that needs the version: 428 without it, 412 when stale), ``OptionalIfMatch`` (a write
   that checks the version only when sent), ``IfNoneMatch`` (a cacheable read);
