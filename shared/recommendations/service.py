@@ -466,6 +466,20 @@ async def cached_facets(session: AsyncSession, f: RecommendationFilter) -> Cache
     return await _FACETS.over(session, f, f.countries, lambda: count_facets(session, f))
 
 
+# The API sends the facets as JSON: rendered once per change too (a State's facets are
+# hundreds of values, whose serialization cost more than the freshness check).
+_FACETS_JSON: SnapshotCache[bytes] = SnapshotCache(maxsize=2048)
+
+
+async def cached_facets_json(session: AsyncSession, f: RecommendationFilter) -> Cached[bytes]:
+    """``cached_facets`` as the JSON document the API answers."""
+
+    async def rendered() -> bytes:
+        return (await count_facets(session, f)).model_dump_json().encode()
+
+    return await _FACETS_JSON.over(session, f, f.countries, rendered)
+
+
 async def count_facets(session: AsyncSession, f: RecommendationFilter) -> Facets:
     groups: dict[str, list[FacetValue]] = {
         "position": [],

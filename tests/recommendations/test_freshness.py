@@ -7,6 +7,7 @@ every row whoever writes), readers the same service calls and HTTP routes as pro
 
 from __future__ import annotations
 
+import json
 import random
 import uuid
 from collections.abc import AsyncIterator
@@ -183,6 +184,8 @@ async def test_cached_facets_and_statistics_equal_fresh_counts_after_random_writ
                     hits += cached is before
                     fresh = await service.count_facets(session, f)
                     assert cached.value == fresh, (seed, step, what, f)
+                    sent = await service.cached_facets_json(session, f)
+                    assert json.loads(sent.value) == fresh.model_dump(mode="json"), (seed, step)
                 for country in (*STATES, None):
                     progress = await stats.progress(session, country, None)
                     assert progress == await stats.compute_progress(session, country, None), (

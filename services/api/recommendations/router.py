@@ -174,8 +174,8 @@ async def count_recommendation_facets(
     digest, not_modified = await _revalidated(request, driver, f, if_none_match)
     if not_modified is not None:
         return not_modified
-    cached = await service.cached_facets(session, f)
-    response = edge.json_response(cached.value.model_dump_json().encode())
+    cached = await service.cached_facets_json(session, f)
+    response = edge.json_response(cached.value)
     response.headers["ETag"] = freshness.etag(digest, cached.snapshot)
     return response
 
