@@ -141,7 +141,7 @@ def _domain_routers() -> list[APIRouter]:
         ingestion,
         subscriptions,
         reminders_router,
-        # Last: GET /v1/recommendations/{rec_id:path} would shadow the routes of the other
+        # Last: GET /v1/recommendations/{rec_id:anything} would shadow the routes of the other
         # routers under /v1/recommendations/{id}/ (programmes, actions, institutions).
         detail_router,
     ]

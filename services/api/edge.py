@@ -31,6 +31,7 @@ import orjson
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.datastructures import QueryParams
 
 from services.api.problems import MEDIA_TYPE, STATUS_TITLES
@@ -384,3 +385,25 @@ def country_code(value: str | None) -> str | None:
     unknown; called in the route, as `country_codes`."""
     codes = country_codes([value] if value else [])
     return codes[0] if codes else None
+
+
+# --- path parameters -------------------------------------------------------------------------
+
+
+class AnyTextConvertor(Convertor[str]):
+    """Starlette's ``path`` across line breaks too. A catch-all identifier (a ref or a
+    document symbol, slashes included) must match whatever the client sent: with ``path``
+    a line break made the GET route miss and a PATCH or DELETE route of the same prefix
+    match, so a malformed identifier was a 405 rather than the route's own 404."""
+
+    regex = r"[\s\S]*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+# Used as ``{name:anything}``; the OpenAPI document shows ``{name}`` as for any parameter.
+register_url_convertor("anything", AnyTextConvertor())

@@ -34,6 +34,12 @@ async def test_unknown_recommendation_is_404(client: httpx.AsyncClient) -> None:
     response = await client.get("/v1/recommendations/A%2FHRC%2F1%2F1%23999")
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+    # A line break in the identifier: still the detail route's 404, not another route's
+    # 405 (a PATCH or DELETE /v1/recommendations/{rec_id} matched it before).
+    for path in ("/v1/recommendations/x%0Ay", "/v1/documents/A%2FHRC%0A1"):
+        broken = await client.get(path)
+        assert broken.status_code == 404, path
+        assert broken.json()["code"] == "not_found"
 
 
 async def test_patch_flow(

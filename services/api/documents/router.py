@@ -50,7 +50,7 @@ async def list_documents(
     return paging.answer_as(page, PageOut[DocumentOut])
 
 
-@router.get("/{ident:path}", response_model=DocumentDetail, summary="One document")
+@router.get("/{ident:anything}", response_model=DocumentDetail, summary="One document")
 async def get_document(ident: str, session: ReadSession, _reader: Reader) -> DocumentDetail:
     """A document by UUID or by UN symbol (`A/HRC/43/15/Add.1`)."""
     return await service.get_document(session, ident)

@@ -40,7 +40,7 @@ from shared.programmes.schemas import (
 
 # Prefix /v1, not /v1/programmes: this router also answers /v1/partners and
 # /v1/recommendations/{id}/programmes (it is included before the recommendations router,
-# whose catch-all GET /v1/recommendations/{rec_id:path} would otherwise shadow the latter).
+# whose catch-all GET /v1/recommendations/{rec_id:anything} would otherwise shadow the latter).
 router = APIRouter(prefix="/v1", tags=["programmes"])
 
 

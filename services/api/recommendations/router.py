@@ -356,7 +356,9 @@ async def list_recommendation_positions(
     return await service.position_history(session, rec_id)
 
 
-@detail_router.get("/{rec_id:path}", response_model=RecommendationOut, summary="One recommendation")
+@detail_router.get(
+    "/{rec_id:anything}", response_model=RecommendationOut, summary="One recommendation"
+)
 async def get_recommendation(
     rec_id: str, if_none_match: edge.IfNoneMatch, session: ReadSession, _reader: Reader
 ) -> Response:
