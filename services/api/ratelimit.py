@@ -28,6 +28,7 @@ bucket is full again), and 429s ``Retry-After`` (seconds until one request passe
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from collections.abc import Callable
@@ -88,6 +89,8 @@ class _Lease:
     remaining: int
     reset_at: int
     retry_at: int
+    # Below this many tokens left, the lease is renewed ahead of need (0: never).
+    low: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,13 +127,14 @@ class RateLimiter:
         self.script = self.redis.register_script(GCRA)
         self._down_until = 0.0
         self._leases: dict[str, _Lease] = {}
+        self._pending: dict[str, asyncio.Future[_Lease | None]] = {}
 
     async def hit(self, key: str, limit: int) -> Decision | None:
         """Count one request against ``key``; None when Redis cannot say."""
         now = int(self.clock() * 1000)
         lease = self._leases.get(key)
-        if lease is None or now >= lease.until or (lease.left == 0 and now >= lease.retry_at):
-            lease = await self._lease(key, limit, now)
+        while lease is None or now >= lease.until or (lease.left == 0 and now >= lease.retry_at):
+            lease = await self._renewed(key, limit, now)
             if lease is None:
                 return None
         if lease.left == 0:
@@ -142,6 +146,9 @@ class RateLimiter:
                 reset_s=math.ceil((lease.reset_at - now) / 1000),
             )
         lease.left -= 1
+        if lease.left < lease.low and key not in self._pending:
+            # Renewed ahead of need, so that a client keeping its pace never waits for Redis.
+            self._renew(key, limit, now)
         return Decision(
             allowed=True,
             limit=limit,
@@ -150,8 +157,23 @@ class RateLimiter:
             reset_s=math.ceil((lease.reset_at - now) / 1000),
         )
 
+    async def _renewed(self, key: str, limit: int, now: int) -> _Lease | None:
+        """The client's lease after a call to Redis. One call per client at a time: under
+        load a herd of requests each asking Redis at once waited ~80 ms for their turn on
+        a busy event loop, where they now wait for the one call in flight."""
+        pending = self._pending.get(key) or self._renew(key, limit, now)
+        # Shielded: a request that goes away must not cancel the others' lease.
+        return await asyncio.shield(pending)
+
+    def _renew(self, key: str, limit: int, now: int) -> asyncio.Future[_Lease | None]:
+        pending = asyncio.ensure_future(self._lease(key, limit, now))
+        self._pending[key] = pending
+        pending.add_done_callback(lambda _: self._pending.pop(key, None))
+        return pending
+
     async def _lease(self, key: str, limit: int, now: int) -> _Lease | None:
-        """Tokens for ``key`` from Redis (a refusal when there are none)."""
+        """Tokens for ``key`` from Redis (a refusal when there are none), added to what is
+        left of the client's lease."""
         if time.monotonic() < self._down_until:
             return None
         interval = max(1, round(60_000 / limit))
@@ -165,10 +187,18 @@ class RateLimiter:
             log.warning("rate_limit_unavailable", error=str(exc)[:200])
             return None
         taken = int(taken)
+        current = self._leases.get(key)
+        if taken and current is not None and current.left and now < current.until:
+            # Tokens paid for are never dropped: the renewal tops up what is left.
+            current.left += taken
+            current.until = now + int(LEASE_S * 1000)
+            current.remaining = int(remaining)
+            current.reset_at = now + int(reset_ms)
+            return current
         retry_at = now + int(retry_ms)
         # A refusal holds until the client's next slot; tokens for LEASE_S at most.
         until = retry_at if taken == 0 else now + int(LEASE_S * 1000)
-        lease = _Lease(taken, until, int(remaining), now + int(reset_ms), retry_at)
+        lease = _Lease(taken, until, int(remaining), now + int(reset_ms), retry_at, want // 2)
         if len(self._leases) >= LEASES_KEPT:
             self._forget_expired(now)
         self._leases[key] = lease
