@@ -94,6 +94,8 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=40, ge=1, le=500)
     db_max_overflow: int = Field(default=10, ge=0, le=500)
     db_statement_timeout_ms: int = Field(default=30_000, ge=0)
+    # A CSV export is one COPY statement for every matching row: 3,000,000 take ~35 s.
+    export_statement_timeout_ms: int = Field(default=600_000, ge=0)
     redis_url: str = "redis://127.0.0.1:63799/0"
     port: int = Field(default=8000, ge=1, le=65535)
     # The public portal and workspace (`followup web`).

@@ -40,6 +40,7 @@ from shared.recommendations.schemas import (
     UpdateIn,
     UpdateOut,
 )
+from shared.settings import get_settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -510,7 +511,8 @@ async def export_rows(
 
 async def export_csv(session: AsyncSession, f: RecommendationFilter) -> AsyncIterator[bytes]:
     """Every matching recommendation as CSV (a header line first), in chunks."""
-    async for chunk in RecommendationRepository(session).export_csv(f):
+    timeout_ms = get_settings().export_statement_timeout_ms
+    async for chunk in RecommendationRepository(session).export_csv(f, timeout_ms=timeout_ms):
         yield chunk
 
 

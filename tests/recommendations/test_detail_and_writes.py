@@ -12,6 +12,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.audit.models import AuditEntry
+from shared.recommendations.repository import RecommendationRepository
+from shared.recommendations.schemas import RecommendationFilter
 from tests.conftest import KeyFactory
 from tests.recommendations.conftest import Corpus
 
@@ -272,3 +274,15 @@ async def test_a_failing_export_query_is_a_problem_not_a_cut_response(
         response = await client.get(path, params={"q": "torture\u0000"})
         assert response.status_code == 422, path
         assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_the_csv_export_runs_under_its_own_statement_timeout(
+    session: AsyncSession, corpus: Corpus
+) -> None:
+    # One COPY for every matching row may outlast a request's statement timeout (30 s):
+    # a 3,000,000-row export takes about 35 s, so it gets EXPORT_STATEMENT_TIMEOUT_MS.
+    repo = RecommendationRepository(session)
+    body = b"".join([c async for c in repo.export_csv(RecommendationFilter(), timeout_ms=123_000)])
+    assert body.count(b"\n") == len(corpus.recs) + 1  # the header, then every row
+    shown = (await session.execute(text("SHOW statement_timeout"))).scalar_one()
+    assert shown == "123s"
