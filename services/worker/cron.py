@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-CronArgs = dict[str, int | set[int] | None]
+from typing import TypedDict
+
+
+class CronArgs(TypedDict, total=False):
+    """The schedule arguments of arq's ``cron`` (None: every value)."""
+
+    minute: int | set[int] | None
+    hour: int | set[int] | None
 
 
 def _field(value: str, upper: int) -> int | set[int] | None:
@@ -32,6 +39,6 @@ def parse_schedule(spec: str, *, setting: str, example: str) -> CronArgs | None:
             f"{setting} must be 'MINUTE HOUR' (e.g. '{example}') or 'off', not {spec!r}"
         )
     try:
-        return {"minute": _field(parts[0], 60), "hour": _field(parts[1], 24)}
+        return CronArgs(minute=_field(parts[0], 60), hour=_field(parts[1], 24))
     except ValueError:
         raise ValueError(f"{setting} {spec!r}: use *, */n, a,b or numbers") from None

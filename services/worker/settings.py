@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Unpack
 
 from arq import func
 from arq.cron import CronJob, cron
 
 import shared.models  # noqa: F401  (every mapped table, so foreign keys resolve)
 from services.worker import ingestion, privacy, reminders, reports, review, uhri
+from services.worker.cron import CronArgs
 from services.worker.jobs import Ctx, ping
 from shared import jobs
 from shared.db import Database
@@ -59,7 +60,7 @@ def _cron(
     *,
     timeout: int,
     run_at_startup: bool = False,
-    **schedule: int | set[int] | None,
+    **schedule: Unpack[CronArgs],
 ) -> CronJob:
     """A cron job named after its job (``cron:<name>``), never queued twice at once."""
     return cron(
@@ -68,7 +69,7 @@ def _cron(
         unique=True,
         timeout=timeout,
         run_at_startup=run_at_startup,
-        **schedule,  # type: ignore[arg-type]
+        **schedule,
     )
 
 
@@ -104,9 +105,7 @@ if _ingest_schedule is not None:
 
 _uhri_schedule = uhri.cron_schedule()
 if _uhri_schedule is not None:
-    CRON_JOBS.append(
-        _cron(uhri.import_uhri, jobs.IMPORT_UHRI, timeout=3 * 3600, **_uhri_schedule)  # type: ignore[arg-type]
-    )
+    CRON_JOBS.append(_cron(uhri.import_uhri, jobs.IMPORT_UHRI, timeout=3 * 3600, **_uhri_schedule))
 
 
 class WorkerSettings:
