@@ -6,7 +6,7 @@ operation sends and returns (``services/api/openapi.py`` reads the declarations 
 
 - responses: ``versioned`` (JSON + ``ETag``), ``current`` (the same or 304 for a matching
   ``If-None-Match``), ``created`` (201 + ``Location`` + ``ETag``, declared with
-  ``create_route``), ``paged`` (``Link``);
+  ``Routes.create``), ``paged`` (``Link``);
 - ``Target``: the resource a route acts on, the caller and the session, in one dependency;
 - conditional headers, as dependencies declared in the document: ``IfMatch`` (a write
   that needs the version: 428 without it, 412 when stale), ``OptionalIfMatch`` (a write
@@ -213,13 +213,41 @@ def location(request: Request, route: str, **path_params: object) -> str:
     return str(request.url_for(route, **{k: str(v) for k, v in path_params.items()}))
 
 
-def create_route(
-    router: APIRouter, path: str, model: type[Any], **declaration: Any
-) -> Callable[[F], F]:
-    """Declare a route that creates a resource: POST, answered with 201 and ``model`` (the
-    route answers with ``created``, or sets ``Location`` itself). ``declaration``: the
-    other arguments of ``router.post`` (``summary``, ``responses``...)."""
-    return router.post(path, response_model=model, status_code=201, **declaration)
+class Routes:
+    """The kinds of route a resource has, each declared in one line with the rules of its
+    kind (``declaration``: further arguments of the router's decorator, such as
+    ``responses`` or ``tags``):
+
+    - ``read``: GET, 200 with ``model``;
+    - ``create``: POST, 201 with ``model`` (the route answers with ``created``, or sets
+      ``Location`` itself);
+    - ``change``: PATCH, 200 with ``model``; ``replace``: PUT, 200 with ``model``;
+    - ``delete``: DELETE, 204 without a body (the route returns None).
+    """
+
+    __slots__ = ("router",)
+
+    def __init__(self, router: APIRouter) -> None:
+        self.router = router
+
+    def read(self, path: str, model: Any, summary: str, **declaration: Any) -> Callable[[F], F]:
+        return self.router.get(path, response_model=model, summary=summary, **declaration)
+
+    def create(self, path: str, model: Any, summary: str, **declaration: Any) -> Callable[[F], F]:
+        return self.router.post(
+            path, response_model=model, status_code=201, summary=summary, **declaration
+        )
+
+    def change(self, path: str, model: Any, summary: str, **declaration: Any) -> Callable[[F], F]:
+        return self.router.patch(path, response_model=model, summary=summary, **declaration)
+
+    def replace(self, path: str, model: Any, summary: str, **declaration: Any) -> Callable[[F], F]:
+        return self.router.put(path, response_model=model, summary=summary, **declaration)
+
+    def delete(self, path: str, summary: str, **declaration: Any) -> Callable[[F], F]:
+        return self.router.delete(
+            path, status_code=204, response_class=Response, summary=summary, **declaration
+        )
 
 
 def created(request: Request, model: Versioned, route: str, **path_params: object) -> Response:
@@ -243,6 +271,11 @@ class Target:
     id: uuid.UUID
     session: AsyncSession
     actor: Actor
+
+    @property
+    def args(self) -> tuple[AsyncSession, Actor, uuid.UUID]:
+        """The first arguments of a service call on the target: ``(session, actor, id)``."""
+        return self.session, self.actor, self.id
 
 
 # --- request bodies --------------------------------------------------------------------------

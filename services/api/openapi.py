@@ -237,6 +237,7 @@ def build(app: FastAPI) -> dict[str, Any]:
             route = routes.get((path, method))
             if route is not None:
                 _shape_operation(op, route, schemas)
+            _order_path_parameters(op, path)
     _name_enums(doc)
     for unused in ("HTTPValidationError", "ValidationError"):
         if not _referenced(doc, REF + unused):
@@ -309,6 +310,21 @@ def _problem_statuses(op: dict[str, Any], route: APIRoute, schemas: dict[str, An
     statuses.add(503)
     statuses |= {int(s) for s in route.responses if int(s) >= 400}
     return statuses
+
+
+def _order_path_parameters(op: dict[str, Any], path: str) -> None:
+    """Path parameters in the order the path names them, as generated clients take them
+    (FastAPI lists a route's own first, then those of its dependencies)."""
+    params: list[dict[str, Any]] | None = op.get("parameters")
+    if not params:
+        return
+    in_path = iter(
+        sorted(
+            (p for p in params if p["in"] == "path"),
+            key=lambda p: path.index("{" + p["name"] + "}"),
+        )
+    )
+    op["parameters"] = [next(in_path) if p["in"] == "path" else p for p in params]
 
 
 def _shape_operation(op: dict[str, Any], route: APIRoute, schemas: dict[str, Any]) -> None:

@@ -21,13 +21,13 @@ from shared.assessments.schemas import (
 from shared.recommendations.schemas import Status
 
 router = APIRouter(prefix="/v1/assessments", tags=["assessments"])
+routes = edge.Routes(router)
 
 
-@edge.create_route(
-    router,
+@routes.create(
     "",
     AssessmentOut,
-    summary="Assess",
+    "Assess",
     responses=edge.errors(**{"404": "No such recommendation"}),
 )
 async def create_assessment(

@@ -23,6 +23,7 @@ from shared.deadlines.schemas import (
 )
 
 router = APIRouter(prefix="/v1/deadlines", tags=["deadlines"])
+routes = edge.Routes(router)
 
 
 def deadline_filter(
@@ -73,7 +74,7 @@ async def get_deadline(
     return edge.current(await service.get(session, deadline_id), if_none_match)
 
 
-@edge.create_route(router, "", DeadlineOut, summary="Enter a deadline by hand")
+@routes.create("", DeadlineOut, "Enter a deadline by hand")
 async def create_deadline(
     data: DeadlineIn, request: Request, session: WriteSession, actor: DataWriter
 ) -> Response:

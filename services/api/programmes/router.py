@@ -4,18 +4,20 @@ indicators with measurements, milestones and evaluations."""
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import uuid
-from typing import Annotated
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
+from pydantic import BaseModel
 
 from services.api import edge
 from services.api.deps import ProgrammesWriter, Reader, ReadSession, WriteSession
 from shared.kernel import validation
 from shared.programmes import indicators, links, milestones, service
 from shared.programmes.schemas import (
-    EvaluationIn,
-    EvaluationOut,
     EvaluationPatch,
     IndicatorIn,
     IndicatorOut,
@@ -26,8 +28,6 @@ from shared.programmes.schemas import (
     MeasurementIn,
     MeasurementOut,
     MeasurementPage,
-    MilestoneIn,
-    MilestoneOut,
     MilestonePatch,
     PartnerOut,
     ProgrammeFilter,
@@ -42,6 +42,9 @@ from shared.programmes.schemas import (
 # /v1/recommendations/{id}/programmes (it is included before the recommendations router,
 # whose catch-all GET /v1/recommendations/{rec_id:anything} would otherwise shadow the latter).
 router = APIRouter(prefix="/v1", tags=["programmes"])
+routes = edge.Routes(router)
+# What belongs to one programme: its links, indicators, milestones and evaluations.
+parts = edge.Routes(APIRouter(prefix="/programmes/{programme_id}"))
 
 
 def programme_filter(
@@ -75,13 +78,23 @@ def programme_filter(
 Filter = Annotated[ProgrammeFilter, Depends(programme_filter)]
 
 
-@router.get("/partners", response_model=list[PartnerOut], summary="Partner organisations")
+async def programme(
+    programme_id: uuid.UUID, session: WriteSession, actor: ProgrammesWriter
+) -> edge.Target:
+    return edge.Target(programme_id, session, actor)
+
+
+# A write to a programme or to one of its parts.
+Programme = Annotated[edge.Target, Depends(programme)]
+
+
+@routes.read("/partners", list[PartnerOut], "Partner organisations")
 async def list_partners(session: ReadSession, _reader: Reader) -> list[PartnerOut]:
     """The organisations programmes can name as partners (a reference list)."""
     return await service.partners(session)
 
 
-@router.get("/programmes", response_model=ProgrammePage, summary="List programmes")
+@routes.read("/programmes", ProgrammePage, "List programmes")
 async def list_programmes(
     paging: edge.Paging, session: ReadSession, _reader: Reader, f: Filter
 ) -> ProgrammePage:
@@ -93,17 +106,9 @@ async def list_programmes(
     return paging.answer_as(page, ProgrammePage)
 
 
-@router.post(
-    "/programmes",
-    status_code=status.HTTP_201_CREATED,
-    response_model=ProgrammeOut,
-    summary="Create a programme",
-)
+@routes.create("/programmes", ProgrammeOut, "Create a programme")
 async def create_programme(
-    data: ProgrammeIn,
-    request: Request,
-    session: WriteSession,
-    actor: ProgrammesWriter,
+    data: ProgrammeIn, request: Request, session: WriteSession, actor: ProgrammesWriter
 ) -> Response:
     """Create a programme. Needs `programmes:write` for its country (for a regional one,
     every country it covers). Partners, themes, SDG targets and the mandate are checked
@@ -112,7 +117,7 @@ async def create_programme(
     return edge.created(request, out, "get_programme", programme_id=out.id)
 
 
-@router.get("/programmes/{programme_id}", response_model=ProgrammeOut, summary="One programme")
+@routes.read("/programmes/{programme_id}", ProgrammeOut, "One programme")
 async def get_programme(
     programme_id: uuid.UUID, if_none_match: edge.IfNoneMatch, session: ReadSession, _reader: Reader
 ) -> Response:
@@ -121,98 +126,27 @@ async def get_programme(
     return edge.current(await service.get(session, programme_id), if_none_match)
 
 
-@router.patch(
-    "/programmes/{programme_id}",
-    response_model=ProgrammeOut,
-    summary="Change a programme",
-)
+@routes.change("/programmes/{programme_id}", ProgrammeOut, "Change a programme")
 async def patch_programme(
-    programme_id: uuid.UUID,
-    changes: ProgrammePatch,
-    version: edge.IfMatch,
-    session: WriteSession,
-    actor: ProgrammesWriter,
+    target: Programme, changes: ProgrammePatch, version: edge.IfMatch
 ) -> Response:
     """Change a programme; `If-Match` is required (428 without, 412 when stale). Lists
     (partners, themes, ...) are replaced whole."""
-    return edge.versioned(await service.patch(session, actor, programme_id, version, changes))
+    out = await service.patch(*target.args, version, changes)
+    return edge.versioned(out)
 
 
-@router.delete(
-    "/programmes/{programme_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    summary="Delete a programme",
-)
-async def delete_programme(
-    programme_id: uuid.UUID,
-    version: edge.OptionalIfMatch,
-    session: WriteSession,
-    actor: ProgrammesWriter,
-) -> Response:
+@routes.delete("/programmes/{programme_id}", "Delete a programme")
+async def delete_programme(target: Programme, version: edge.OptionalIfMatch) -> None:
     """Delete a programme with its links, indicators, milestones, evaluations and
     deadlines. `If-Match` is checked when sent."""
-    await service.delete(session, actor, programme_id, version)
-    return Response(status_code=204)
+    await service.delete(*target.args, version)
 
 
-# --- links ------------------------------------------------------------------------------
-
-
-@router.get(
-    "/programmes/{programme_id}/recommendations",
-    response_model=LinkedRecommendationPage,
-    summary="Recommendations a programme supports",
-)
-async def list_programme_recommendations(
-    programme_id: uuid.UUID, paging: edge.Paging, session: ReadSession, _reader: Reader
-) -> LinkedRecommendationPage:
-    """The linked recommendations with the note of each link, ordered by ref."""
-    page = await links.linked_recommendations(
-        session, programme_id, cursor=paging.cursor, limit=paging.limit
-    )
-    return paging.answer_as(page, LinkedRecommendationPage)
-
-
-@router.post(
-    "/programmes/{programme_id}/recommendations",
-    status_code=status.HTTP_201_CREATED,
-    response_model=LinkedRecommendation,
-    responses={200: {"description": "The link existed: its note changed"}},
-    summary="Link a recommendation",
-)
-async def link_programme_recommendation(
-    programme_id: uuid.UUID,
-    data: LinkIn,
-    response: Response,
-    session: WriteSession,
-    actor: ProgrammesWriter,
-) -> LinkedRecommendation:
-    """Link a recommendation (by `recommendation_id` or `ref`) with a note. It must be
-    addressed to the programme's country, or to a country a regional programme covers
-    (422 otherwise). Linking again changes the note (200)."""
-    out, created = await links.link(session, actor, programme_id, data)
-    if not created:
-        response.status_code = status.HTTP_200_OK
-    return out
-
-
-@router.delete(
-    "/programmes/{programme_id}/recommendations/{rec_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    summary="Unlink a recommendation",
-)
-async def unlink_programme_recommendation(
-    programme_id: uuid.UUID, rec_id: uuid.UUID, session: WriteSession, actor: ProgrammesWriter
-) -> Response:
-    """Remove the link between a programme and a recommendation."""
-    await links.unlink(session, actor, programme_id, rec_id)
-    return Response(status_code=204)
-
-
-@router.get(
+@routes.read(
     "/recommendations/{rec_id}/programmes",
-    response_model=LinkedProgrammePage,
-    summary="Programmes supporting a recommendation",
+    LinkedProgrammePage,
+    "Programmes supporting a recommendation",
 )
 async def list_recommendation_programmes(
     rec_id: uuid.UUID, paging: edge.Paging, session: ReadSession, _reader: Reader
@@ -224,14 +158,48 @@ async def list_recommendation_programmes(
     return paging.answer_as(page, LinkedProgrammePage)
 
 
+# --- links ------------------------------------------------------------------------------
+
+
+@parts.read("/recommendations", LinkedRecommendationPage, "Recommendations a programme supports")
+async def list_programme_recommendations(
+    programme_id: uuid.UUID, paging: edge.Paging, session: ReadSession, _reader: Reader
+) -> LinkedRecommendationPage:
+    """The linked recommendations with the note of each link, ordered by ref."""
+    page = await links.linked_recommendations(
+        session, programme_id, cursor=paging.cursor, limit=paging.limit
+    )
+    return paging.answer_as(page, LinkedRecommendationPage)
+
+
+_NOTE_CHANGED = {200: {"description": "The link existed: its note changed"}}
+
+
+@parts.create(
+    "/recommendations", LinkedRecommendation, "Link a recommendation", responses=_NOTE_CHANGED
+)
+async def link_programme_recommendation(
+    target: Programme, data: LinkIn, response: Response
+) -> LinkedRecommendation:
+    """Link a recommendation (by `recommendation_id` or `ref`) with a note. It must be
+    addressed to the programme's country, or to a country a regional programme covers
+    (422 otherwise). Linking again changes the note (200)."""
+    out, created = await links.link(*target.args, data)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return out
+
+
+@parts.delete("/recommendations/{rec_id}", "Unlink a recommendation")
+async def unlink_programme_recommendation(target: Programme, rec_id: uuid.UUID) -> None:
+    """Remove the link between a programme and a recommendation."""
+    await links.unlink(*target.args, rec_id)
+
+
 # --- indicators -------------------------------------------------------------------------
 
 
-@router.get(
-    "/programmes/{programme_id}/indicators",
-    response_model=list[IndicatorOut],
-    summary="Indicators of a programme",
-)
+@parts.read("/indicators", list[IndicatorOut], "Indicators of a programme")
 async def list_indicators(
     programme_id: uuid.UUID, session: ReadSession, _reader: Reader
 ) -> list[IndicatorOut]:
@@ -239,33 +207,19 @@ async def list_indicators(
     return await indicators.list_indicators(session, programme_id)
 
 
-@router.post(
-    "/programmes/{programme_id}/indicators",
-    status_code=status.HTTP_201_CREATED,
-    response_model=IndicatorOut,
-    summary="Add an indicator",
-)
+@parts.create("/indicators", IndicatorOut, "Add an indicator")
 async def create_indicator(
-    programme_id: uuid.UUID,
-    data: IndicatorIn,
-    request: Request,
-    response: Response,
-    session: WriteSession,
-    actor: ProgrammesWriter,
+    target: Programme, data: IndicatorIn, request: Request, response: Response
 ) -> IndicatorOut:
     """An indicator with its baseline, target, unit and measurement frequency."""
-    out = await indicators.add_indicator(session, actor, programme_id, data)
+    out = await indicators.add_indicator(*target.args, data)
     edge.set_location(
-        request, response, "get_indicator", programme_id=programme_id, indicator_id=out.id
+        request, response, "get_indicator", programme_id=target.id, indicator_id=out.id
     )
     return out
 
 
-@router.get(
-    "/programmes/{programme_id}/indicators/{indicator_id}",
-    response_model=IndicatorOut,
-    summary="One indicator",
-)
+@parts.read("/indicators/{indicator_id}", IndicatorOut, "One indicator")
 async def get_indicator(
     programme_id: uuid.UUID, indicator_id: uuid.UUID, session: ReadSession, _reader: Reader
 ) -> IndicatorOut:
@@ -273,26 +227,14 @@ async def get_indicator(
     return await indicators.get_indicator(session, programme_id, indicator_id)
 
 
-@router.delete(
-    "/programmes/{programme_id}/indicators/{indicator_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    summary="Delete an indicator",
-)
-async def delete_indicator(
-    programme_id: uuid.UUID,
-    indicator_id: uuid.UUID,
-    session: WriteSession,
-    actor: ProgrammesWriter,
-) -> Response:
+@parts.delete("/indicators/{indicator_id}", "Delete an indicator")
+async def delete_indicator(target: Programme, indicator_id: uuid.UUID) -> None:
     """Delete an indicator and its measurements."""
-    await indicators.delete_indicator(session, actor, programme_id, indicator_id)
-    return Response(status_code=204)
+    await indicators.delete_indicator(*target.args, indicator_id)
 
 
-@router.get(
-    "/programmes/{programme_id}/indicators/{indicator_id}/measurements",
-    response_model=MeasurementPage,
-    summary="Measurements of an indicator",
+@parts.read(
+    "/indicators/{indicator_id}/measurements", MeasurementPage, "Measurements of an indicator"
 )
 async def list_measurements(
     programme_id: uuid.UUID,
@@ -308,139 +250,98 @@ async def list_measurements(
     return paging.answer_as(page, MeasurementPage)
 
 
-@router.post(
-    "/programmes/{programme_id}/indicators/{indicator_id}/measurements",
-    status_code=status.HTTP_201_CREATED,
-    response_model=MeasurementOut,
-    summary="Record a measurement",
-)
+@parts.create("/indicators/{indicator_id}/measurements", MeasurementOut, "Record a measurement")
 async def create_measurement(
-    programme_id: uuid.UUID,
-    indicator_id: uuid.UUID,
-    data: MeasurementIn,
-    session: WriteSession,
-    actor: ProgrammesWriter,
+    target: Programme, indicator_id: uuid.UUID, data: MeasurementIn
 ) -> MeasurementOut:
     """A dated value of the indicator; the date must lie within the programme period."""
-    return await indicators.add_measurement(session, actor, programme_id, indicator_id, data)
+    return await indicators.add_measurement(*target.args, indicator_id, data)
 
 
 # --- milestones and evaluations ---------------------------------------------------------
 
 
-@router.get(
-    "/programmes/{programme_id}/milestones",
-    response_model=list[MilestoneOut],
-    summary="Milestones of a programme",
+@dataclass(frozen=True, slots=True)
+class DatedDocs:
+    """What the document says of the routes of one kind of dated part."""
+
+    a: str  # "a milestone": the summaries are "Add a milestone", "Delete a milestone"...
+    listed: str
+    added: str
+    changed: str
+    deleted: str
+
+
+def dated_routes(
+    kind: milestones.DatedParts[Any, Any, Any], patch_model: type[BaseModel], docs: DatedDocs
+) -> None:
+    """The routes of a kind of dated part (milestones, evaluations): list, add, change and
+    delete, named as if written one by one (`list_milestones`, `create_milestone`...)."""
+    what = kind.what
+
+    async def list_all(programme_id: uuid.UUID, session: ReadSession, _reader: Reader) -> Any:
+        return await kind.list_all(session, programme_id)
+
+    async def create(target: Programme, data: Any) -> Any:
+        return await kind.add(*target.args, data)
+
+    # The path's `{what}_id`, under its own name (declared below).
+    async def patch(target: Programme, changes: Any, **path: uuid.UUID) -> Any:
+        (part_id,) = path.values()
+        return await kind.patch(*target.args, part_id, changes)
+
+    async def delete(target: Programme, **path: uuid.UUID) -> None:
+        (part_id,) = path.values()
+        await kind.delete(*target.args, part_id)
+
+    # What FastAPI reads from a signature: the body's model and the `{what}_id` parameter.
+    path_id = inspect.Parameter(f"{what}_id", inspect.Parameter.KEYWORD_ONLY, annotation=uuid.UUID)
+    _declare(list_all, docs.listed)
+    _declare(create, docs.added, data=kind.fields)
+    _declare(patch, docs.changed, path_id, changes=patch_model)
+    _declare(delete, docs.deleted, path_id)
+    many, one = f"/{what}s", f"/{what}s/{{{what}_id}}"
+    out = kind.out
+    parts.read(many, list[out], f"{what.title()}s of a programme", name=f"list_{what}s")(list_all)  # type: ignore[valid-type]
+    parts.create(many, out, f"Add {docs.a}", name=f"create_{what}")(create)
+    parts.change(one, out, f"Change {docs.a}", name=f"patch_{what}")(patch)
+    parts.delete(one, f"Delete {docs.a}", name=f"delete_{what}")(delete)
+
+
+def _declare(
+    endpoint: Callable[..., Any], doc: str, *path: inspect.Parameter, **models: type[BaseModel]
+) -> None:
+    signature = inspect.signature(endpoint)
+    named = [
+        p.replace(annotation=models.get(p.name, p.annotation))
+        for p in signature.parameters.values()
+        if p.kind is not inspect.Parameter.VAR_KEYWORD
+    ]
+    endpoint.__signature__ = signature.replace(parameters=[*named, *path])  # type: ignore[attr-defined]
+    endpoint.__doc__ = doc
+
+
+dated_routes(
+    milestones.MILESTONES,
+    MilestonePatch,
+    DatedDocs(
+        a="a milestone",
+        listed="Milestones by due date.",
+        added="A milestone; its due date becomes a deadline (met once `achieved_on` is set).",
+        changed="Change a milestone (e.g. set `achieved_on`); its deadline follows.",
+        deleted="Delete a milestone and its deadline.",
+    ),
 )
-async def list_milestones(
-    programme_id: uuid.UUID, session: ReadSession, _reader: Reader
-) -> list[MilestoneOut]:
-    """Milestones by due date."""
-    return await milestones.MILESTONES.list_all(session, programme_id)
-
-
-@router.post(
-    "/programmes/{programme_id}/milestones",
-    status_code=status.HTTP_201_CREATED,
-    response_model=MilestoneOut,
-    summary="Add a milestone",
+dated_routes(
+    milestones.EVALUATIONS,
+    EvaluationPatch,
+    DatedDocs(
+        a="an evaluation",
+        listed="Evaluations by date.",
+        added="A planned or completed evaluation; its date becomes a deadline (met once it has\n"
+        "`findings`).",
+        changed="Change an evaluation (e.g. record its `findings`); its deadline follows.",
+        deleted="Delete an evaluation and its deadline.",
+    ),
 )
-async def create_milestone(
-    programme_id: uuid.UUID, data: MilestoneIn, session: WriteSession, actor: ProgrammesWriter
-) -> MilestoneOut:
-    """A milestone; its due date becomes a deadline (met once `achieved_on` is set)."""
-    return await milestones.MILESTONES.add(session, actor, programme_id, data)
-
-
-@router.patch(
-    "/programmes/{programme_id}/milestones/{milestone_id}",
-    response_model=MilestoneOut,
-    summary="Change a milestone",
-)
-async def patch_milestone(
-    programme_id: uuid.UUID,
-    milestone_id: uuid.UUID,
-    changes: MilestonePatch,
-    session: WriteSession,
-    actor: ProgrammesWriter,
-) -> MilestoneOut:
-    """Change a milestone (e.g. set `achieved_on`); its deadline follows."""
-    return await milestones.MILESTONES.patch(session, actor, programme_id, milestone_id, changes)
-
-
-@router.delete(
-    "/programmes/{programme_id}/milestones/{milestone_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    summary="Delete a milestone",
-)
-async def delete_milestone(
-    programme_id: uuid.UUID,
-    milestone_id: uuid.UUID,
-    session: WriteSession,
-    actor: ProgrammesWriter,
-) -> Response:
-    """Delete a milestone and its deadline."""
-    await milestones.MILESTONES.delete(session, actor, programme_id, milestone_id)
-    return Response(status_code=204)
-
-
-@router.get(
-    "/programmes/{programme_id}/evaluations",
-    response_model=list[EvaluationOut],
-    summary="Evaluations of a programme",
-)
-async def list_evaluations(
-    programme_id: uuid.UUID, session: ReadSession, _reader: Reader
-) -> list[EvaluationOut]:
-    """Evaluations by date."""
-    return await milestones.EVALUATIONS.list_all(session, programme_id)
-
-
-@router.post(
-    "/programmes/{programme_id}/evaluations",
-    status_code=status.HTTP_201_CREATED,
-    response_model=EvaluationOut,
-    summary="Add an evaluation",
-)
-async def create_evaluation(
-    programme_id: uuid.UUID,
-    data: EvaluationIn,
-    session: WriteSession,
-    actor: ProgrammesWriter,
-) -> EvaluationOut:
-    """A planned or completed evaluation; its date becomes a deadline (met once it has
-    `findings`)."""
-    return await milestones.EVALUATIONS.add(session, actor, programme_id, data)
-
-
-@router.patch(
-    "/programmes/{programme_id}/evaluations/{evaluation_id}",
-    response_model=EvaluationOut,
-    summary="Change an evaluation",
-)
-async def patch_evaluation(
-    programme_id: uuid.UUID,
-    evaluation_id: uuid.UUID,
-    changes: EvaluationPatch,
-    session: WriteSession,
-    actor: ProgrammesWriter,
-) -> EvaluationOut:
-    """Change an evaluation (e.g. record its `findings`); its deadline follows."""
-    return await milestones.EVALUATIONS.patch(session, actor, programme_id, evaluation_id, changes)
-
-
-@router.delete(
-    "/programmes/{programme_id}/evaluations/{evaluation_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    summary="Delete an evaluation",
-)
-async def delete_evaluation(
-    programme_id: uuid.UUID,
-    evaluation_id: uuid.UUID,
-    session: WriteSession,
-    actor: ProgrammesWriter,
-) -> Response:
-    """Delete an evaluation and its deadline."""
-    await milestones.EVALUATIONS.delete(session, actor, programme_id, evaluation_id)
-    return Response(status_code=204)
+router.include_router(parts.router)

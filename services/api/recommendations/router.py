@@ -38,6 +38,7 @@ from shared.recommendations.schemas import (
 )
 
 router = APIRouter(prefix="/v1/recommendations", tags=["recommendations"])
+routes = edge.Routes(router)
 # The detail route, apart: a ref contains slashes, so its path parameter would shadow every
 # other /v1/recommendations/{id}/... route. The app includes it after all other routers,
 # and this router first (lists are the hot path: fewer routes to try before a match).
@@ -305,7 +306,7 @@ async def delete_recommendation(
     return Response(status_code=204)
 
 
-@edge.create_route(router, "/{rec_id}/updates", UpdateOut, summary="Report progress")
+@routes.create("/{rec_id}/updates", UpdateOut, "Report progress")
 async def create_recommendation_update(
     rec_id: uuid.UUID,
     data: UpdateIn,

@@ -25,11 +25,12 @@ from shared.review.schemas import (
 )
 
 router = APIRouter(prefix="/v1/progress-reports", tags=["review"])
+routes = edge.Routes(router)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-@edge.create_route(router, "", ReportOut, summary="Draft a report")
+@routes.create("", ReportOut, "Draft a report")
 async def create_progress_report(
     data: ReportIn, request: Request, session: WriteSession, actor: ReportWriter
 ) -> Response:

@@ -24,6 +24,7 @@ from shared.notifications.schemas import (
 )
 
 router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"])
+routes = edge.Routes(router)
 reminders_router = APIRouter(prefix="/v1/reminders", tags=["subscriptions"])
 
 # Subscriptions and reminders belong to the API key that created them (admin keys not
@@ -31,9 +32,7 @@ reminders_router = APIRouter(prefix="/v1/reminders", tags=["subscriptions"])
 # addresses and URLs are not public.
 
 
-@edge.create_route(
-    router, "", SubscriptionCreated, summary="Subscribe to reminders and change events"
-)
+@routes.create("", SubscriptionCreated, "Subscribe to reminders and change events")
 async def create_subscription(
     data: SubscriptionIn,
     request: Request,
