@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Any, Protocol, TypeVar
@@ -383,6 +383,13 @@ class PageRequest:
         """A service's page as the route's page model, with its `Link` header."""
         link_header(self.request, self.response, page.next_cursor)
         return model(items=page.items, next_cursor=page.next_cursor)
+
+    async def fetch(
+        self, model: type[M], query: Callable[..., Awaitable[Page[Any]]], *args: Any
+    ) -> M:
+        """The page ``query(*args, cursor=..., limit=...)`` returns (a service's list), as
+        the route's page model with its `Link` header."""
+        return self.answer_as(await query(*args, cursor=self.cursor, limit=self.limit), model)
 
 
 async def page_request(

@@ -16,27 +16,7 @@ from pydantic import BaseModel
 from services.api import edge
 from services.api.deps import ProgrammesWriter, Reader, ReadSession, WriteSession
 from shared.kernel import validation
-from shared.programmes import indicators, links, milestones, service
-from shared.programmes.schemas import (
-    EvaluationPatch,
-    IndicatorIn,
-    IndicatorOut,
-    LinkedProgrammePage,
-    LinkedRecommendation,
-    LinkedRecommendationPage,
-    LinkIn,
-    MeasurementIn,
-    MeasurementOut,
-    MeasurementPage,
-    MilestonePatch,
-    PartnerOut,
-    ProgrammeFilter,
-    ProgrammeIn,
-    ProgrammeOut,
-    ProgrammePage,
-    ProgrammePatch,
-    ProgrammeStatus,
-)
+from shared.programmes import indicators, links, milestones, schemas, service
 
 # Prefix /v1, not /v1/programmes: this router also answers /v1/partners and
 # /v1/recommendations/{id}/programmes (it is included before the recommendations router,
@@ -49,18 +29,18 @@ parts = edge.Routes(APIRouter(prefix="/programmes/{programme_id}"))
 
 def programme_filter(
     country: edge.CountryParam = [],  # noqa: B006
-    status: Annotated[list[ProgrammeStatus], Query(description="from the dates")] = [],  # noqa: B006
+    status: Annotated[list[schemas.ProgrammeStatus], Query(description="from the dates")] = [],  # noqa: B006
     partner: Annotated[list[str], Query(description="partner code or name")] = [],  # noqa: B006
     mandate: Annotated[list[uuid.UUID], Query(description="mandate id")] = [],  # noqa: B006
     active_on: Annotated[dt.date | None, Query(description="running on this day")] = None,
     theme: Annotated[list[str], Query(description="UHRI theme code or name")] = [],  # noqa: B006
     sdg: Annotated[list[str], Query(description="SDG goal (16) or target (16.3)")] = [],  # noqa: B006
     q: Annotated[str | None, Query(min_length=1, max_length=500)] = None,
-) -> ProgrammeFilter:
+) -> schemas.ProgrammeFilter:
     problems = validation.Problems("query")
     goals, targets = validation.sdg(sdg, "sdg", problems)
     # Partner names resolve in the service; codes are matched case-insensitively here.
-    f = ProgrammeFilter(
+    f = schemas.ProgrammeFilter(
         countries=validation.countries(country, "country", problems),
         statuses=tuple(dict.fromkeys(status)),
         partners=tuple(dict.fromkeys(p.strip() for p in partner if p.strip())),
@@ -75,7 +55,7 @@ def programme_filter(
     return f
 
 
-Filter = Annotated[ProgrammeFilter, Depends(programme_filter)]
+Filter = Annotated[schemas.ProgrammeFilter, Depends(programme_filter)]
 
 
 async def programme(
@@ -88,27 +68,26 @@ async def programme(
 Programme = Annotated[edge.Target, Depends(programme)]
 
 
-@routes.read("/partners", list[PartnerOut], "Partner organisations")
-async def list_partners(session: ReadSession, _reader: Reader) -> list[PartnerOut]:
+@routes.read("/partners", list[schemas.PartnerOut], "Partner organisations")
+async def list_partners(session: ReadSession, _reader: Reader) -> list[schemas.PartnerOut]:
     """The organisations programmes can name as partners (a reference list)."""
     return await service.partners(session)
 
 
-@routes.read("/programmes", ProgrammePage, "List programmes")
+@routes.read("/programmes", schemas.ProgrammePage, "List programmes")
 async def list_programmes(
     paging: edge.Paging, session: ReadSession, _reader: Reader, f: Filter
-) -> ProgrammePage:
+) -> schemas.ProgrammePage:
     """Programmes matching every filter, ordered by start date. `status` is derived from
     the dates (`planned`, `active`, `completed`); `active_on` keeps those running that
     day."""
     f = await service.resolve_partner_filter(session, f)
-    page = await service.list_page(session, f, cursor=paging.cursor, limit=paging.limit)
-    return paging.answer_as(page, ProgrammePage)
+    return await paging.fetch(schemas.ProgrammePage, service.list_page, session, f)
 
 
-@routes.create("/programmes", ProgrammeOut, "Create a programme")
+@routes.create("/programmes", schemas.ProgrammeOut, "Create a programme")
 async def create_programme(
-    data: ProgrammeIn, request: Request, session: WriteSession, actor: ProgrammesWriter
+    data: schemas.ProgrammeIn, request: Request, session: WriteSession, actor: ProgrammesWriter
 ) -> Response:
     """Create a programme. Needs `programmes:write` for its country (for a regional one,
     every country it covers). Partners, themes, SDG targets and the mandate are checked
@@ -117,7 +96,7 @@ async def create_programme(
     return edge.created(request, out, "get_programme", programme_id=out.id)
 
 
-@routes.read("/programmes/{programme_id}", ProgrammeOut, "One programme")
+@routes.read("/programmes/{programme_id}", schemas.ProgrammeOut, "One programme")
 async def get_programme(
     programme_id: uuid.UUID, if_none_match: edge.IfNoneMatch, session: ReadSession, _reader: Reader
 ) -> Response:
@@ -126,9 +105,9 @@ async def get_programme(
     return edge.current(await service.get(session, programme_id), if_none_match)
 
 
-@routes.change("/programmes/{programme_id}", ProgrammeOut, "Change a programme")
+@routes.change("/programmes/{programme_id}", schemas.ProgrammeOut, "Change a programme")
 async def patch_programme(
-    target: Programme, changes: ProgrammePatch, version: edge.IfMatch
+    target: Programme, changes: schemas.ProgrammePatch, version: edge.IfMatch
 ) -> Response:
     """Change a programme; `If-Match` is required (428 without, 412 when stale). Lists
     (partners, themes, ...) are replaced whole."""
@@ -145,42 +124,45 @@ async def delete_programme(target: Programme, version: edge.OptionalIfMatch) -> 
 
 @routes.read(
     "/recommendations/{rec_id}/programmes",
-    LinkedProgrammePage,
+    schemas.LinkedProgrammePage,
     "Programmes supporting a recommendation",
 )
 async def list_recommendation_programmes(
     rec_id: uuid.UUID, paging: edge.Paging, session: ReadSession, _reader: Reader
-) -> LinkedProgrammePage:
+) -> schemas.LinkedProgrammePage:
     """The programmes linked to a recommendation, by start date, with each link's note."""
-    page = await links.programmes_of_recommendation(
-        session, rec_id, cursor=paging.cursor, limit=paging.limit
+    return await paging.fetch(
+        schemas.LinkedProgrammePage, links.programmes_of_recommendation, session, rec_id
     )
-    return paging.answer_as(page, LinkedProgrammePage)
 
 
 # --- links ------------------------------------------------------------------------------
 
 
-@parts.read("/recommendations", LinkedRecommendationPage, "Recommendations a programme supports")
+@parts.read(
+    "/recommendations", schemas.LinkedRecommendationPage, "Recommendations a programme supports"
+)
 async def list_programme_recommendations(
     programme_id: uuid.UUID, paging: edge.Paging, session: ReadSession, _reader: Reader
-) -> LinkedRecommendationPage:
+) -> schemas.LinkedRecommendationPage:
     """The linked recommendations with the note of each link, ordered by ref."""
-    page = await links.linked_recommendations(
-        session, programme_id, cursor=paging.cursor, limit=paging.limit
+    return await paging.fetch(
+        schemas.LinkedRecommendationPage, links.linked_recommendations, session, programme_id
     )
-    return paging.answer_as(page, LinkedRecommendationPage)
 
 
 _NOTE_CHANGED = {200: {"description": "The link existed: its note changed"}}
 
 
 @parts.create(
-    "/recommendations", LinkedRecommendation, "Link a recommendation", responses=_NOTE_CHANGED
+    "/recommendations",
+    schemas.LinkedRecommendation,
+    "Link a recommendation",
+    responses=_NOTE_CHANGED,
 )
 async def link_programme_recommendation(
-    target: Programme, data: LinkIn, response: Response
-) -> LinkedRecommendation:
+    target: Programme, data: schemas.LinkIn, response: Response
+) -> schemas.LinkedRecommendation:
     """Link a recommendation (by `recommendation_id` or `ref`) with a note. It must be
     addressed to the programme's country, or to a country a regional programme covers
     (422 otherwise). Linking again changes the note (200)."""
@@ -199,18 +181,18 @@ async def unlink_programme_recommendation(target: Programme, rec_id: uuid.UUID) 
 # --- indicators -------------------------------------------------------------------------
 
 
-@parts.read("/indicators", list[IndicatorOut], "Indicators of a programme")
+@parts.read("/indicators", list[schemas.IndicatorOut], "Indicators of a programme")
 async def list_indicators(
     programme_id: uuid.UUID, session: ReadSession, _reader: Reader
-) -> list[IndicatorOut]:
+) -> list[schemas.IndicatorOut]:
     """The performance indicators, each with its latest measurement."""
     return await indicators.list_indicators(session, programme_id)
 
 
-@parts.create("/indicators", IndicatorOut, "Add an indicator")
+@parts.create("/indicators", schemas.IndicatorOut, "Add an indicator")
 async def create_indicator(
-    target: Programme, data: IndicatorIn, request: Request, response: Response
-) -> IndicatorOut:
+    target: Programme, data: schemas.IndicatorIn, request: Request, response: Response
+) -> schemas.IndicatorOut:
     """An indicator with its baseline, target, unit and measurement frequency."""
     out = await indicators.add_indicator(*target.args, data)
     edge.set_location(
@@ -219,10 +201,10 @@ async def create_indicator(
     return out
 
 
-@parts.read("/indicators/{indicator_id}", IndicatorOut, "One indicator")
+@parts.read("/indicators/{indicator_id}", schemas.IndicatorOut, "One indicator")
 async def get_indicator(
     programme_id: uuid.UUID, indicator_id: uuid.UUID, session: ReadSession, _reader: Reader
-) -> IndicatorOut:
+) -> schemas.IndicatorOut:
     """One indicator with its latest measurement."""
     return await indicators.get_indicator(session, programme_id, indicator_id)
 
@@ -234,7 +216,9 @@ async def delete_indicator(target: Programme, indicator_id: uuid.UUID) -> None:
 
 
 @parts.read(
-    "/indicators/{indicator_id}/measurements", MeasurementPage, "Measurements of an indicator"
+    "/indicators/{indicator_id}/measurements",
+    schemas.MeasurementPage,
+    "Measurements of an indicator",
 )
 async def list_measurements(
     programme_id: uuid.UUID,
@@ -242,18 +226,19 @@ async def list_measurements(
     paging: edge.Paging,
     session: ReadSession,
     _reader: Reader,
-) -> MeasurementPage:
+) -> schemas.MeasurementPage:
     """Dated values, oldest first."""
-    page = await indicators.list_measurements(
-        session, programme_id, indicator_id, cursor=paging.cursor, limit=paging.limit
+    return await paging.fetch(
+        schemas.MeasurementPage, indicators.list_measurements, session, programme_id, indicator_id
     )
-    return paging.answer_as(page, MeasurementPage)
 
 
-@parts.create("/indicators/{indicator_id}/measurements", MeasurementOut, "Record a measurement")
+@parts.create(
+    "/indicators/{indicator_id}/measurements", schemas.MeasurementOut, "Record a measurement"
+)
 async def create_measurement(
-    target: Programme, indicator_id: uuid.UUID, data: MeasurementIn
-) -> MeasurementOut:
+    target: Programme, indicator_id: uuid.UUID, data: schemas.MeasurementIn
+) -> schemas.MeasurementOut:
     """A dated value of the indicator; the date must lie within the programme period."""
     return await indicators.add_measurement(*target.args, indicator_id, data)
 
@@ -323,7 +308,7 @@ def _declare(
 
 dated_routes(
     milestones.MILESTONES,
-    MilestonePatch,
+    schemas.MilestonePatch,
     DatedDocs(
         a="a milestone",
         listed="Milestones by due date.",
@@ -334,7 +319,7 @@ dated_routes(
 )
 dated_routes(
     milestones.EVALUATIONS,
-    EvaluationPatch,
+    schemas.EvaluationPatch,
     DatedDocs(
         a="an evaluation",
         listed="Evaluations by date.",
