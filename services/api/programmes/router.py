@@ -107,16 +107,15 @@ async def get_programme(
 
 @routes.change("/programmes/{programme_id}", schemas.ProgrammeOut, "Change a programme")
 async def patch_programme(
-    target: Programme, changes: schemas.ProgrammePatch, version: edge.IfMatch
+    changes: schemas.ProgrammePatch, version: edge.IfMatch, target: Programme
 ) -> Response:
     """Change a programme; `If-Match` is required (428 without, 412 when stale). Lists
     (partners, themes, ...) are replaced whole."""
-    out = await service.patch(*target.args, version, changes)
-    return edge.versioned(out)
+    return edge.versioned(await service.patch(*target.args, version, changes))
 
 
 @routes.delete("/programmes/{programme_id}", "Delete a programme")
-async def delete_programme(target: Programme, version: edge.OptionalIfMatch) -> None:
+async def delete_programme(version: edge.OptionalIfMatch, target: Programme) -> None:
     """Delete a programme with its links, indicators, milestones, evaluations and
     deadlines. `If-Match` is checked when sent."""
     await service.delete(*target.args, version)
