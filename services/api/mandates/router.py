@@ -4,37 +4,29 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.api import edge
 from services.api.deps import MandatesWriter, Reader, ReadSession, SettingsDep, WriteSession
-from shared.mandates import service
-from shared.mandates.schemas import (
-    MandateFilter,
-    MandateIn,
-    MandateOut,
-    MandatePage,
-    MandatePatch,
-    MandateStatus,
-    MandateType,
-    RenewalIn,
-)
+from shared.mandates import schemas, service
 
 router = APIRouter(prefix="/v1/mandates", tags=["mandates"])
+routes = edge.Routes(router)
 
 
 def mandate_filter(
     country: edge.CountryParam = [],  # noqa: B006
-    type: Annotated[list[MandateType], Query()] = [],  # noqa: B006
+    type: Annotated[list[schemas.MandateType], Query()] = [],  # noqa: B006
     status: Annotated[
-        list[MandateStatus], Query(description="from the dates, relative to today")
+        list[schemas.MandateStatus], Query(description="from the dates, relative to today")
     ] = [],  # noqa: B006
     active_on: Annotated[dt.date | None, Query(description="running on this day")] = None,
     q: Annotated[str | None, Query(min_length=1, max_length=500)] = None,
-) -> MandateFilter:
-    return MandateFilter(
+) -> schemas.MandateFilter:
+    return schemas.MandateFilter(
         countries=edge.country_codes(country),
         types=tuple(dict.fromkeys(type)),
         statuses=tuple(dict.fromkeys(status)),
@@ -43,7 +35,7 @@ def mandate_filter(
     )
 
 
-Filter = Annotated[MandateFilter, Depends(mandate_filter)]
+Filter = Annotated[schemas.MandateFilter, Depends(mandate_filter)]
 
 
 async def expiring_days(settings: SettingsDep) -> int:
@@ -54,31 +46,36 @@ async def expiring_days(settings: SettingsDep) -> int:
 ExpiringDays = Annotated[int, Depends(expiring_days)]
 
 
-@router.get("", response_model=MandatePage, summary="List mandates")
+async def mandate(
+    mandate_id: uuid.UUID, session: WriteSession, actor: MandatesWriter
+) -> edge.Target:
+    return edge.Target(mandate_id, session, actor)
+
+
+# A write to a mandate.
+Mandate = Annotated[edge.Target, Depends(mandate)]
+
+
+@routes.read("", schemas.MandatePage, "List mandates")
 async def list_mandates(
     paging: edge.Paging,
     session: ReadSession,
     _reader: Reader,
     expiring_days: ExpiringDays,
     f: Filter,
-) -> MandatePage:
+) -> schemas.MandatePage:
     """Mandates matching every filter, ordered by start date.
 
     `status` is derived from the dates: `planned` (starts later), `active`, `expiring`
     (ends within `MANDATE_EXPIRING_DAYS`, 90 by default) and `expired`."""
-    page = await service.list_page(
-        session,
-        f,
-        cursor=paging.cursor,
-        limit=paging.limit,
-        expiring_days=expiring_days,
-    )
-    return paging.answer_as(page, MandatePage)
+    # `fetch` passes positional arguments; the window is a keyword of the service.
+    list_page = partial(service.list_page, expiring_days=expiring_days)
+    return await paging.fetch(schemas.MandatePage, list_page, session, f)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=MandateOut, summary="Create")
+@routes.create("", schemas.MandateOut, "Create")
 async def create_mandate(
-    data: MandateIn,
+    data: schemas.MandateIn,
     request: Request,
     session: WriteSession,
     actor: MandatesWriter,
@@ -90,7 +87,7 @@ async def create_mandate(
     return edge.created(request, out, "get_mandate", mandate_id=out.id)
 
 
-@router.get("/{mandate_id}", response_model=MandateOut, summary="One mandate")
+@routes.read("/{mandate_id}", schemas.MandateOut, "One mandate")
 async def get_mandate(
     mandate_id: uuid.UUID,
     if_none_match: edge.IfNoneMatch,
@@ -103,64 +100,37 @@ async def get_mandate(
     return edge.current(out, if_none_match)
 
 
-@router.patch("/{mandate_id}", response_model=MandateOut, summary="Change")
+@routes.change("/{mandate_id}", schemas.MandateOut, "Change")
 async def patch_mandate(
-    mandate_id: uuid.UUID,
-    changes: MandatePatch,
+    changes: schemas.MandatePatch,
     version: edge.IfMatch,
-    session: WriteSession,
-    actor: MandatesWriter,
+    target: Mandate,
     expiring_days: ExpiringDays,
 ) -> Response:
     """Change a mandate; `If-Match` with its ETag is required (428 without, 412 stale).
     Nested `funding` fields change one by one; `legal_basis` is replaced whole."""
-    out = await service.patch(
-        session,
-        actor,
-        mandate_id,
-        version,
-        changes,
-        expiring_days=expiring_days,
-    )
+    out = await service.patch(*target.args, version, changes, expiring_days=expiring_days)
     return edge.versioned(out)
 
 
-@router.post("/{mandate_id}/renewals", response_model=MandateOut, summary="Record a renewal")
+@router.post(
+    "/{mandate_id}/renewals", response_model=schemas.MandateOut, summary="Record a renewal"
+)
 async def renew_mandate(
-    mandate_id: uuid.UUID,
-    data: RenewalIn,
+    data: schemas.RenewalIn,
     version: edge.OptionalIfMatch,
-    session: WriteSession,
-    actor: MandatesWriter,
+    target: Mandate,
     expiring_days: ExpiringDays,
 ) -> Response:
     """Renew a mandate until `new_end` (later than its current end): a renewal row is
     kept, the end date and its deadline move; the renewal deadline that was due is
     done and `next_renewal_due_on`, if given, becomes the next one."""
-    out = await service.renew(
-        session,
-        actor,
-        mandate_id,
-        version,
-        data,
-        expiring_days=expiring_days,
-    )
+    out = await service.renew(*target.args, version, data, expiring_days=expiring_days)
     return edge.versioned(out)
 
 
-@router.delete(
-    "/{mandate_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    responses=edge.errors(**{"409": "In use by a programme"}),
-    summary="Delete",
-)
-async def delete_mandate(
-    mandate_id: uuid.UUID,
-    version: edge.OptionalIfMatch,
-    session: WriteSession,
-    actor: MandatesWriter,
-) -> Response:
+@routes.delete("/{mandate_id}", "Delete", responses=edge.errors(**{"409": "In use by a programme"}))
+async def delete_mandate(version: edge.OptionalIfMatch, target: Mandate) -> None:
     """Delete a mandate that no programme refers to (409 otherwise), with its deadlines.
     `If-Match` is checked when sent."""
-    await service.delete(session, actor, mandate_id, version)
-    return Response(status_code=204)
+    await service.delete(*target.args, version)
