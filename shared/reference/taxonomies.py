@@ -223,17 +223,16 @@ def resolve_affected_person(label: str) -> str | None:
 
 # --- SDGs -----------------------------------------------------------------------------
 
+# A goal or a target number, "16", "16.3", "1.a": the goal and the target as groups.
+_SDG_NUMBER = r"(\d{1,2})(?:\.(\d{1,2}|[a-z]))?"
 # "16.3 - Promote the rule of law", "5 - GENDER EQUALITY", "SDG 16.3", "Goal 5", "Target 1.a"
-_SDG_CODE = re.compile(
-    r"^(?:(?:sdgs?|goals?|targets?)\s*)?(\d{1,2})(?:\.(\d{1,2}|[a-z]))?(?![\d.])", re.IGNORECASE
-)
+_SDG_CODE = re.compile(rf"^(?:(?:sdgs?|goals?|targets?)\s*)?{_SDG_NUMBER}(?![\d.])", re.IGNORECASE)
 # A label that only lists numbers: "Goals 5, 11, 13 and 16".
 _SDG_LIST = re.compile(
-    r"^(?:sdgs?|goals?|targets?)?[\s:]*"
-    r"\d{1,2}(?:\.(?:\d{1,2}|[a-z]))?(?:\s*(?:,|and|&|;)\s*\d{1,2}(?:\.(?:\d{1,2}|[a-z]))?)*\s*$",
+    rf"^(?:sdgs?|goals?|targets?)?[\s:]*{_SDG_NUMBER}(?:\s*(?:,|and|&|;)\s*{_SDG_NUMBER})*\s*$",
     re.IGNORECASE,
 )
-_SDG_ITEM = re.compile(r"(\d{1,2})(?:\.(\d{1,2}|[a-z]))?", re.IGNORECASE)
+_SDG_ITEM = re.compile(_SDG_NUMBER, re.IGNORECASE)
 
 
 @cache

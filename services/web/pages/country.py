@@ -120,7 +120,6 @@ def charts(data: CountryData, lang: str) -> list[Chart]:
     name = i18n.country_name(data.iso3, lang)
     base = f"/{lang}/countries/{data.iso3}"
     status_series = _status_series(lang)
-    out: list[Chart] = []
 
     matrix: dict[str, dict[str, float]] = {p: {} for p in POSITIONS}
     for c in data.progress.by_position_status:
@@ -143,25 +142,6 @@ def charts(data: CountryData, lang: str) -> list[Chart]:
             kind=kind,
         )
 
-    out.append(
-        status_chart(
-            "position-status",
-            t("Position and implementation status"),
-            t("Recommendations to %(name)s by the position taken, split by status.", name=name),
-            [(i18n.label("position", p, lang), matrix[p]) for p in POSITIONS if matrix[p]],
-        )
-    )
-    out.append(
-        status_chart(
-            "cycles",
-            t("By review cycle"),
-            t("Recommendations to %(name)s by UPR cycle and status.", name=name),
-            [
-                (t("Cycle %(n)s", n=c.cycle) if c.cycle else t("No cycle"), _floats(c.counts))
-                for c in data.cycles
-            ],
-        )
-    )
     tag_series = [
         Series("implemented", t("Supported, implemented"), STATUS_COLORS["implemented"]),
         Series("other_supported", t("Supported, not yet implemented"), "#1976d2"),
@@ -201,26 +181,52 @@ def charts(data: CountryData, lang: str) -> list[Chart]:
             extra_labels=[t("Share implemented")],
         )
 
-    out.append(
+    months = data.progress.over_time[-MONTHS:]
+    cov = data.coverage
+    cover_series = [
+        Series("covered", t("Supported by a programme"), POSITION_COLORS["supported"]),
+        Series("uncovered", t("No programme"), "#757575"),
+    ]
+    cover_rows = [
+        (t("All themes"), {"covered": cov.overall.covered, "uncovered": cov.overall.uncovered})
+    ] + [
+        (theme_label(x.theme), {"covered": x.covered, "uncovered": x.uncovered})
+        for x in cov.by_theme[:TOP_TAGS]
+    ]
+    funding_series = [
+        Series("secured", t("Secured"), STATUS_COLORS["implemented"]),
+        Series("gap", t("Funding gap"), STATUS_COLORS["not_started"]),
+    ]
+    out = [
+        status_chart(
+            "position-status",
+            t("Position and implementation status"),
+            t("Recommendations to %(name)s by the position taken, split by status.", name=name),
+            [(i18n.label("position", p, lang), matrix[p]) for p in POSITIONS if matrix[p]],
+        ),
+        status_chart(
+            "cycles",
+            t("By review cycle"),
+            t("Recommendations to %(name)s by UPR cycle and status.", name=name),
+            [
+                (t("Cycle %(n)s", n=c.cycle) if c.cycle else t("No cycle"), _floats(c.counts))
+                for c in data.cycles
+            ],
+        ),
         tag_chart(
             "themes",
             t("By UHRI theme"),
             t("The themes most often tagged, with how much was implemented."),
             data.progress.by_theme,
             theme_label,
-        )
-    )
-    out.append(
+        ),
         tag_chart(
             "sdg-goals",
             t("By Sustainable Development Goal"),
             t("Recommendations linked to each SDG goal, with how much was implemented."),
             data.progress.by_sdg_goal,
             lambda g: goal_label(g, t),
-        )
-    )
-    months = data.progress.over_time[-MONTHS:]
-    out.append(
+        ),
         status_chart(
             "over-time",
             t("Status over time"),
@@ -233,33 +239,14 @@ def charts(data: CountryData, lang: str) -> list[Chart]:
                 for m in months
             ],
             kind="columns",
-        )
-    )
-    cov = data.coverage
-    cover_series = [
-        Series("covered", t("Supported by a programme"), POSITION_COLORS["supported"]),
-        Series("uncovered", t("No programme"), "#757575"),
-    ]
-    cover_rows = [
-        (t("All themes"), {"covered": cov.overall.covered, "uncovered": cov.overall.uncovered})
-    ] + [
-        (theme_label(x.theme), {"covered": x.covered, "uncovered": x.uncovered})
-        for x in cov.by_theme[:TOP_TAGS]
-    ]
-    out.append(
+        ),
         Chart(
             id="coverage",
             title=t("Coverage by OHCHR programmes"),
             description=t("Supported recommendations that a running programme supports, by theme."),
             series=cover_series,
             rows=cover_rows,
-        )
-    )
-    funding_series = [
-        Series("secured", t("Secured"), STATUS_COLORS["implemented"]),
-        Series("gap", t("Funding gap"), STATUS_COLORS["not_started"]),
-    ]
-    out.append(
+        ),
         Chart(
             id="funding",
             title=t("Mandates and their funding gap"),
@@ -276,8 +263,8 @@ def charts(data: CountryData, lang: str) -> list[Chart]:
                 for m in data.mandates
                 if m.funding.required is not None or m.funding.secured is not None
             ],
-        )
-    )
+        ),
+    ]
     for chart in out:
         chart.csv_url = f"{base}/{chart.id}.csv" + (f"?cycle={data.cycle}" if data.cycle else "")
     return out

@@ -8,14 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from services.web.pages.common import (
-    PAGE_SIZE,
-    NotFoundPage,
-    lang_of,
-    parse_uuid,
-    read_session,
-    settings_of,
-)
+from services.web.pages import common
 from services.web.rendering import query_string, render
 from shared import i18n
 from shared.errors import InvalidCursor, NotFound
@@ -45,7 +38,7 @@ def _filters(
 
 
 async def _list(request: Request, kind: str) -> Response:
-    lang = lang_of(request)
+    lang = common.lang_of(request)
     statuses = MANDATE_STATUSES if kind == "mandates" else PROGRAMME_STATUSES
     values, errors = _filters(request, statuses)
     cursor = request.query_params.get("cursor") or None
@@ -56,21 +49,21 @@ async def _list(request: Request, kind: str) -> Response:
         country = (values["country"].upper(),) if values["country"] else ()
         status = (values["status"],) if values["status"] else ()
         try:
-            async with read_session(request) as session:
+            async with common.read_session(request) as session:
                 if kind == "mandates":
                     page: Any = await mandates.list_page(
                         session,
                         MandateFilter(countries=country, statuses=status),
                         cursor=cursor,
-                        limit=PAGE_SIZE,
-                        expiring_days=settings_of(request).mandate_expiring_days,
+                        limit=common.PAGE_SIZE,
+                        expiring_days=common.settings_of(request).mandate_expiring_days,
                     )
                 else:
                     page = await programmes.list_page(
                         session,
                         ProgrammeFilter(countries=country, statuses=status),
                         cursor=cursor,
-                        limit=PAGE_SIZE,
+                        limit=common.PAGE_SIZE,
                     )
             items, next_cursor = page.items, page.next_cursor
         except InvalidCursor:
@@ -105,28 +98,28 @@ async def programme_list(request: Request) -> Response:
 
 
 async def mandate_page(request: Request) -> Response:
-    lang = lang_of(request)
-    ident = parse_uuid(str(request.path_params["ident"]))
+    lang = common.lang_of(request)
+    ident = common.parse_uuid(str(request.path_params["ident"]))
     try:
-        async with read_session(request) as session:
+        async with common.read_session(request) as session:
             mandate = await mandates.get(
-                session, ident, expiring_days=settings_of(request).mandate_expiring_days
+                session, ident, expiring_days=common.settings_of(request).mandate_expiring_days
             )
             linked = await programmes.list_page(
                 session, ProgrammeFilter(mandates=(ident,)), cursor=None, limit=50
             )
     except NotFound:
-        raise NotFoundPage(str(ident)) from None
+        raise common.NotFoundPage(str(ident)) from None
     return render(
         request, lang, "mandate.html", title=mandate.title, m=mandate, programmes=linked.items
     )
 
 
 async def programme_page(request: Request) -> Response:
-    lang = lang_of(request)
-    ident = parse_uuid(str(request.path_params["ident"]))
+    lang = common.lang_of(request)
+    ident = common.parse_uuid(str(request.path_params["ident"]))
     try:
-        async with read_session(request) as session:
+        async with common.read_session(request) as session:
             programme = await programmes.get(session, ident)
             indicators = await programme_indicators.list_indicators(session, ident)
             measurements = {
@@ -143,10 +136,10 @@ async def programme_page(request: Request) -> Response:
                 mandate = await mandates.get(
                     session,
                     programme.mandate_id,
-                    expiring_days=settings_of(request).mandate_expiring_days,
+                    expiring_days=common.settings_of(request).mandate_expiring_days,
                 )
     except NotFound:
-        raise NotFoundPage(str(ident)) from None
+        raise common.NotFoundPage(str(ident)) from None
     return render(
         request,
         lang,

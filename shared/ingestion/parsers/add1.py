@@ -14,7 +14,7 @@ from shared.ingestion.positions import statement_position
 from shared.ingestion.text import squash
 
 _ID = r"\d{1,3}(?:\.\d{1,3})?"
-_RANGE = rf"{_ID}(?:\s*[-–—]\s*\d{{1,3}}(?:\.\d{{1,3}})?)?"
+_RANGE = rf"{_ID}(?:\s*[-–—]\s*{_ID})?"
 _SEP = r"(?:\s*[,;]\s*|\s*\.\s+(?=\d)|\s+and\s+|\s+)"
 _LIST = rf"{_RANGE}(?:{_SEP}{_RANGE})*"
 _VERB = (
@@ -27,12 +27,14 @@ _ACTIVE = re.compile(
     rf"(?P<list>{_LIST})",
     re.I,
 )
-_PASSIVE = re.compile(
-    rf"(?P<pre>\brecommendations?\s+)(?P<list>{_LIST})\s+(?P<lead>(?:are|is|were|was|have\s+been|has\s+been)"
-    r"\s+(?:partially\s+)?(?:accepted|supported|noted|rejected))",
-    re.I,
+_PASSIVE_VERB = (
+    r"(?:are|is|were|was|have\s+been|has\s+been)\s+(?:partially\s+)?"
+    r"(?:accepted|supported|noted|rejected)"
 )
-_ONE = re.compile(rf"(?P<a>{_ID})(?:\s*[-–—]\s*(?P<b>\d{{1,3}}(?:\.\d{{1,3}})?))?")
+_PASSIVE = re.compile(
+    rf"(?P<pre>\brecommendations?\s+)(?P<list>{_LIST})\s+(?P<lead>{_PASSIVE_VERB})", re.I
+)
+_ONE = re.compile(rf"(?P<a>{_ID})(?:\s*[-–—]\s*(?P<b>{_ID}))?")
 _REPORT_PARAGRAPH = re.compile(
     r"(?:list|listed|numbered|contained)\s+in\s+paragraph\s+(\d{1,3})\s+of\s+the\s+(?:report|document)",
     re.I,

@@ -17,12 +17,9 @@ from shared.ingestion.parsed import ParsedRecommendation
 from shared.ingestion.positions import lead_in_position
 from shared.ingestion.text import squash
 
-_HEADING = re.compile(
-    r"^[ \t]*(?:[IVX]{1,4}\.?[ \t]*)?Conclusions?\s+and/or\s+recommendations?[ \t*]*$", re.I | re.M
-)
-_HEADING_LOOSE = re.compile(
-    r"Conclusions?\s+and/or\s+recommendations?\**(?![ .]*\.{3})(?!\s+contained)", re.I
-)
+_CONCLUSIONS = r"Conclusions?\s+and/or\s+recommendations?"
+_HEADING = re.compile(rf"^[ \t]*(?:[IVX]{{1,4}}\.?[ \t]*)?{_CONCLUSIONS}[ \t*]*$", re.I | re.M)
+_HEADING_LOOSE = re.compile(rf"{_CONCLUSIONS}\**(?![ .]*\.{{3}})(?!\s+contained)", re.I)
 _END = re.compile(
     r"^[ \t]*(?:Annex(?:es)?|ANNEX(?:ES)?)\b[ \t]*(?:[IVX]+)?[ \t]*$"
     r"|^[ \t]*Composition of the delegation",
