@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 
@@ -12,9 +13,24 @@ def one_line(message: object, limit: int = 500) -> str:
 
 
 class DomainError(Exception):
+    """A failure the caller can act on: an HTTP ``status``, a stable problem ``code`` and
+    a ``title``. A kind of error names its status in its class line; its code and title
+    are the status's reason phrase (404: ``not_found``, "Not found") unless it gives its
+    own."""
+
     status: int = 400
     code: str = "bad_request"
     title: str = "Bad request"
+
+    def __init_subclass__(
+        cls, *, status: int | None = None, code: str | None = None, title: str | None = None
+    ) -> None:
+        super().__init_subclass__()
+        if status is not None:
+            phrase = HTTPStatus(status).phrase
+            cls.status = status
+            cls.code = code or phrase.lower().replace(" ", "_")
+            cls.title = title or phrase.capitalize()
 
     def __init__(
         self, detail: str, *, errors: list[dict[str, Any]] | None = None, code: str | None = None
@@ -26,16 +42,13 @@ class DomainError(Exception):
             self.code = code
 
 
-class InvalidInput(DomainError):
-    status, code, title = 422, "validation_error", "Invalid input"
+class InvalidInput(DomainError, status=422, code="validation_error", title="Invalid input"): ...
 
 
-class InvalidCursor(DomainError):
-    status, code, title = 400, "invalid_cursor", "Invalid cursor"
+class InvalidCursor(DomainError, status=400, code="invalid_cursor", title="Invalid cursor"): ...
 
 
-class Unauthorized(DomainError):
-    status, code, title = 401, "unauthorized", "Unauthorized"
+class Unauthorized(DomainError, status=401):
     # The RFC 6750 `error` of the WWW-Authenticate header (None: no token was usable).
     bearer_error: str | None = None
 
@@ -46,33 +59,25 @@ class InvalidToken(Unauthorized):
     bearer_error = "invalid_token"
 
 
-class Forbidden(DomainError):
-    status, code, title = 403, "forbidden", "Forbidden"
+class Forbidden(DomainError, status=403): ...
 
 
-class NotFound(DomainError):
-    status, code, title = 404, "not_found", "Not found"
+class NotFound(DomainError, status=404): ...
 
 
-class Conflict(DomainError):
-    status, code, title = 409, "conflict", "Conflict"
+class Conflict(DomainError, status=409): ...
 
 
-class PreconditionFailed(DomainError):
-    status, code, title = 412, "precondition_failed", "Precondition failed"
+class PreconditionFailed(DomainError, status=412): ...
 
 
-class PreconditionRequired(DomainError):
-    status, code, title = 428, "precondition_required", "Precondition required"
+class PreconditionRequired(DomainError, status=428): ...
 
 
-class RateLimited(DomainError):
-    status, code, title = 429, "rate_limited", "Too many requests"
-
+class RateLimited(DomainError, status=429, code="rate_limited"):
     def __init__(self, detail: str, *, retry_after: int) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
 
 
-class Unavailable(DomainError):
-    status, code, title = 503, "service_unavailable", "Service unavailable"
+class Unavailable(DomainError, status=503): ...

@@ -32,8 +32,9 @@ VERSION = 1
 _TAG_BYTES = 16
 
 
-class InvalidSyncToken(DomainError):
-    status, code, title = 400, "invalid_sync_token", "Invalid sync token"
+class InvalidSyncToken(
+    DomainError, status=400, code="invalid_sync_token", title="Invalid sync token"
+): ...
 
 
 @dataclass(frozen=True, slots=True)

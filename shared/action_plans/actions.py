@@ -174,7 +174,6 @@ async def insert_action(
     row = row_from(
         Action,
         data,
-        id=uuid.uuid4(),
         plan_id=plan.id,
         country=plan.country,
         description=data.description.strip(),
@@ -280,7 +279,6 @@ async def add_update(
     update_row = row_from(
         ActionUpdate,
         data,
-        id=uuid.uuid4(),
         action_id=action_id,
         narrative=data.narrative.strip(),
         reported_on=data.reported_on or today(),

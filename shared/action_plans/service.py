@@ -119,9 +119,7 @@ async def create_plan(session: AsyncSession, actor: Actor, data: PlanIn) -> Plan
     country = country_code(data.country)
     actor.require_country(country)
     check_period(data.period_start, data.period_end, ("period_start", "period_end"))
-    row = row_from(
-        ActionPlan, data, id=uuid.uuid4(), country=country, title=data.title.strip(), version=1
-    )
+    row = row_from(ActionPlan, data, country=country, title=data.title.strip(), version=1)
     await PlanRepository(session).insert(row)
     audit.record_change(session, actor, "action_plan.create", row.id, after=_plan_snapshot(row))
     return plan_out(row)

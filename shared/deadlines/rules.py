@@ -91,20 +91,34 @@ def country_name(iso3: str | None) -> str:
     return country.name if country else iso3
 
 
+def on_document(
+    rule: str,
+    kind: str,
+    document_id: str,
+    country: str | None,
+    due_date: dt.date,
+    title: str,
+    *,
+    met: bool = False,
+    create: bool = True,
+) -> Derived:
+    """A deadline whose subject is one document (of the State ``country``)."""
+    return Derived(rule, kind, "document", document_id, due_date, country, title, met, create)
+
+
 def for_wg_report(facts: ReportFacts, rules: RuleConfig = RULES) -> list[Derived]:
     name = country_name(facts.country)
     cycle = f" (cycle {facts.cycle})" if facts.cycle else ""
     out: list[Derived] = []
     if facts.recommendations:
         out.append(
-            Derived(
-                rule=HRC_RESPONSE,
-                kind="hrc_response",
-                subject_type="document",
-                subject_id=facts.document_id,
-                due_date=add_months(facts.date, rules.hrc_response_months),
-                country=facts.country,
-                title=f"{name}: responses to pending UPR recommendations of {facts.symbol}",
+            on_document(
+                HRC_RESPONSE,
+                "hrc_response",
+                facts.document_id,
+                facts.country,
+                add_months(facts.date, rules.hrc_response_months),
+                f"{name}: responses to pending UPR recommendations of {facts.symbol}",
                 met=facts.pending == 0,
                 # Nothing pending and no deadline yet: there is nothing to answer.
                 create=facts.pending > 0,
@@ -112,14 +126,13 @@ def for_wg_report(facts: ReportFacts, rules: RuleConfig = RULES) -> list[Derived
         )
     adoption = facts.add1_date or add_months(facts.date, rules.adoption_months)
     out.append(
-        Derived(
-            rule=MIDTERM_REPORT,
-            kind="upr_midterm_report",
-            subject_type="document",
-            subject_id=facts.document_id,
-            due_date=add_months(adoption, 12 * rules.midterm_years),
-            country=facts.country,
-            title=f"{name}: UPR mid-term report{cycle} on {facts.symbol}",
+        on_document(
+            MIDTERM_REPORT,
+            "upr_midterm_report",
+            facts.document_id,
+            facts.country,
+            add_months(adoption, 12 * rules.midterm_years),
+            f"{name}: UPR mid-term report{cycle} on {facts.symbol}",
             met=facts.midterm_submitted,
         )
     )
@@ -147,14 +160,6 @@ def for_concluding_observations(
     rules: RuleConfig = RULES,
 ) -> list[Derived]:
     years = rules.treaty_followup_years_by_body.get(body, rules.treaty_followup_years)
-    return [
-        Derived(
-            rule=TREATY_FOLLOWUP,
-            kind="treaty_followup",
-            subject_type="document",
-            subject_id=document_id,
-            due_date=add_months(date, 12 * years),
-            country=country,
-            title=f"{country_name(country)}: {body} follow-up on concluding observations {symbol}",
-        )
-    ]
+    title = f"{country_name(country)}: {body} follow-up on concluding observations {symbol}"
+    due_date = add_months(date, 12 * years)
+    return [on_document(TREATY_FOLLOWUP, "treaty_followup", document_id, country, due_date, title)]

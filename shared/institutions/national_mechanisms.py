@@ -133,7 +133,6 @@ async def create_mechanism(
     row = row_from(
         NationalMechanism,
         data,
-        id=uuid.uuid4(),
         country=country,
         name=data.name.strip(),
         reporting_calendar=_calendar(data.reporting_calendar),

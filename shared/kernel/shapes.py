@@ -4,6 +4,7 @@ taken from it by name, so a new column reaches the answer without a field-by-fie
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -41,8 +42,9 @@ def record_of(cls: type[RecordT], row: object, **values: Any) -> RecordT:
 
 
 def row_from(model: type[RowT], data: BaseModel, **values: Any) -> RowT:
-    """A new row of ``model`` from the fields of the input ``data`` that are its columns;
-    ``values`` give the other columns, or replace an input as given (trimmed, derived)."""
+    """A new row of ``model``, under a fresh id, from the fields of the input ``data`` that
+    are its columns; ``values`` give the other columns, or replace an input as given
+    (trimmed, derived)."""
     columns = model.__table__.c
     given = {name: value for name, value in data if name in columns and name not in values}
-    return model(**given, **values)
+    return model(**{"id": uuid.uuid4(), **given, **values})
