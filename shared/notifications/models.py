@@ -7,22 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    CheckConstraint,
-    Date,
-    ForeignKey,
-    Identity,
-    Index,
-    Integer,
-    SmallInteger,
-    String,
-    Text,
-    UniqueConstraint,
-    func,
-    text,
-)
+import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -47,33 +32,33 @@ class Subscription(UUIDPrimaryKey, Timestamps, Base):
 
     __tablename__ = "subscriptions"
     __table_args__ = (
-        CheckConstraint(sql_in("channel", CHANNELS), name="channel"),
-        CheckConstraint(
+        sa.CheckConstraint(sql_in("channel", CHANNELS), name="channel"),
+        sa.CheckConstraint(
             "(channel = 'email' AND address IS NOT NULL AND url IS NULL)"
             " OR (channel = 'webhook' AND url IS NOT NULL AND secret IS NOT NULL)",
             name="target",
         ),
-        Index("ix_subscriptions_owner", "api_key_id", "created_at", "id"),
-        Index("ix_subscriptions_events", "events", postgresql_using="gin"),
+        sa.Index("ix_subscriptions_owner", "api_key_id", "created_at", "id"),
+        sa.Index("ix_subscriptions_events", "events", postgresql_using="gin"),
     )
 
-    name: Mapped[str | None] = mapped_column(String(200))
-    channel: Mapped[str] = mapped_column(String(10))
-    address: Mapped[str | None] = mapped_column(String(320))
-    url: Mapped[str | None] = mapped_column(Text)
+    name: Mapped[str | None] = mapped_column(sa.String(200))
+    channel: Mapped[str] = mapped_column(sa.String(10))
+    address: Mapped[str | None] = mapped_column(sa.String(320))
+    url: Mapped[str | None] = mapped_column(sa.Text)
     # The webhook signing secret, encrypted with a key derived from SECRET_KEY.
-    secret: Mapped[str | None] = mapped_column(Text)
+    secret: Mapped[str | None] = mapped_column(sa.Text)
     # Empty: every country / every kind.
-    countries: Mapped[list[str]] = mapped_column(ARRAY(String(3)), default=list)
-    kinds: Mapped[list[str]] = mapped_column(ARRAY(String(40)), default=list)
-    lead_days: Mapped[list[int]] = mapped_column(ARRAY(SmallInteger), default=list)
-    overdue: Mapped[bool] = mapped_column(Boolean, default=True)
-    events: Mapped[list[str]] = mapped_column(ARRAY(String(60)), default=list)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    countries: Mapped[list[str]] = mapped_column(ARRAY(sa.String(3)), default=list)
+    kinds: Mapped[list[str]] = mapped_column(ARRAY(sa.String(40)), default=list)
+    lead_days: Mapped[list[int]] = mapped_column(ARRAY(sa.SmallInteger), default=list)
+    overdue: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    events: Mapped[list[str]] = mapped_column(ARRAY(sa.String(60)), default=list)
+    active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     api_key_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("api_keys.id", ondelete="SET NULL")
+        sa.ForeignKey("api_keys.id", ondelete="SET NULL")
     )
-    version: Mapped[int] = mapped_column(Integer, default=1)
+    version: Mapped[int] = mapped_column(sa.Integer, default=1)
 
 
 class Reminder(UUIDPrimaryKey, Base):
@@ -88,75 +73,77 @@ class Reminder(UUIDPrimaryKey, Base):
 
     __tablename__ = "reminders"
     __table_args__ = (
-        CheckConstraint(sql_in("status", REMINDER_STATUSES), name="status"),
-        CheckConstraint(sql_in("event_type", EVENT_TYPES), name="event_type"),
-        CheckConstraint(
+        sa.CheckConstraint(sql_in("status", REMINDER_STATUSES), name="status"),
+        sa.CheckConstraint(sql_in("event_type", EVENT_TYPES), name="event_type"),
+        sa.CheckConstraint(
             "(deadline_id IS NOT NULL AND window_days IS NOT NULL AND outbox_id IS NULL)"
             " OR (deadline_id IS NULL AND window_days IS NULL AND outbox_id IS NOT NULL)"
             f" OR (event_type = '{PING_EVENT}' AND deadline_id IS NULL"
             " AND window_days IS NULL AND outbox_id IS NULL)",
             name="source",
         ),
-        UniqueConstraint("deadline_id", "subscription_id", "window_days"),
+        sa.UniqueConstraint("deadline_id", "subscription_id", "window_days"),
         # Partial: deadline reminders (the bulk, written by the scan) have no outbox id
         # and would only add dead entries here. It still serves ON CONFLICT (with the same
         # predicate) and the ON DELETE CASCADE from outbox (outbox_id = $1 implies it).
-        Index(
+        sa.Index(
             "uq_reminders_outbox_id_subscription_id",
             "outbox_id",
             "subscription_id",
             unique=True,
-            postgresql_where=text("outbox_id IS NOT NULL"),
+            postgresql_where=sa.text("outbox_id IS NOT NULL"),
         ),
         # Every index below is paid for by each reminder the scan creates; each one
         # serves a query: listing per subscription (and the cascade from subscriptions),
         # listing all (admin), and the sweeper.
-        Index("ix_reminders_subscription", "subscription_id", "created_at", "id"),
-        Index("ix_reminders_order", "created_at", "id"),
+        sa.Index("ix_reminders_subscription", "subscription_id", "created_at", "id"),
+        sa.Index("ix_reminders_order", "created_at", "id"),
         # The sweeper looks only at unfinished reminders.
-        Index(
+        sa.Index(
             "ix_reminders_unfinished",
             "status",
             "next_attempt_at",
-            postgresql_where=text("status IN ('pending', 'delivering')"),
+            postgresql_where=sa.text("status IN ('pending', 'delivering')"),
         ),
     )
 
     subscription_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("subscriptions.id", ondelete="CASCADE")
+        sa.ForeignKey("subscriptions.id", ondelete="CASCADE")
     )
-    event_type: Mapped[str] = mapped_column(String(60))
+    event_type: Mapped[str] = mapped_column(sa.String(60))
     deadline_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("deadlines.id", ondelete="CASCADE")
+        sa.ForeignKey("deadlines.id", ondelete="CASCADE")
     )
-    window_days: Mapped[int | None] = mapped_column(SmallInteger)
+    window_days: Mapped[int | None] = mapped_column(sa.SmallInteger)
     outbox_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("outbox.id", ondelete="CASCADE")
+        sa.BigInteger, sa.ForeignKey("outbox.id", ondelete="CASCADE")
     )
-    status: Mapped[str] = mapped_column(String(12), default="pending")
-    attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
-    next_attempt_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+    status: Mapped[str] = mapped_column(sa.String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(server_default=sa.func.now())
     claimed_at: Mapped[dt.datetime | None]
     delivered_at: Mapped[dt.datetime | None]
     failed_at: Mapped[dt.datetime | None]
-    last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(server_default=func.now())
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime] = mapped_column(server_default=sa.func.now())
 
 
 class DeliveryAttempt(Base):
     """Every try to deliver a reminder: when, how long, the status code or the error."""
 
     __tablename__ = "delivery_attempts"
-    __table_args__ = (Index(None, "reminder_id", "id"),)
+    __table_args__ = (sa.Index(None, "reminder_id", "id"),)
 
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    reminder_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("reminders.id", ondelete="CASCADE"))
-    attempt: Mapped[int] = mapped_column(SmallInteger)
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    reminder_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("reminders.id", ondelete="CASCADE")
+    )
+    attempt: Mapped[int] = mapped_column(sa.SmallInteger)
     started_at: Mapped[dt.datetime]
-    duration_ms: Mapped[int] = mapped_column(Integer)
-    status_code: Mapped[int | None] = mapped_column(SmallInteger)
-    error: Mapped[str | None] = mapped_column(Text)
-    outcome: Mapped[str] = mapped_column(String(12))
+    duration_ms: Mapped[int] = mapped_column(sa.Integer)
+    status_code: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    outcome: Mapped[str] = mapped_column(sa.String(12))
 
 
 class ReminderScan(Base):
@@ -164,6 +151,6 @@ class ReminderScan(Base):
 
     __tablename__ = "reminder_scans"
 
-    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    scanned_through: Mapped[dt.date] = mapped_column(Date)
+    id: Mapped[int] = mapped_column(sa.SmallInteger, primary_key=True)
+    scanned_through: Mapped[dt.date] = mapped_column(sa.Date)
     started_at: Mapped[dt.datetime]
