@@ -5,19 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.api import edge
 from services.api.deps import AssessmentWriter, Reader, ReadSession, WriteSession
-from shared.assessments import service
-from shared.assessments.schemas import (
-    AssessmentIn,
-    AssessmentOut,
-    AssessmentPage,
-    AssessmentPatch,
-    AssessmentSource,
-    AssessmentStats,
-)
+from shared.assessments import schemas, service
 from shared.recommendations.schemas import Status
 
 router = APIRouter(prefix="/v1/assessments", tags=["assessments"])
@@ -26,12 +18,12 @@ routes = edge.Routes(router)
 
 @routes.create(
     "",
-    AssessmentOut,
+    schemas.AssessmentOut,
     "Assess",
     responses=edge.errors(**{"404": "No such recommendation"}),
 )
 async def create_assessment(
-    data: AssessmentIn, request: Request, session: WriteSession, actor: AssessmentWriter
+    data: schemas.AssessmentIn, request: Request, session: WriteSession, actor: AssessmentWriter
 ) -> Response:
     """Publish an organisation's own assessment of a recommendation of its State (NHRI and
     civil-society members; admins also record the UN's with `source: un`). The
@@ -41,17 +33,17 @@ async def create_assessment(
     return edge.created(request, out, "get_assessment", assessment_id=out.id)
 
 
-@router.get("", response_model=AssessmentPage, summary="List assessments")
+@routes.read("", schemas.AssessmentPage, "List assessments")
 async def list_assessments(
     paging: edge.Paging,
     session: ReadSession,
     _reader: Reader,
     recommendation_id: uuid.UUID | None = None,
     country: Annotated[str | None, Query(description="ISO3 of the State")] = None,
-    source: Annotated[list[AssessmentSource], Query(description="repeatable")] = [],  # noqa: B006
+    source: Annotated[list[schemas.AssessmentSource], Query(description="repeatable")] = [],  # noqa: B006
     assessed_status: Annotated[list[Status], Query(alias="status", description="repeatable")] = [],  # noqa: B006
     organisation_id: uuid.UUID | None = None,
-) -> AssessmentPage:
+) -> schemas.AssessmentPage:
     """Assessments, oldest first, filtered by recommendation, State, source
     (nhri, civil_society, un), status or organisation."""
     page = await service.list_assessments(
@@ -67,20 +59,20 @@ async def list_assessments(
     return paging.answer(page)
 
 
-@router.get("/stats", response_model=AssessmentStats, summary="Status by source")
+@routes.read("/stats", schemas.AssessmentStats, "Status by source")
 async def get_assessment_stats(
     session: ReadSession,
     _reader: Reader,
     country: Annotated[str | None, Query(description="ISO3 of the State")] = None,
     cycle: Annotated[int | None, Query(ge=1, le=20)] = None,
-) -> AssessmentStats:
+) -> schemas.AssessmentStats:
     """Recommendations by status, split by source: `government` (the recommendations'
     own status) beside `nhri`, `civil_society` and `un` (each source's latest assessment
     of each recommendation it assessed)."""
     return await service.stats(session, edge.country_code(country), cycle)
 
 
-@router.get("/{assessment_id}", response_model=AssessmentOut, summary="One assessment")
+@routes.read("/{assessment_id}", schemas.AssessmentOut, "One assessment")
 async def get_assessment(
     assessment_id: uuid.UUID, if_none_match: edge.IfNoneMatch, session: ReadSession, _reader: Reader
 ) -> Response:
@@ -99,18 +91,15 @@ async def own_assessment(
 OwnAssessment = Annotated[edge.Target, Depends(own_assessment)]
 
 
-@router.patch("/{assessment_id}", response_model=AssessmentOut, summary="Change an assessment")
+@routes.change("/{assessment_id}", schemas.AssessmentOut, "Change an assessment")
 async def edit_assessment(
-    changes: AssessmentPatch, version: edge.IfMatch, one: OwnAssessment
+    changes: schemas.AssessmentPatch, version: edge.IfMatch, one: OwnAssessment
 ) -> Response:
     """Change one of the caller's organisation's assessments (`If-Match` required)."""
-    return edge.versioned(await service.edit(one.session, one.actor, one.id, version, changes))
+    return edge.versioned(await service.edit(*one.args, version, changes))
 
 
-@router.delete(
-    "/{assessment_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Withdraw an assessment"
-)
-async def delete_assessment(version: edge.OptionalIfMatch, one: OwnAssessment) -> Response:
+@routes.delete("/{assessment_id}", "Withdraw an assessment")
+async def delete_assessment(version: edge.OptionalIfMatch, one: OwnAssessment) -> None:
     """Withdraw one of the caller's organisation's assessments (`If-Match` optional)."""
-    await service.delete(one.session, one.actor, one.id, version)
-    return Response(status_code=204)
+    await service.delete(*one.args, version)

@@ -11,16 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from services.api import edge
 from services.api.deps import DataWriter, Reader, ReadSession, WriteSession
 from services.api.schemas import PageOut
-from shared.deadlines import service
-from shared.deadlines.schemas import (
-    DeadlineFilter,
-    DeadlineIn,
-    DeadlineKind,
-    DeadlineOut,
-    DeadlinePatch,
-    DeadlineStatus,
-    SubjectType,
-)
+from shared.deadlines import schemas, service
 
 router = APIRouter(prefix="/v1/deadlines", tags=["deadlines"])
 routes = edge.Routes(router)
@@ -28,16 +19,16 @@ routes = edge.Routes(router)
 
 def deadline_filter(
     country: edge.CountryParam = [],  # noqa: B006
-    kind: Annotated[list[DeadlineKind], Query()] = [],  # noqa: B006
+    kind: Annotated[list[schemas.DeadlineKind], Query()] = [],  # noqa: B006
     subject: Annotated[
-        list[SubjectType], Query(description="type of the subject the deadline is about")
+        list[schemas.SubjectType], Query(description="type of the subject the deadline is about")
     ] = [],  # noqa: B006
     subject_id: Annotated[str | None, Query(max_length=200)] = None,
-    status: Annotated[list[DeadlineStatus], Query()] = [],  # noqa: B006
+    status: Annotated[list[schemas.DeadlineStatus], Query()] = [],  # noqa: B006
     due_before: Annotated[dt.date | None, Query(description="due strictly before")] = None,
     due_after: Annotated[dt.date | None, Query(description="due strictly after")] = None,
-) -> DeadlineFilter:
-    return DeadlineFilter(
+) -> schemas.DeadlineFilter:
+    return schemas.DeadlineFilter(
         countries=edge.country_codes(country),
         kinds=tuple(dict.fromkeys(kind)),
         subject_types=tuple(dict.fromkeys(subject)),
@@ -48,13 +39,13 @@ def deadline_filter(
     )
 
 
-Filter = Annotated[DeadlineFilter, Depends(deadline_filter)]
+Filter = Annotated[schemas.DeadlineFilter, Depends(deadline_filter)]
 
 
-@router.get("", response_model=PageOut[DeadlineOut], summary="List deadlines")
+@routes.read("", PageOut[schemas.DeadlineOut], "List deadlines")
 async def list_deadlines(
     paging: edge.Paging, session: ReadSession, _reader: Reader, f: Filter
-) -> PageOut[DeadlineOut]:
+) -> PageOut[schemas.DeadlineOut]:
     """Follow-up deadlines matching every filter given, soonest first (then by id).
 
     `origin` tells whether a rule derived the deadline (responses to pending UPR
@@ -62,11 +53,10 @@ async def list_deadlines(
     programmes) or someone entered it by hand. Open deadlines become `missed` once their
     due date has passed, unless marked `met`.
     """
-    page = await service.list_page(session, f, cursor=paging.cursor, limit=paging.limit)
-    return paging.answer_as(page, PageOut[DeadlineOut])
+    return await paging.fetch(PageOut[schemas.DeadlineOut], service.list_page, session, f)
 
 
-@router.get("/{deadline_id}", response_model=DeadlineOut, summary="One deadline")
+@routes.read("/{deadline_id}", schemas.DeadlineOut, "One deadline")
 async def get_deadline(
     deadline_id: uuid.UUID, if_none_match: edge.IfNoneMatch, session: ReadSession, _reader: Reader
 ) -> Response:
@@ -74,9 +64,9 @@ async def get_deadline(
     return edge.current(await service.get(session, deadline_id), if_none_match)
 
 
-@routes.create("", DeadlineOut, "Enter a deadline by hand")
+@routes.create("", schemas.DeadlineOut, "Enter a deadline by hand")
 async def create_deadline(
-    data: DeadlineIn, request: Request, session: WriteSession, actor: DataWriter
+    data: schemas.DeadlineIn, request: Request, session: WriteSession, actor: DataWriter
 ) -> Response:
     """Enter a deadline no rule derives. Needs the scope that maintains its subject
     (`recommendations:write` for recommendations, documents and countries,
@@ -86,16 +76,19 @@ async def create_deadline(
     return edge.created(request, item, "get_deadline", deadline_id=item.id)
 
 
-@router.patch("/{deadline_id}", response_model=DeadlineOut, summary="Change a deadline")
+async def deadline(deadline_id: uuid.UUID, session: WriteSession, actor: DataWriter) -> edge.Target:
+    return edge.Target(deadline_id, session, actor)
+
+
+Deadline = Annotated[edge.Target, Depends(deadline)]
+
+
+@routes.change("/{deadline_id}", schemas.DeadlineOut, "Change a deadline")
 async def patch_deadline(
-    deadline_id: uuid.UUID,
-    data: DeadlinePatch,
-    version: edge.IfMatch,
-    session: WriteSession,
-    actor: DataWriter,
+    data: schemas.DeadlinePatch, version: edge.IfMatch, target: Deadline
 ) -> Response:
     """Mark a deadline `met` (or reopen it), or change a manual deadline's date and texts.
 
     Needs `If-Match` with the deadline's ETag (412 when someone changed it meanwhile).
     """
-    return edge.versioned(await service.patch(session, actor, deadline_id, version, data))
+    return edge.versioned(await service.patch(*target.args, version, data))

@@ -8,34 +8,12 @@ from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 import orjson
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from services.api import edge
-from services.api.deps import (
-    AdminWriter,
-    Reader,
-    ReadSession,
-    RecommendationsWriter,
-    StreamReader,
-    StreamSession,
-    WriteSession,
-)
+from services.api import deps, edge
 from shared.db import driver_of
-from shared.recommendations import freshness, service, validation
-from shared.recommendations.schemas import (
-    Facets,
-    PositionChangeOut,
-    RecommendationFilter,
-    RecommendationListQuery,
-    RecommendationOut,
-    RecommendationPage,
-    RecommendationPatch,
-    RecommendationQuery,
-    TagOperations,
-    UpdateIn,
-    UpdateOut,
-)
+from shared.recommendations import freshness, schemas, service, validation
 
 router = APIRouter(prefix="/v1/recommendations", tags=["recommendations"])
 routes = edge.Routes(router)
@@ -43,6 +21,7 @@ routes = edge.Routes(router)
 # other /v1/recommendations/{id}/... route. The app includes it after all other routers,
 # and this router first (lists are the hot path: fewer routes to try before a match).
 detail_router = APIRouter(prefix="/v1/recommendations", tags=["recommendations"])
+detail = edge.Routes(detail_router)
 
 SYNC_TOKEN_HEADER = "Sync-Token"  # noqa: S105 - a header name
 T = TypeVar("T")
@@ -51,12 +30,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 # async: a plain def would run in the thread pool, a thread hop on every request.
 async def recommendation_filter(
-    query: Annotated[RecommendationQuery, Query()],
-) -> RecommendationFilter:
+    query: Annotated[schemas.RecommendationQuery, Query()],
+) -> schemas.RecommendationFilter:
     return validation.to_filter(query)
 
 
-Filter = Annotated[RecommendationFilter, Depends(recommendation_filter)]
+Filter = Annotated[schemas.RecommendationFilter, Depends(recommendation_filter)]
 
 
 def page_response(
@@ -87,12 +66,12 @@ def page_response(
 class ListRequest:
     """What a list request asks: its validated query, the filter and the item fields."""
 
-    query: RecommendationListQuery
-    filter: RecommendationFilter
+    query: schemas.RecommendationListQuery
+    filter: schemas.RecommendationFilter
     fields: tuple[str, ...]
 
 
-def list_request(query: RecommendationListQuery) -> ListRequest:
+def list_request(query: schemas.RecommendationListQuery) -> ListRequest:
     """The filter and fields of a validated query (422 naming unknown values)."""
     return ListRequest(query, validation.to_filter(query), validation.item_fields(query.fields))
 
@@ -113,7 +92,7 @@ async def list_answer(request: Request, driver: Any, asked: ListRequest) -> Resp
 
 
 async def _revalidated(
-    request: Request, driver: Any, f: RecommendationFilter, if_none_match: str | None
+    request: Request, driver: Any, f: schemas.RecommendationFilter, if_none_match: str | None
 ) -> tuple[str, Response | None]:
     """The digest of what the request asks, and a 304 when the client's ETag names a
     snapshot since which nothing the filters cover has changed."""
@@ -129,12 +108,12 @@ def item_response(item: service.RawItem, if_none_match: str | None) -> Response:
     return edge.current_json(item.json, item.version, if_none_match)
 
 
-@router.get("", response_model=RecommendationPage, summary="List recommendations")
+@routes.read("", schemas.RecommendationPage, "List recommendations")
 async def list_recommendations(
     request: Request,
-    session: ReadSession,
-    _reader: Reader,
-    query: Annotated[RecommendationListQuery, Query()],
+    session: deps.ReadSession,
+    _reader: deps.Reader,
+    query: Annotated[schemas.RecommendationListQuery, Query()],
     _if_none_match: edge.IfNoneMatch,
 ) -> Response:
     """Recommendations matching every filter given (values of one filter are alternatives).
@@ -157,11 +136,11 @@ async def list_recommendations(
     return await list_answer(request, driver, list_request(query))
 
 
-@router.get("/facets", response_model=Facets, summary="Counts by facet")
+@routes.read("/facets", schemas.Facets, "Counts by facet")
 async def count_recommendation_facets(
     request: Request,
-    session: ReadSession,
-    _reader: Reader,
+    session: deps.ReadSession,
+    _reader: deps.Reader,
     f: Filter,
     if_none_match: edge.IfNoneMatch,
 ) -> Response:
@@ -208,7 +187,7 @@ def _export_route(path: str, media_type: str, description: str, summary: str) ->
 
 @_export_route("/export.csv", "text/csv", "CSV, one row each", "Export as CSV")
 async def export_recommendations_csv(
-    session: StreamSession, _reader: StreamReader, f: Filter
+    session: deps.StreamSession, _reader: deps.StreamReader, f: Filter
 ) -> StreamingResponse:
     """All matching recommendations as CSV (streamed; multi-valued cells joined by `; `)."""
 
@@ -221,7 +200,7 @@ async def export_recommendations_csv(
 
 @_export_route("/export.ndjson", "application/x-ndjson", "one JSON a line", "Export as NDJSON")
 async def export_recommendations_ndjson(
-    session: StreamSession, _reader: StreamReader, f: Filter
+    session: deps.StreamSession, _reader: deps.StreamReader, f: Filter
 ) -> StreamingResponse:
     """All matching recommendations, one JSON object a line (streamed)."""
 
@@ -247,7 +226,7 @@ class RecommendationEdit(edge.Target):
 
 
 async def recommendation_edit(
-    rec_id: uuid.UUID, session: WriteSession, actor: RecommendationsWriter
+    rec_id: uuid.UUID, session: deps.WriteSession, actor: deps.RecommendationsWriter
 ) -> RecommendationEdit:
     return RecommendationEdit(rec_id, session, actor)
 
@@ -255,13 +234,13 @@ async def recommendation_edit(
 Edit = Annotated[RecommendationEdit, Depends(recommendation_edit)]
 
 
-@router.patch(
+@routes.change(
     "/{rec_id}",
-    response_model=RecommendationOut,
-    summary="Change themes, affected persons, SDG targets, institutions",
+    schemas.RecommendationOut,
+    "Change themes, affected persons, SDG targets, institutions",
 )
 async def patch_recommendation(
-    changes: RecommendationPatch, version: edge.IfMatch, edit: Edit
+    changes: schemas.RecommendationPatch, version: edge.IfMatch, edit: Edit
 ) -> Response:
     """Change the tags of a recommendation: a JSON merge patch (RFC 7396, sent as
     `application/merge-patch+json` or `application/json`). A field absent stays as it
@@ -271,17 +250,17 @@ async def patch_recommendation(
     Needs `recommendations:write` for the State under review and `If-Match` with the
     current ETag (428 without it, 412 when another editor changed it first). Answers the
     recommendation with its new ETag."""
-    await service.patch(edit.session, edit.actor, edit.id, version, changes)
+    await service.patch(*edit.args, version, changes)
     return await edit.answer()
 
 
 @router.post(
     "/{rec_id}/tags",
-    response_model=RecommendationOut,
+    response_model=schemas.RecommendationOut,
     summary="Add and remove tag values",
 )
 async def change_recommendation_tags(
-    ops: TagOperations, version: edge.OptionalIfMatch, edit: Edit
+    ops: schemas.TagOperations, version: edge.OptionalIfMatch, edit: Edit
 ) -> Response:
     """Add values to and remove values from the themes, affected persons, SDG targets
     and institutions of a recommendation, the other values untouched:
@@ -293,29 +272,28 @@ async def change_recommendation_tags(
     `If-Match` is optional here (the operations do not depend on the rest of the list);
     when sent and stale: 412. Needs `recommendations:write` for the State under review.
     Answers the recommendation with its new ETag."""
-    await service.change_tags(edit.session, edit.actor, edit.id, version, ops)
+    await service.change_tags(*edit.args, version, ops)
     return await edit.answer()
 
 
-@router.delete("/{rec_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete (tombstone)")
+@routes.delete("/{rec_id}", "Delete (tombstone)")
 async def delete_recommendation(
-    rec_id: uuid.UUID, session: WriteSession, actor: AdminWriter
-) -> Response:
+    rec_id: uuid.UUID, session: deps.WriteSession, actor: deps.AdminWriter
+) -> None:
     """Delete a recommendation (admin). It stays as a tombstone for delta-sync clients."""
     await service.delete(session, actor, rec_id)
-    return Response(status_code=204)
 
 
-@routes.create("/{rec_id}/updates", UpdateOut, "Report progress")
+@routes.create("/{rec_id}/updates", schemas.UpdateOut, "Report progress")
 async def create_recommendation_update(
     rec_id: uuid.UUID,
-    data: UpdateIn,
+    data: schemas.UpdateIn,
     version: edge.OptionalIfMatch,
     request: Request,
     response: Response,
-    session: WriteSession,
-    actor: RecommendationsWriter,
-) -> UpdateOut:
+    session: deps.WriteSession,
+    actor: deps.RecommendationsWriter,
+) -> schemas.UpdateOut:
     """Append an implementation update (status, narrative, evidence, source). Updates are
     never changed or removed: the history is the accountability record. The
     recommendation takes the update's status.
@@ -331,37 +309,33 @@ async def create_recommendation_update(
     return out
 
 
-@router.get("/{rec_id}/updates", response_model=list[UpdateOut], summary="Progress history")
+@routes.read("/{rec_id}/updates", list[schemas.UpdateOut], "Progress history")
 async def list_recommendation_updates(
-    rec_id: uuid.UUID, session: ReadSession, _reader: Reader
-) -> list[UpdateOut]:
+    rec_id: uuid.UUID, session: deps.ReadSession, _reader: deps.Reader
+) -> list[schemas.UpdateOut]:
     """Every implementation update of a recommendation, oldest first."""
     return await service.list_updates(session, rec_id)
 
 
-@router.get("/{rec_id}/updates/{update_id}", response_model=UpdateOut, summary="One update")
+@routes.read("/{rec_id}/updates/{update_id}", schemas.UpdateOut, "One update")
 async def get_recommendation_update(
-    rec_id: uuid.UUID, update_id: uuid.UUID, session: ReadSession, _reader: Reader
-) -> UpdateOut:
+    rec_id: uuid.UUID, update_id: uuid.UUID, session: deps.ReadSession, _reader: deps.Reader
+) -> schemas.UpdateOut:
     """One implementation update."""
     return await service.get_update(session, rec_id, update_id)
 
 
-@router.get(
-    "/{rec_id}/positions", response_model=list[PositionChangeOut], summary="Position history"
-)
+@routes.read("/{rec_id}/positions", list[schemas.PositionChangeOut], "Position history")
 async def list_recommendation_positions(
-    rec_id: uuid.UUID, session: ReadSession, _reader: Reader
-) -> list[PositionChangeOut]:
+    rec_id: uuid.UUID, session: deps.ReadSession, _reader: deps.Reader
+) -> list[schemas.PositionChangeOut]:
     """Every position the recommendation has had, with the document that stated it."""
     return await service.position_history(session, rec_id)
 
 
-@detail_router.get(
-    "/{rec_id:anything}", response_model=RecommendationOut, summary="One recommendation"
-)
+@detail.read("/{rec_id:anything}", schemas.RecommendationOut, "One recommendation")
 async def get_recommendation(
-    rec_id: str, if_none_match: edge.IfNoneMatch, session: ReadSession, _reader: Reader
+    rec_id: str, if_none_match: edge.IfNoneMatch, session: deps.ReadSession, _reader: deps.Reader
 ) -> Response:
     """A recommendation by UUID or by `ref` (`A/HRC/43/15#122.3`, URL-encoded).
 

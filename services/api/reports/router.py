@@ -11,8 +11,7 @@ from fastapi.responses import RedirectResponse
 
 from services.api import edge
 from services.api.deps import LiveQueue, RecommendationsWriter, SettingsDep, WriteSession
-from shared.reports import service
-from shared.reports.schemas import Language, ReportIn, ReportKind, ReportOut
+from shared.reports import schemas, service
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 F = TypeVar("F", bound=Callable[..., Any])
@@ -31,7 +30,7 @@ def _queues_build(path: str, summary: str, **declaration: Any) -> Callable[[F], 
     return router.post(
         path,
         status_code=status.HTTP_202_ACCEPTED,
-        response_model=ReportOut,
+        response_model=schemas.ReportOut,
         summary=summary,
         **declaration,
     )
@@ -43,14 +42,14 @@ def _location(request: Request, report_id: uuid.UUID) -> str:
 
 @_queues_build("", "Draft a report")
 async def create_report(
-    data: ReportIn,
+    data: schemas.ReportIn,
     request: Request,
     response: Response,
     session: WriteSession,
     actor: RecommendationsWriter,
     settings: SettingsDep,
     _queue: LiveQueue,
-) -> ReportOut:
+) -> schemas.ReportOut:
     """Ask the worker for a Word draft of a report (202; follow `Location`).
 
     - `upr_midterm`: the State's UPR recommendations of `cycle`, grouped by cluster, each
@@ -83,9 +82,9 @@ async def draft_report(
     actor: RecommendationsWriter,
     _queue: LiveQueue,
     country: Annotated[str, Query(min_length=3, max_length=3, description="State, ISO3")],
-    kind: ReportKind = "upr_midterm",
+    kind: schemas.ReportKind = "upr_midterm",
     cycle: Annotated[int | None, Query(ge=1, le=20)] = None,
-    language: Language = "en",
+    language: schemas.Language = "en",
 ) -> Response:
     """The newest draft of a State's report for a cycle (303 to it), started when there is
     none yet: the link that mid-term reminders carry. Needs `recommendations:write` for
@@ -94,13 +93,13 @@ async def draft_report(
     return RedirectResponse(_location(request, row.id), status_code=303)
 
 
-@router.get("/{report_id}", response_model=ReportOut, summary="A report and its status")
+@router.get("/{report_id}", response_model=schemas.ReportOut, summary="A report and its status")
 async def get_report(
     report_id: uuid.UUID,
     session: WriteSession,
     actor: RecommendationsWriter,
     settings: SettingsDep,
-) -> ReportOut:
+) -> schemas.ReportOut:
     """Where a report stands: `queued`, `running`, `ready` (download it from `file_url`) or
     `failed` (`error` says why; `POST .../retry` builds it again)."""
     return service.to_out(await service.get(session, actor, report_id), settings.public_base_url)
@@ -140,7 +139,7 @@ async def retry_report(
     actor: RecommendationsWriter,
     settings: SettingsDep,
     _queue: LiveQueue,
-) -> ReportOut:
+) -> schemas.ReportOut:
     """Queue a failed report again (or a ready one, to rebuild it with today's data);
     409 while it is queued or running."""
     row = await service.retry(session, actor, report_id)

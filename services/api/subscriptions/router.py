@@ -10,37 +10,27 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from services.api import edge
 from services.api.deps import SettingsDep, SubscriptionsWriter, WriteSession
 from services.api.schemas import PageOut
-from shared.notifications import ping, reminders, subscriptions
-from shared.notifications.schemas import (
-    DeliveryOut,
-    EventType,
-    PingOut,
-    ReminderOut,
-    ReminderStatus,
-    SubscriptionCreated,
-    SubscriptionIn,
-    SubscriptionOut,
-    SubscriptionPatch,
-)
+from shared.notifications import ping, reminders, schemas, subscriptions
 
 router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"])
 routes = edge.Routes(router)
 reminders_router = APIRouter(prefix="/v1/reminders", tags=["subscriptions"])
+reminder_routes = edge.Routes(reminders_router)
 
 # Subscriptions and reminders belong to the API key that created them (admin keys not
 # limited to countries see all); every route needs the `subscriptions:write` scope, since
 # addresses and URLs are not public.
 
 
-@routes.create("", SubscriptionCreated, "Subscribe to reminders and change events")
+@routes.create("", schemas.SubscriptionCreated, "Subscribe to reminders and change events")
 async def create_subscription(
-    data: SubscriptionIn,
+    data: schemas.SubscriptionIn,
     request: Request,
     response: Response,
     session: WriteSession,
     actor: SubscriptionsWriter,
     settings: SettingsDep,
-) -> SubscriptionCreated:
+) -> schemas.SubscriptionCreated:
     """Subscribe an e-mail address (`channel: email`, `address`) or a webhook
     (`channel: webhook`, `url`) to deadline reminders: `countries` and `kinds` filter
     (empty: all), `lead_days` say how early (default 90, 30, 7 and 1 days before the due
@@ -59,15 +49,14 @@ async def create_subscription(
     return created
 
 
-@router.get("", response_model=PageOut[SubscriptionOut], summary="List subscriptions")
+@routes.read("", PageOut[schemas.SubscriptionOut], "List subscriptions")
 async def list_subscriptions(
     paging: edge.Paging, session: WriteSession, actor: SubscriptionsWriter
-) -> PageOut[SubscriptionOut]:
+) -> PageOut[schemas.SubscriptionOut]:
     """The subscriptions of this API key (all of them for admin keys), oldest first."""
-    page = await subscriptions.list_subscriptions(
-        session, actor, cursor=paging.cursor, limit=paging.limit
+    return await paging.fetch(
+        PageOut[schemas.SubscriptionOut], subscriptions.list_subscriptions, session, actor
     )
-    return paging.answer_as(page, PageOut[SubscriptionOut])
 
 
 async def subscription(
@@ -81,37 +70,34 @@ async def subscription(
 Subscription = Annotated[edge.Target, Depends(subscription)]
 
 
-@router.get("/{subscription_id}", response_model=SubscriptionOut, summary="One subscription")
+@routes.read("/{subscription_id}", schemas.SubscriptionOut, "One subscription")
 async def get_subscription(one: Subscription, if_none_match: edge.IfNoneMatch) -> Response:
     """One subscription, with an `ETag`. The signing secret is never shown again."""
-    item = await subscriptions.get_subscription(one.session, one.actor, one.id)
-    return edge.current(item, if_none_match)
+    return edge.current(await subscriptions.get_subscription(*one.args), if_none_match)
 
 
-@router.patch("/{subscription_id}", response_model=SubscriptionOut, summary="Change a subscription")
+@routes.change("/{subscription_id}", schemas.SubscriptionOut, "Change a subscription")
 async def patch_subscription(
-    data: SubscriptionPatch, version: edge.IfMatch, one: Subscription
+    data: schemas.SubscriptionPatch, version: edge.IfMatch, one: Subscription
 ) -> Response:
     """Change filters, lead days, events, or pause it (`active: false`). Needs `If-Match`."""
-    item = await subscriptions.patch_subscription(one.session, one.actor, one.id, version, data)
-    return edge.versioned(item)
+    return edge.versioned(await subscriptions.patch_subscription(*one.args, version, data))
 
 
-@router.delete("/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Unsubscribe")
-async def delete_subscription(one: Subscription) -> Response:
+@routes.delete("/{subscription_id}", "Unsubscribe")
+async def delete_subscription(one: Subscription) -> None:
     """Stop the subscription; its reminders and their delivery log stay readable."""
-    await subscriptions.deactivate_subscription(one.session, one.actor, one.id)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+    await subscriptions.deactivate_subscription(*one.args)
 
 
 @router.post(
     "/{subscription_id}/ping",
-    response_model=PingOut,
+    response_model=schemas.PingOut,
     status_code=status.HTTP_202_ACCEPTED,
     responses=edge.errors(**{"409": "The subscription was deleted"}),
     summary="Send a test event",
 )
-async def ping_subscription(one: Subscription) -> PingOut:
+async def ping_subscription(one: Subscription) -> schemas.PingOut:
     """Send a signed test event (`subscription.ping`) to a webhook subscription, to check
     the receiver and its signature check before real events flow (an e-mail subscription
     gets a test message). It is delivered like every event (same signature, same
@@ -119,35 +105,28 @@ async def ping_subscription(one: Subscription) -> PingOut:
     `GET /v1/subscriptions/{id}/deliveries`. Its `data`:
     `{"subscription_id", "subscription_name", "message"}`. 409 for a deleted
     subscription."""
-    return await ping.ping(one.session, one.actor, one.id)
+    return await ping.ping(*one.args)
 
 
-@router.get(
-    "/{subscription_id}/deliveries",
-    response_model=PageOut[DeliveryOut],
-    summary="Delivery attempts",
-)
-async def list_deliveries(one: Subscription, paging: edge.Paging) -> PageOut[DeliveryOut]:
+@routes.read("/{subscription_id}/deliveries", PageOut[schemas.DeliveryOut], "Delivery attempts")
+async def list_deliveries(one: Subscription, paging: edge.Paging) -> PageOut[schemas.DeliveryOut]:
     """Every attempt to deliver an event to this subscription, newest first: the event
     id and type, when it started, the latency, the receiver's status code or the error,
     the outcome (`delivered`, `retry`, `failed`) and, while a retry is pending, when it
     comes."""
-    page = await ping.deliveries(
-        one.session, one.actor, one.id, cursor=paging.cursor, limit=paging.limit
-    )
-    return paging.answer_as(page, PageOut[DeliveryOut])
+    return await paging.fetch(PageOut[schemas.DeliveryOut], ping.deliveries, *one.args)
 
 
-@reminders_router.get("", response_model=PageOut[ReminderOut], summary="List reminders")
+@reminder_routes.read("", PageOut[schemas.ReminderOut], "List reminders")
 async def list_reminders(
     paging: edge.Paging,
     session: WriteSession,
     actor: SubscriptionsWriter,
     subscription_id: uuid.UUID | None = None,
     deadline_id: uuid.UUID | None = None,
-    status: Annotated[list[ReminderStatus], Query()] = [],  # noqa: B006
-    event_type: Annotated[list[EventType], Query()] = [],  # noqa: B006
-) -> PageOut[ReminderOut]:
+    status: Annotated[list[schemas.ReminderStatus], Query()] = [],  # noqa: B006
+    event_type: Annotated[list[schemas.EventType], Query()] = [],  # noqa: B006
+) -> PageOut[schemas.ReminderOut]:
     """Reminders and change events sent (or being sent) to this key's subscriptions,
     newest first, each with its log of delivery attempts (time, duration, HTTP status
     or error). `id` is the event id the receiver saw."""
@@ -161,12 +140,12 @@ async def list_reminders(
         cursor=paging.cursor,
         limit=paging.limit,
     )
-    return paging.answer_as(page, PageOut[ReminderOut])
+    return paging.answer_as(page, PageOut[schemas.ReminderOut])
 
 
-@reminders_router.get("/{reminder_id}", response_model=ReminderOut, summary="One reminder")
+@reminder_routes.read("/{reminder_id}", schemas.ReminderOut, "One reminder")
 async def get_reminder(
     reminder_id: uuid.UUID, session: WriteSession, actor: SubscriptionsWriter
-) -> ReminderOut:
+) -> schemas.ReminderOut:
     """One reminder with its delivery attempts."""
     return await reminders.get_reminder(session, actor, reminder_id)
