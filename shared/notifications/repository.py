@@ -325,15 +325,15 @@ class NotificationRepository:
         return result.all()
 
     async def lost_pending(self, grace: dt.timedelta, limit: int) -> list[uuid.UUID]:
-        result = await self.session.execute(
-            text(
-                "SELECT id FROM reminders WHERE status = 'pending'"
-                " AND next_attempt_at < now() - CAST(:grace AS interval)"
-                " ORDER BY next_attempt_at LIMIT :limit"
-            ),
-            {"grace": grace, "limit": limit},
+        """Pending reminders whose attempt is overdue by more than ``grace``: their job
+        never reached Redis, or Redis lost it."""
+        statement = (
+            select(Reminder.id)
+            .where(Reminder.status == "pending", Reminder.next_attempt_at < func.now() - grace)
+            .order_by(Reminder.next_attempt_at)
+            .limit(limit)
         )
-        return list(result.scalars().all())
+        return list((await self.session.scalars(statement)).all())
 
     # --- reads -------------------------------------------------------------------------------
 
