@@ -20,6 +20,7 @@ operation sends and returns (``services/api/openapi.py`` reads the declarations 
 from __future__ import annotations
 
 import hashlib
+import inspect
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -447,3 +448,26 @@ class AnyTextConvertor(Convertor[str]):
 
 # Used as ``{name:anything}``; the OpenAPI document shows ``{name}`` as for any parameter.
 register_url_convertor("anything", AnyTextConvertor())
+
+
+# --- write targets ---------------------------------------------------------------------------
+
+
+def target_of(path_id: str, session: Any, actor: Any) -> Any:
+    """The dependency of the writes to one resource, for ``Annotated[edge.Target, ...]``:
+    its id from the path parameter ``path_id``, the write ``session`` and the caller
+    ``actor`` (both annotated dependencies, e.g. ``WriteSession`` and ``MandatesWriter``)."""
+
+    async def target(**values: Any) -> Target:
+        return Target(values[path_id], values["session"], values["actor"])
+
+    # What FastAPI reads: the path parameter under its own name, then the dependencies.
+    named = inspect.Parameter.KEYWORD_ONLY
+    target.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter(path_id, named, annotation=uuid.UUID),
+            inspect.Parameter("session", named, annotation=session),
+            inspect.Parameter("actor", named, annotation=actor),
+        ]
+    )
+    return Depends(target)

@@ -10,105 +10,83 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from services.api import edge
-from services.api.deps import (
-    Reader,
-    ReadSession,
-    RecommendationsWriter,
-    StreamReader,
-    StreamSession,
-    WriteSession,
-)
-from shared.action_plans import actions, csv_import, service
-from shared.action_plans.schemas import (
-    ActionFilter,
-    ActionImportReport,
-    ActionIn,
-    ActionOut,
-    ActionPage,
-    ActionPatch,
-    ActionStatus,
-    ActionUpdateIn,
-    ActionUpdateOut,
-    PlanIn,
-    PlanOut,
-    PlanPage,
-    PlanPatch,
-    PlanStatus,
-)
+from services.api import deps, edge
+from shared.action_plans import actions, csv_import, schemas, service
 from shared.institutions.csvio import csv_line
 
 router = APIRouter(tags=["action plans"])
+routes = edge.Routes(router)
+# What belongs to one plan: its export and its actions.
+parts = edge.Routes(APIRouter(prefix="/v1/action-plans/{plan_id}"))
+
+
+# A write to a plan or to one of its actions.
+Plan = Annotated[
+    edge.Target, edge.target_of("plan_id", deps.WriteSession, deps.RecommendationsWriter)
+]
 
 
 # --- plans -----------------------------------------------------------------------------------
 
 
-@router.get("/v1/action-plans", response_model=PlanPage, summary="List action plans")
+@routes.read("/v1/action-plans", schemas.PlanPage, "List action plans")
 async def list_action_plans(
     paging: edge.Paging,
-    session: ReadSession,
-    _reader: Reader,
+    session: deps.ReadSession,
+    _reader: deps.Reader,
     country: edge.CountryParam = [],  # noqa: B006
-    status: Annotated[list[PlanStatus], Query()] = [],  # noqa: B006
-) -> PlanPage:
+    status: Annotated[list[schemas.PlanStatus], Query()] = [],  # noqa: B006
+) -> schemas.PlanPage:
     """National human-rights action plans, by country then creation."""
-    page = await service.list_plans(
-        session,
-        edge.country_codes(country),
-        tuple(status),
-        cursor=paging.cursor,
-        limit=paging.limit,
+    countries = edge.country_codes(country)
+    return await paging.fetch(
+        schemas.PlanPage, service.list_plans, session, countries, tuple(status)
     )
-    return paging.answer_as(page, PlanPage)
 
 
-@router.post(
-    "/v1/action-plans",
-    status_code=status.HTTP_201_CREATED,
-    response_model=PlanOut,
-    summary="Create an action plan",
-)
+@routes.create("/v1/action-plans", schemas.PlanOut, "Create an action plan")
 async def create_action_plan(
-    data: PlanIn, request: Request, session: WriteSession, actor: RecommendationsWriter
+    data: schemas.PlanIn,
+    request: Request,
+    session: deps.WriteSession,
+    actor: deps.RecommendationsWriter,
 ) -> Response:
     """Needs `recommendations:write` for the plan's country."""
     out = await service.create_plan(session, actor, data)
     return edge.created(request, out, "get_action_plan", plan_id=out.id)
 
 
-@router.get("/v1/action-plans/{plan_id}", response_model=PlanOut, summary="One action plan")
+@routes.read("/v1/action-plans/{plan_id}", schemas.PlanOut, "One action plan")
 async def get_action_plan(
-    plan_id: uuid.UUID, if_none_match: edge.IfNoneMatch, session: ReadSession, _reader: Reader
+    plan_id: uuid.UUID,
+    if_none_match: edge.IfNoneMatch,
+    session: deps.ReadSession,
+    _reader: deps.Reader,
 ) -> Response:
     """An action plan with its `ETag`."""
     return edge.current(service.plan_out(await service.get_plan(session, plan_id)), if_none_match)
 
 
-@router.patch("/v1/action-plans/{plan_id}", response_model=PlanOut, summary="Change an action plan")
+@routes.change("/v1/action-plans/{plan_id}", schemas.PlanOut, "Change an action plan")
 async def patch_action_plan(
-    plan_id: uuid.UUID,
-    data: PlanPatch,
-    version: edge.IfMatch,
-    session: WriteSession,
-    actor: RecommendationsWriter,
+    data: schemas.PlanPatch, version: edge.IfMatch, target: Plan
 ) -> Response:
     """Change title, period, status (draft, adopted, ended) or adoption reference;
     `If-Match` required."""
-    return edge.versioned(await service.patch_plan(session, actor, plan_id, version, data))
+    return edge.versioned(await service.patch_plan(*target.args, version, data))
 
 
-@router.get(
-    "/v1/action-plans/{plan_id}/export.csv",
+@parts.router.get(
+    "/export.csv",
     response_class=StreamingResponse,
     responses={200: {"content": {"text/csv": {}}, "description": "CSV, one action a row"}},
     summary="Export a plan as CSV",
 )
 async def export_action_plan_csv(
-    plan_id: uuid.UUID, session: StreamSession, _reader: StreamReader
+    plan_id: uuid.UUID, session: deps.StreamSession, _reader: deps.StreamReader
 ) -> StreamingResponse:
     """The plan's actions, one a row (multi-valued cells joined by `; `; institutions by
     name, recommendations by ref). Streamed. Holds no personal data."""
@@ -132,62 +110,54 @@ async def export_action_plan_csv(
 
 
 def action_filter(
-    status: Annotated[list[ActionStatus], Query()] = [],  # noqa: B006
+    status: Annotated[list[schemas.ActionStatus], Query()] = [],  # noqa: B006
     institution: Annotated[uuid.UUID | None, Query(description="institution id")] = None,
     overdue: Annotated[
         bool | None, Query(description="due date passed, neither completed nor cancelled")
     ] = None,
-) -> ActionFilter:
+) -> schemas.ActionFilter:
     """The filters both action lists share (what the actions belong to comes from the path)."""
-    return ActionFilter(
+    return schemas.ActionFilter(
         statuses=tuple(dict.fromkeys(status)), institution_id=institution, overdue=overdue
     )
 
 
-Filter = Annotated[ActionFilter, Depends(action_filter)]
+Filter = Annotated[schemas.ActionFilter, Depends(action_filter)]
 
 
-@router.get(
-    "/v1/action-plans/{plan_id}/actions", response_model=ActionPage, summary="Actions of a plan"
-)
+async def plan_actions(plan_id: uuid.UUID, f: Filter) -> schemas.ActionFilter:
+    return replace(f, plan_id=plan_id)
+
+
+PlanActions = Annotated[schemas.ActionFilter, Depends(plan_actions)]
+
+
+@parts.read("/actions", schemas.ActionPage, "Actions of a plan")
 async def list_actions(
-    plan_id: uuid.UUID, f: Filter, paging: edge.Paging, session: ReadSession, _reader: Reader
-) -> ActionPage:
+    f: PlanActions,
+    paging: edge.Paging,
+    session: deps.ReadSession,
+    _reader: deps.Reader,
+) -> schemas.ActionPage:
     """The plan's actions in the order they were added."""
-    page = await actions.list_actions(
-        session, replace(f, plan_id=plan_id), cursor=paging.cursor, limit=paging.limit
-    )
-    return paging.answer_as(page, ActionPage)
+    return await paging.fetch(schemas.ActionPage, actions.list_actions, session, f)
 
 
-@router.post(
-    "/v1/action-plans/{plan_id}/actions",
-    status_code=status.HTTP_201_CREATED,
-    response_model=ActionOut,
-    summary="Add an action",
-)
-async def create_action(
-    plan_id: uuid.UUID,
-    data: ActionIn,
-    request: Request,
-    session: WriteSession,
-    actor: RecommendationsWriter,
-) -> Response:
+@parts.create("/actions", schemas.ActionOut, "Add an action")
+async def create_action(target: Plan, data: schemas.ActionIn, request: Request) -> Response:
     """An action owned by institutions of the plan's country and linked to any number of
     its recommendations. A due date becomes a deadline (`/v1/deadlines`)."""
-    out = await actions.create_action(session, actor, plan_id, data)
-    return edge.created(request, out, "get_action", plan_id=plan_id, action_id=out.id)
+    out = await actions.create_action(*target.args, data)
+    return edge.created(request, out, "get_action", plan_id=target.id, action_id=out.id)
 
 
-@router.post(
-    "/v1/action-plans/{plan_id}/actions/import",
-    response_model=ActionImportReport,
+@parts.router.post(
+    "/actions/import",
+    response_model=schemas.ActionImportReport,
     openapi_extra=edge.CSV_UPLOAD,
     summary="Import actions from CSV",
 )
-async def import_actions(
-    plan_id: uuid.UUID, body: edge.CsvUpload, session: WriteSession, actor: RecommendationsWriter
-) -> ActionImportReport:
+async def import_actions(body: edge.CsvUpload, target: Plan) -> schemas.ActionImportReport:
     """A CSV file (the `text/csv` body, or the `file` field of a form), one action a row.
     Columns: `description` (required), `institutions` (names of the country's
     institutions, `;`-separated), `recommendations` (refs or ids, `;`-separated),
@@ -196,85 +166,73 @@ async def import_actions(
     `action_id` and `latest_update` columns are accepted and ignored: every row creates
     an action. All or nothing: one bad row rejects the file with 422 and an `errors`
     entry per problem naming its spreadsheet `row` (the header is row 1)."""
-    return await csv_import.import_actions(session, actor, plan_id, body)
+    return await csv_import.import_actions(*target.args, body)
 
 
-@router.get(
-    "/v1/action-plans/{plan_id}/actions/{action_id}", response_model=ActionOut, summary="One action"
-)
+@parts.read("/actions/{action_id}", schemas.ActionOut, "One action")
 async def get_action(
     plan_id: uuid.UUID,
     action_id: uuid.UUID,
     if_none_match: edge.IfNoneMatch,
-    session: ReadSession,
-    _reader: Reader,
+    session: deps.ReadSession,
+    _reader: deps.Reader,
 ) -> Response:
     """An action with its `ETag`."""
     row = await actions.get_action(session, plan_id, action_id)
     return edge.current(await actions.action_out(session, row), if_none_match)
 
 
-@router.patch(
-    "/v1/action-plans/{plan_id}/actions/{action_id}",
-    response_model=ActionOut,
-    summary="Change an action",
-)
+@parts.change("/actions/{action_id}", schemas.ActionOut, "Change an action")
 async def patch_action(
-    plan_id: uuid.UUID,
-    action_id: uuid.UUID,
-    data: ActionPatch,
-    version: edge.IfMatch,
-    session: WriteSession,
-    actor: RecommendationsWriter,
+    action_id: uuid.UUID, data: schemas.ActionPatch, version: edge.IfMatch, target: Plan
 ) -> Response:
     """Change an action (`If-Match` required); lists given replace the current ones. Its
     status changes by posting an update."""
-    return edge.versioned(
-        await actions.patch_action(session, actor, plan_id, action_id, version, data)
-    )
+    return edge.versioned(await actions.patch_action(*target.args, action_id, version, data))
 
 
-@router.post(
-    "/v1/action-plans/{plan_id}/actions/{action_id}/updates",
-    status_code=status.HTTP_201_CREATED,
-    response_model=ActionUpdateOut,
-    summary="Report progress on an action",
+@parts.create(
+    "/actions/{action_id}/updates", schemas.ActionUpdateOut, "Report progress on an action"
 )
 async def create_action_update(
-    plan_id: uuid.UUID,
-    action_id: uuid.UUID,
-    data: ActionUpdateIn,
-    session: WriteSession,
-    actor: RecommendationsWriter,
-) -> ActionUpdateOut:
+    action_id: uuid.UUID, data: schemas.ActionUpdateIn, target: Plan
+) -> schemas.ActionUpdateOut:
     """Append an update (status, narrative); the action takes its status. Updates are
     never changed or removed."""
-    return await actions.add_update(session, actor, plan_id, action_id, data)
+    return await actions.add_update(*target.args, action_id, data)
 
 
-@router.get(
-    "/v1/action-plans/{plan_id}/actions/{action_id}/updates",
-    response_model=list[ActionUpdateOut],
-    summary="Progress history of an action",
+@parts.read(
+    "/actions/{action_id}/updates", list[schemas.ActionUpdateOut], "Progress history of an action"
 )
 async def list_action_updates(
-    plan_id: uuid.UUID, action_id: uuid.UUID, session: ReadSession, _reader: Reader
-) -> list[ActionUpdateOut]:
+    plan_id: uuid.UUID, action_id: uuid.UUID, session: deps.ReadSession, _reader: deps.Reader
+) -> list[schemas.ActionUpdateOut]:
     """Every update of the action, oldest first."""
     return await actions.list_updates(session, plan_id, action_id)
 
 
-@router.get(
+async def recommendation_actions(rec_id: uuid.UUID, f: Filter) -> schemas.ActionFilter:
+    return replace(f, recommendation_id=rec_id)
+
+
+RecommendationActions = Annotated[schemas.ActionFilter, Depends(recommendation_actions)]
+
+
+@routes.read(
     "/v1/recommendations/{rec_id}/actions",
-    response_model=ActionPage,
+    schemas.ActionPage,
+    "Actions addressing a recommendation",
     tags=["recommendations"],
-    summary="Actions addressing a recommendation",
 )
 async def list_recommendation_actions(
-    rec_id: uuid.UUID, f: Filter, paging: edge.Paging, session: ReadSession, _reader: Reader
-) -> ActionPage:
+    f: RecommendationActions,
+    paging: edge.Paging,
+    session: deps.ReadSession,
+    _reader: deps.Reader,
+) -> schemas.ActionPage:
     """The actions of any plan linked to this recommendation."""
-    page = await actions.list_actions(
-        session, replace(f, recommendation_id=rec_id), cursor=paging.cursor, limit=paging.limit
-    )
-    return paging.answer_as(page, ActionPage)
+    return await paging.fetch(schemas.ActionPage, actions.list_actions, session, f)
+
+
+router.include_router(parts.router)

@@ -5,17 +5,20 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response
 
 from services.api import edge
 from services.api.deps import Reader, ReadSession, RecommendationsWriter, WriteSession
-from shared.cooperation import service
-from shared.cooperation.schemas import MatchPage, OfferIn, OfferOut, OfferPage, OfferPatch
+from shared.cooperation import schemas, service
 
 router = APIRouter(prefix="/v1/cooperation", tags=["cooperation"])
+routes = edge.Routes(router)
+
+# A write to an offer.
+Offer = Annotated[edge.Target, edge.target_of("ident", WriteSession, RecommendationsWriter)]
 
 
-@router.get("/offers", response_model=OfferPage, summary="List offers of cooperation")
+@routes.read("/offers", schemas.OfferPage, "List offers of cooperation")
 async def list_offers(
     paging: edge.Paging,
     session: ReadSession,
@@ -25,7 +28,7 @@ async def list_offers(
     theme: Annotated[list[str], Query(description="UHRI theme code or name")] = [],  # noqa: B006
     sdg: Annotated[list[str], Query(description="SDG goal (16) or target (16.3)")] = [],  # noqa: B006
     active: Annotated[bool, Query(description="only offers running today")] = False,
-) -> OfferPage:
+) -> schemas.OfferPage:
     """Offers by States (South-South) and organisations, oldest first. `contact` is
     null unless the key has `personal_data:read` (or admin)."""
     page = await service.list_offers(
@@ -39,17 +42,12 @@ async def list_offers(
         cursor=paging.cursor,
         limit=paging.limit,
     )
-    return paging.answer_as(page, OfferPage)
+    return paging.answer_as(page, schemas.OfferPage)
 
 
-@router.post(
-    "/offers",
-    status_code=status.HTTP_201_CREATED,
-    response_model=OfferOut,
-    summary="Make an offer of cooperation",
-)
+@routes.create("/offers", schemas.OfferOut, "Make an offer of cooperation")
 async def create_offer(
-    data: OfferIn, request: Request, session: WriteSession, actor: RecommendationsWriter
+    data: schemas.OfferIn, request: Request, session: WriteSession, actor: RecommendationsWriter
 ) -> Response:
     """Needs `recommendations:write`: for the offering State, or a key not limited to
     countries for an organisation's offer. Themes and SDG codes are checked against the
@@ -58,7 +56,7 @@ async def create_offer(
     return edge.created(request, out, "get_offer", ident=out.id)
 
 
-@router.get("/offers/{ident}", response_model=OfferOut, summary="One offer")
+@routes.read("/offers/{ident}", schemas.OfferOut, "One offer")
 async def get_offer(
     ident: uuid.UUID, if_none_match: edge.IfNoneMatch, session: ReadSession, reader: Reader
 ) -> Response:
@@ -67,30 +65,19 @@ async def get_offer(
     return edge.current(out, if_none_match)
 
 
-@router.patch(
-    "/offers/{ident}",
-    response_model=OfferOut,
-    summary="Change an offer",
-)
-async def patch_offer(
-    ident: uuid.UUID,
-    data: OfferPatch,
-    version: edge.IfMatch,
-    session: WriteSession,
-    actor: RecommendationsWriter,
-) -> Response:
+@routes.change("/offers/{ident}", schemas.OfferOut, "Change an offer")
+async def patch_offer(data: schemas.OfferPatch, version: edge.IfMatch, target: Offer) -> Response:
     """Change an offer (`If-Match` required); end it by setting `period_end`."""
-    out = await service.patch_offer(session, actor, ident, version, data)
-    return edge.versioned(out)
+    return edge.versioned(await service.patch_offer(*target.args, version, data))
 
 
-@router.get("/matches", response_model=MatchPage, summary="Offers matched to needs")
+@routes.read("/matches", schemas.MatchPage, "Offers matched to needs")
 async def list_cooperation_matches(
     paging: edge.Paging,
     session: ReadSession,
     _reader: Reader,
     country: Annotated[str, Query(min_length=1, max_length=3, description="ISO3")],
-) -> MatchPage:
+) -> schemas.MatchPage:
     """The State's supported, not yet implemented recommendations that no open action
     (planned, ongoing, delayed) and no programme that has not ended covers, paired with
     the offers running today that may go to that State (never its own). A pair needs a

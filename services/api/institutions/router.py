@@ -5,56 +5,42 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response
 
 from services.api import edge
 from services.api.deps import Reader, ReadSession, RecommendationsWriter, WriteSession
-from shared.institutions import national_mechanisms, service
-from shared.institutions.schemas import (
-    ImportReport,
-    InstitutionFilter,
-    InstitutionIn,
-    InstitutionKind,
-    InstitutionOut,
-    InstitutionPage,
-    InstitutionPatch,
-    InstitutionRef,
-    NationalMechanismIn,
-    NationalMechanismOut,
-    NationalMechanismPage,
-    NationalMechanismPatch,
-    OwnersIn,
-)
+from shared.institutions import national_mechanisms, schemas, service
 
 router = APIRouter(tags=["institutions"])
+routes = edge.Routes(router)
+
+# A write to the institution or the national mechanism the path names.
+Record = Annotated[edge.Target, edge.target_of("ident", WriteSession, RecommendationsWriter)]
 
 
-@router.get("/v1/institutions", response_model=InstitutionPage, summary="List institutions")
+@routes.read("/v1/institutions", schemas.InstitutionPage, "List institutions")
 async def list_institutions(
     paging: edge.Paging,
     session: ReadSession,
     _reader: Reader,
     country: edge.CountryParam = [],  # noqa: B006
-    kind: Annotated[list[InstitutionKind], Query()] = [],  # noqa: B006
+    kind: Annotated[list[schemas.InstitutionKind], Query()] = [],  # noqa: B006
     q: Annotated[
         str | None, Query(min_length=1, max_length=300, description="name contains")
     ] = None,
-) -> InstitutionPage:
+) -> schemas.InstitutionPage:
     """Institutions (ministries, agencies, parliament, judiciary, NHRI, civil society,
     other), ordered by country then name."""
-    f = InstitutionFilter(countries=edge.country_codes(country), kinds=tuple(kind), q=q)
-    page = await service.list_institutions(session, f, cursor=paging.cursor, limit=paging.limit)
-    return paging.answer_as(page, InstitutionPage)
+    f = schemas.InstitutionFilter(countries=edge.country_codes(country), kinds=tuple(kind), q=q)
+    return await paging.fetch(schemas.InstitutionPage, service.list_institutions, session, f)
 
 
-@router.post(
-    "/v1/institutions",
-    status_code=status.HTTP_201_CREATED,
-    response_model=InstitutionOut,
-    summary="Create an institution",
-)
+@routes.create("/v1/institutions", schemas.InstitutionOut, "Create an institution")
 async def create_institution(
-    data: InstitutionIn, request: Request, session: WriteSession, actor: RecommendationsWriter
+    data: schemas.InstitutionIn,
+    request: Request,
+    session: WriteSession,
+    actor: RecommendationsWriter,
 ) -> Response:
     """Needs `recommendations:write` for the institution's country."""
     out = await service.create_institution(session, actor, data)
@@ -63,7 +49,7 @@ async def create_institution(
 
 @router.post(
     "/v1/institutions/import",
-    response_model=ImportReport,
+    response_model=schemas.ImportReport,
     openapi_extra=edge.CSV_UPLOAD,
     summary="Import institutions from CSV",
 )
@@ -72,7 +58,7 @@ async def import_institutions(
     session: WriteSession,
     actor: RecommendationsWriter,
     country: Annotated[str, Query(min_length=3, max_length=3, description="ISO3")],
-) -> ImportReport:
+) -> schemas.ImportReport:
     """A CSV file (the `text/csv` body, or the `file` field of a form) with the columns
     `name` (required), `kind` (ministry, agency, parliament, judiciary, nhri,
     civil_society, other; default other) and `acronym`.
@@ -82,7 +68,7 @@ async def import_institutions(
     return await service.import_institutions(session, actor, country, body)
 
 
-@router.get("/v1/institutions/{ident}", response_model=InstitutionOut, summary="One institution")
+@routes.read("/v1/institutions/{ident}", schemas.InstitutionOut, "One institution")
 async def get_institution(
     ident: uuid.UUID, if_none_match: edge.IfNoneMatch, session: ReadSession, _reader: Reader
 ) -> Response:
@@ -91,50 +77,42 @@ async def get_institution(
     return edge.current(out, if_none_match)
 
 
-@router.patch(
-    "/v1/institutions/{ident}",
-    response_model=InstitutionOut,
-    summary="Change an institution",
-)
+@routes.change("/v1/institutions/{ident}", schemas.InstitutionOut, "Change an institution")
 async def patch_institution(
-    ident: uuid.UUID,
-    data: InstitutionPatch,
-    version: edge.IfMatch,
-    session: WriteSession,
-    actor: RecommendationsWriter,
+    data: schemas.InstitutionPatch, version: edge.IfMatch, target: Record
 ) -> Response:
     """Rename or re-classify an institution (`If-Match` required). A new name also
     replaces the old one in the `institutions` of the recommendations it owns."""
-    return edge.versioned(await service.patch_institution(session, actor, ident, version, data))
+    return edge.versioned(await service.patch_institution(*target.args, version, data))
 
 
-@router.get(
+@routes.read(
     "/v1/recommendations/{rec_id}/institutions",
-    response_model=list[InstitutionRef],
+    list[schemas.InstitutionRef],
+    "Owner institutions of a recommendation",
     tags=["recommendations"],
-    summary="Owner institutions of a recommendation",
 )
 async def list_recommendation_institutions(
     rec_id: uuid.UUID, session: ReadSession, _reader: Reader
-) -> list[InstitutionRef]:
+) -> list[schemas.InstitutionRef]:
     """The institutions responsible for a recommendation."""
     return await service.owners(session, rec_id)
 
 
-@router.put(
+@routes.replace(
     "/v1/recommendations/{rec_id}/institutions",
-    response_model=list[InstitutionRef],
+    list[schemas.InstitutionRef],
+    "Set the owner institutions of a recommendation",
     tags=["recommendations"],
-    summary="Set the owner institutions of a recommendation",
 )
 async def set_recommendation_institutions(
     rec_id: uuid.UUID,
-    data: OwnersIn,
+    data: schemas.OwnersIn,
     version: edge.IfMatch,
     response: Response,
     session: WriteSession,
     actor: RecommendationsWriter,
-) -> list[InstitutionRef]:
+) -> list[schemas.InstitutionRef]:
     """Replace the owners of a recommendation by institution ids of its State. Send
     `If-Match` with the recommendation's ETag; the answer carries its new ETag. The
     recommendation's `institutions` names follow."""
@@ -145,38 +123,37 @@ async def set_recommendation_institutions(
 
 # --- national mechanisms ---------------------------------------------------------------------
 
-mechanisms = APIRouter(tags=["national mechanisms"])
+mechanisms = edge.Routes(APIRouter(prefix="/v1/national-mechanisms", tags=["national mechanisms"]))
 
 
-@mechanisms.get(
-    "/v1/national-mechanisms",
-    response_model=NationalMechanismPage,
-    summary="List national mechanisms",
-)
+@mechanisms.read("", schemas.NationalMechanismPage, "List national mechanisms")
 async def list_national_mechanisms(
     paging: edge.Paging,
     session: ReadSession,
     reader: Reader,
     country: edge.CountryParam = [],  # noqa: B006
-) -> NationalMechanismPage:
+) -> schemas.NationalMechanismPage:
     """National mechanisms for reporting and follow-up, by country. `focal_points` are
     personal data: null unless the key has `personal_data:read` (or admin) and may
     write that country's data."""
-    page = await national_mechanisms.list_mechanisms(
-        session, reader, edge.country_codes(country), cursor=paging.cursor, limit=paging.limit
+    countries = edge.country_codes(country)
+    return await paging.fetch(
+        schemas.NationalMechanismPage,
+        national_mechanisms.list_mechanisms,
+        session,
+        reader,
+        countries,
     )
-    return paging.answer_as(page, NationalMechanismPage)
 
 
-@mechanisms.post(
-    "/v1/national-mechanisms",
-    status_code=status.HTTP_201_CREATED,
-    response_model=NationalMechanismOut,
+@mechanisms.create(
+    "",
+    schemas.NationalMechanismOut,
+    "Create a national mechanism",
     responses=edge.errors(**{"409": "The State has one already"}),
-    summary="Create a national mechanism",
 )
 async def create_national_mechanism(
-    data: NationalMechanismIn,
+    data: schemas.NationalMechanismIn,
     request: Request,
     session: WriteSession,
     actor: RecommendationsWriter,
@@ -187,11 +164,7 @@ async def create_national_mechanism(
     return edge.created(request, out, "get_national_mechanism", ident=out.id)
 
 
-@mechanisms.get(
-    "/v1/national-mechanisms/{ident}",
-    response_model=NationalMechanismOut,
-    summary="One national mechanism",
-)
+@mechanisms.read("/{ident}", schemas.NationalMechanismOut, "One national mechanism")
 async def get_national_mechanism(
     ident: uuid.UUID, if_none_match: edge.IfNoneMatch, session: ReadSession, reader: Reader
 ) -> Response:
@@ -203,23 +176,13 @@ async def get_national_mechanism(
     return edge.current(out, if_none_match)
 
 
-@mechanisms.patch(
-    "/v1/national-mechanisms/{ident}",
-    response_model=NationalMechanismOut,
-    summary="Change a national mechanism",
-)
+@mechanisms.change("/{ident}", schemas.NationalMechanismOut, "Change a national mechanism")
 async def patch_national_mechanism(
-    ident: uuid.UUID,
-    data: NationalMechanismPatch,
-    version: edge.IfMatch,
-    session: WriteSession,
-    actor: RecommendationsWriter,
+    data: schemas.NationalMechanismPatch, version: edge.IfMatch, target: Record
 ) -> Response:
     """Change fields (`If-Match` required); lists given (members, focal points, calendar)
     replace the current ones."""
-    return edge.versioned(
-        await national_mechanisms.patch_mechanism(session, actor, ident, version, data)
-    )
+    return edge.versioned(await national_mechanisms.patch_mechanism(*target.args, version, data))
 
 
-router.include_router(mechanisms)
+router.include_router(mechanisms.router)

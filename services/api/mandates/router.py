@@ -46,14 +46,8 @@ async def expiring_days(settings: SettingsDep) -> int:
 ExpiringDays = Annotated[int, Depends(expiring_days)]
 
 
-async def mandate(
-    mandate_id: uuid.UUID, session: WriteSession, actor: MandatesWriter
-) -> edge.Target:
-    return edge.Target(mandate_id, session, actor)
-
-
 # A write to a mandate.
-Mandate = Annotated[edge.Target, Depends(mandate)]
+Mandate = Annotated[edge.Target, edge.target_of("mandate_id", WriteSession, MandatesWriter)]
 
 
 @routes.read("", schemas.MandatePage, "List mandates")
