@@ -471,3 +471,12 @@ def target_of(path_id: str, session: Any, actor: Any) -> Any:
         ]
     )
     return Depends(target)
+
+
+# --- one State, one cycle --------------------------------------------------------------------
+
+StateParam = Annotated[str | None, Query(description="ISO3 of the State")]
+"""An optional `country` naming one State, read with `country_code`."""
+
+CycleParam = Annotated[int | None, Query(ge=1, le=20)]
+"""An optional review cycle."""

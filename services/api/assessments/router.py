@@ -39,7 +39,7 @@ async def list_assessments(
     session: ReadSession,
     _reader: Reader,
     recommendation_id: uuid.UUID | None = None,
-    country: Annotated[str | None, Query(description="ISO3 of the State")] = None,
+    country: edge.StateParam = None,
     source: Annotated[list[schemas.AssessmentSource], Query(description="repeatable")] = [],  # noqa: B006
     assessed_status: Annotated[list[Status], Query(alias="status", description="repeatable")] = [],  # noqa: B006
     organisation_id: uuid.UUID | None = None,
@@ -63,8 +63,8 @@ async def list_assessments(
 async def get_assessment_stats(
     session: ReadSession,
     _reader: Reader,
-    country: Annotated[str | None, Query(description="ISO3 of the State")] = None,
-    cycle: Annotated[int | None, Query(ge=1, le=20)] = None,
+    country: edge.StateParam = None,
+    cycle: edge.CycleParam = None,
 ) -> schemas.AssessmentStats:
     """Recommendations by status, split by source: `government` (the recommendations'
     own status) beside `nhri`, `civil_society` and `un` (each source's latest assessment

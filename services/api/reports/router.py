@@ -83,7 +83,7 @@ async def draft_report(
     _queue: LiveQueue,
     country: Annotated[str, Query(min_length=3, max_length=3, description="State, ISO3")],
     kind: schemas.ReportKind = "upr_midterm",
-    cycle: Annotated[int | None, Query(ge=1, le=20)] = None,
+    cycle: edge.CycleParam = None,
     language: schemas.Language = "en",
 ) -> Response:
     """The newest draft of a State's report for a cycle (303 to it), started when there is

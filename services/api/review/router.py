@@ -35,7 +35,7 @@ async def list_progress_reports(
     paging: edge.Paging,
     session: ReadSession,
     actor: Reader,
-    country: Annotated[str | None, Query(description="ISO3 of the State")] = None,
+    country: edge.StateParam = None,
     state: Annotated[list[schemas.ReviewState], Query(description="repeatable")] = [],  # noqa: B006
     institution_id: uuid.UUID | None = None,
     recommendation_id: uuid.UUID | None = None,

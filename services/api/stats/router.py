@@ -40,7 +40,7 @@ async def get_progress_stats(
     session: ReadSession,
     _reader: Reader,
     country: Annotated[str | None, Query(description="State under review, ISO3")] = None,
-    cycle: Annotated[int | None, Query(ge=1, le=20)] = None,
+    cycle: edge.CycleParam = None,
 ) -> stats.Progress:
     """Counts by position x status; the share of supported recommendations implemented
     (and implemented or partially); the same by theme and SDG goal; and the status of
