@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from services.api import edge
 from services.api.deps import AssessmentWriter, Reader, ReadSession, WriteSession
@@ -80,15 +80,11 @@ async def get_assessment(
     return edge.current(await service.get(session, assessment_id), if_none_match)
 
 
-async def own_assessment(
-    assessment_id: uuid.UUID, session: WriteSession, actor: AssessmentWriter
-) -> edge.Target:
-    """The assessment of the path, which the service lets only its organisation (or an
-    admin) change, the caller and the session."""
-    return edge.Target(assessment_id, session, actor)
-
-
-OwnAssessment = Annotated[edge.Target, Depends(own_assessment)]
+# The assessment of the path, which the service lets only its organisation (or an admin)
+# change.
+OwnAssessment = Annotated[
+    edge.Target, edge.target_of("assessment_id", WriteSession, AssessmentWriter)
+]
 
 
 @routes.change("/{assessment_id}", schemas.AssessmentOut, "Change an assessment")

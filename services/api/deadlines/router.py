@@ -76,11 +76,7 @@ async def create_deadline(
     return edge.created(request, item, "get_deadline", deadline_id=item.id)
 
 
-async def deadline(deadline_id: uuid.UUID, session: WriteSession, actor: DataWriter) -> edge.Target:
-    return edge.Target(deadline_id, session, actor)
-
-
-Deadline = Annotated[edge.Target, Depends(deadline)]
+Deadline = Annotated[edge.Target, edge.target_of("deadline_id", WriteSession, DataWriter)]
 
 
 @routes.change("/{deadline_id}", schemas.DeadlineOut, "Change a deadline")

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from services.api import edge
 from services.api.deps import Reader, ReadSession, ReportWriter, WriteSession
@@ -64,14 +64,8 @@ async def get_progress_report(
     return edge.current(await service.get(session, actor, report_id), if_none_match)
 
 
-async def progress_report(
-    report_id: uuid.UUID, session: WriteSession, actor: ReportWriter
-) -> edge.Target:
-    return edge.Target(report_id, session, actor)
-
-
 # A write to a report: an edit or a step of its review.
-Report = Annotated[edge.Target, Depends(progress_report)]
+Report = Annotated[edge.Target, edge.target_of("report_id", WriteSession, ReportWriter)]
 
 
 @routes.change(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from services.api import edge
 from services.api.deps import SettingsDep, SubscriptionsWriter, WriteSession
@@ -59,15 +59,11 @@ async def list_subscriptions(
     )
 
 
-async def subscription(
-    subscription_id: uuid.UUID, session: WriteSession, actor: SubscriptionsWriter
-) -> edge.Target:
-    """The subscription of the path (the key's own; any for admin keys not limited to
-    countries: checked by the service), the caller and the session."""
-    return edge.Target(subscription_id, session, actor)
-
-
-Subscription = Annotated[edge.Target, Depends(subscription)]
+# The subscription of the path: the key's own; any for admin keys not limited to countries
+# (checked by the service).
+Subscription = Annotated[
+    edge.Target, edge.target_of("subscription_id", WriteSession, SubscriptionsWriter)
+]
 
 
 @routes.read("/{subscription_id}", schemas.SubscriptionOut, "One subscription")
