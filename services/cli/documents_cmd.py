@@ -11,7 +11,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from services.cli.common import fail, out, run_in_unit_of_work
-from shared.recommendations import service
+from shared.recommendations import stored_items
 
 
 def check_documents(
@@ -19,7 +19,7 @@ def check_documents(
 ) -> None:
     """Exit 0 when every stored item equals a fresh build of its row, else 1 (with the
     first refs that differ)."""
-    stale = run_in_unit_of_work(lambda s: service.check_documents(s, show=show))
+    stale = run_in_unit_of_work(lambda s: stored_items.check_documents(s, show=show))
     if stale.count:
         for ref in stale.refs:
             out.print(ref, markup=False, highlight=False)
@@ -41,7 +41,7 @@ def rebuild_documents(
         task = bar.add_task("rebuilding stored items")
         while True:
             after, n = run_in_unit_of_work(
-                partial(service.rebuild_documents, after=after, size=batch)
+                partial(stored_items.rebuild_documents, after=after, size=batch)
             )
             rebuilt += n
             bar.update(task, description=f"rebuilt {rebuilt} stored item(s)")

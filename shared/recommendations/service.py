@@ -21,18 +21,14 @@ from shared.kernel import outbox, validation
 from shared.kernel.concurrency import changed_meanwhile, require_version
 from shared.kernel.sdg import sdg_goals_of
 from shared.pagination import decode_cursor, encode_cursor
-from shared.recommendations import queries, writes
-from shared.recommendations.freshness import Cached, SnapshotCache
+from shared.recommendations import queries
 from shared.recommendations.models import ImplementationUpdate, Recommendation
 from shared.recommendations.repository import (
     RecommendationReads,
     RecommendationRepository,
-    StoredItems,
 )
 from shared.recommendations.schemas import (
     TAG_FIELDS,
-    Facets,
-    FacetValue,
     PositionChangeOut,
     RecommendationFilter,
     RecommendationPatch,
@@ -454,53 +450,6 @@ async def position_history(session: AsyncSession, rec_id: uuid.UUID) -> list[Pos
     ]
 
 
-# Facets and statistics, per process, under the snapshot they were computed at.
-_FACETS: SnapshotCache[Facets] = SnapshotCache(maxsize=2048)
-
-
-async def facets(session: AsyncSession, f: RecommendationFilter) -> Facets:
-    return (await cached_facets(session, f)).value
-
-
-async def cached_facets(session: AsyncSession, f: RecommendationFilter) -> Cached[Facets]:
-    """Counts by facet, computed once per change of the States the filter covers."""
-    return await _FACETS.over(session, f, f.countries, lambda: count_facets(session, f))
-
-
-# The API sends the facets as JSON: rendered once per change too (a State's facets are
-# hundreds of values, whose serialization cost more than the freshness check).
-_FACETS_JSON: SnapshotCache[bytes] = SnapshotCache(maxsize=2048)
-
-
-async def cached_facets_json(session: AsyncSession, f: RecommendationFilter) -> Cached[bytes]:
-    """``cached_facets`` as the JSON document the API answers."""
-
-    async def rendered() -> bytes:
-        return (await count_facets(session, f)).model_dump_json().encode()
-
-    return await _FACETS_JSON.over(session, f, f.countries, rendered)
-
-
-async def count_facets(session: AsyncSession, f: RecommendationFilter) -> Facets:
-    groups: dict[str, list[FacetValue]] = {
-        "position": [],
-        "status": [],
-        "theme": [],
-        "sdg_goal": [],
-        "recommending_state": [],
-        "cycle": [],
-    }
-    total = 0
-    for facet, value, count in await RecommendationRepository(session).facets(f):
-        if facet == "total":
-            total = int(count)
-        else:
-            groups[facet].append(FacetValue(value=str(value), count=int(count)))
-    for values in groups.values():
-        values.sort(key=lambda v: (-v.count, v.value))
-    return Facets(total=total, **groups)
-
-
 async def export_rows(
     session: AsyncSession, f: RecommendationFilter
 ) -> AsyncIterator[Sequence[Any]]:
@@ -531,24 +480,3 @@ async def delete(session: AsyncSession, actor: Actor, rec_id: uuid.UUID) -> None
         before={"ref": ref},
         after=None,
     )
-
-
-@dataclass(frozen=True, slots=True)
-class StaleItems:
-    count: int
-    refs: list[str]
-
-
-async def check_documents(session: AsyncSession, *, show: int = 20) -> StaleItems:
-    """Stored item documents that differ from the items built from their rows now."""
-    count, refs = await StoredItems(session).stale(show)
-    return StaleItems(count, refs)
-
-
-async def rebuild_documents(
-    session: AsyncSession, after: uuid.UUID | None, size: int
-) -> tuple[uuid.UUID | None, int]:
-    """Rewrite the stale stored items among the next ``size`` rows (by id) after
-    ``after``; returns where to go on from (None when done) and how many were rewritten.
-    A rewritten item is a change clients sync (its row is stamped as written)."""
-    return await writes.rebuild_items(session, after, size)

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from services.api.app import create_app
 from shared.db import Database
 from shared.queue import JobQueue
-from shared.recommendations import service, stats
+from shared.recommendations import facets, stats
 from shared.recommendations.schemas import RecommendationFilter
 from shared.settings import Settings
 from tests.conftest import scratch_database, upgrade
@@ -179,12 +179,12 @@ async def test_cached_facets_and_statistics_equal_fresh_counts_after_random_writ
             what = await world.change() if rng.random() < 0.7 else "nothing"
             async with AsyncSession(engine) as session:
                 for f in FILTERS:
-                    before = await service.cached_facets(session, f)
-                    cached = await service.cached_facets(session, f)
+                    before = await facets.cached_facets(session, f)
+                    cached = await facets.cached_facets(session, f)
                     hits += cached is before
-                    fresh = await service.count_facets(session, f)
+                    fresh = await facets.count_facets(session, f)
                     assert cached.value == fresh, (seed, step, what, f)
-                    sent = await service.cached_facets_json(session, f)
+                    sent = await facets.cached_facets_json(session, f)
                     assert json.loads(sent.value) == fresh.model_dump(mode="json"), (seed, step)
                 for country in (*STATES, None):
                     progress = await stats.progress(session, country, None)

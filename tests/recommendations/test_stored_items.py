@@ -13,7 +13,7 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.recommendations import service
+from shared.recommendations import stored_items
 from tests.recommendations.conftest import Corpus
 
 
@@ -62,7 +62,7 @@ async def test_the_item_follows_its_recommending_states_and_document(
         "kind": "matrix",
         "date": "2021-07-02",
     }
-    assert (await service.check_documents(session)).count == 0
+    assert (await stored_items.check_documents(session)).count == 0
 
 
 async def test_lists_details_and_exports_send_the_stored_item(
@@ -89,17 +89,17 @@ async def test_the_check_finds_a_stale_item_and_the_rebuild_mends_it(
         text("UPDATE recommendations SET item = '{}' WHERE id = :id"), {"id": rec.id}
     )
     await session.execute(text("ALTER TABLE recommendations ENABLE TRIGGER recommendations_item"))
-    stale = await service.check_documents(session)
+    stale = await stored_items.check_documents(session)
     assert (stale.count, stale.refs) == (1, [rec.ref])
 
-    after, rebuilt = await service.rebuild_documents(session, None, 2)
+    after, rebuilt = await stored_items.rebuild_documents(session, None, 2)
     assert rebuilt in (0, 1)
     total = rebuilt
     while after is not None:
-        after, rebuilt = await service.rebuild_documents(session, after, 2)
+        after, rebuilt = await stored_items.rebuild_documents(session, after, 2)
         total += rebuilt
     assert total == 1
-    assert (await service.check_documents(session)).count == 0
+    assert (await stored_items.check_documents(session)).count == 0
     assert (await stored(session, rec.ref))["ref"] == rec.ref
 
 

@@ -13,7 +13,7 @@ from fastapi.responses import StreamingResponse
 
 from services.api import deps, edge
 from shared.db import driver_of
-from shared.recommendations import freshness, schemas, service, validation
+from shared.recommendations import facets, freshness, schemas, service, validation
 
 router = APIRouter(prefix="/v1/recommendations", tags=["recommendations"])
 routes = edge.Routes(router)
@@ -154,7 +154,7 @@ async def count_recommendation_facets(
     digest, not_modified = await _revalidated(request, driver, f, if_none_match)
     if not_modified is not None:
         return not_modified
-    cached = await service.cached_facets_json(session, f)
+    cached = await facets.cached_facets_json(session, f)
     response = edge.json_response(cached.value)
     response.headers["ETag"] = freshness.etag(digest, cached.snapshot)
     return response
