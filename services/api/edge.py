@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Any, Protocol, TypeVar
@@ -39,7 +39,7 @@ from services.api.problems import MEDIA_TYPE, STATUS_TITLES
 from shared.auth.schemas import Actor
 from shared.errors import InvalidInput, PreconditionFailed, PreconditionRequired
 from shared.kernel import validation
-from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page
+from shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 JSON = "application/json"
 PROBLEM_SCHEMA_REF = "#/components/schemas/Problem"
@@ -334,6 +334,13 @@ class HasCursor(Protocol):
     def next_cursor(self) -> str | None: ...
 
 
+class Paged(HasCursor, Protocol):
+    """A page of a service's list: ``shared.pagination.Page`` or a page model."""
+
+    @property
+    def items(self) -> Sequence[Any]: ...
+
+
 def next_url(request: Request, cursor: str) -> str:
     """The request's URL with ``cursor`` set, last (as ``URL.include_query_params`` puts
     it); the other parameters are encoded once per distinct question."""
@@ -380,17 +387,18 @@ class PageRequest:
         """The page, with the `Link: <...>; rel="next"` header when there is a next one."""
         return paged(self.request, self.response, page)
 
-    def answer_as(self, page: Page[Any], model: type[M]) -> M:
+    def answer_as(self, page: Paged, model: type[M]) -> M:
         """A service's page as the route's page model, with its `Link` header."""
         link_header(self.request, self.response, page.next_cursor)
         return model(items=page.items, next_cursor=page.next_cursor)
 
     async def fetch(
-        self, model: type[M], query: Callable[..., Awaitable[Page[Any]]], *args: Any
+        self, model: type[M], query: Callable[..., Awaitable[Paged]], *args: Any, **filters: Any
     ) -> M:
-        """The page ``query(*args, cursor=..., limit=...)`` returns (a service's list), as
-        the route's page model with its `Link` header."""
-        return self.answer_as(await query(*args, cursor=self.cursor, limit=self.limit), model)
+        """The page ``query(*args, **filters, cursor=..., limit=...)`` returns (a service's
+        list), as the route's page model with its `Link` header."""
+        page = await query(*args, **filters, cursor=self.cursor, limit=self.limit)
+        return self.answer_as(page, model)
 
 
 async def page_request(

@@ -46,17 +46,16 @@ async def list_assessments(
 ) -> schemas.AssessmentPage:
     """Assessments, oldest first, filtered by recommendation, State, source
     (nhri, civil_society, un), status or organisation."""
-    page = await service.list_assessments(
+    return await paging.fetch(
+        schemas.AssessmentPage,
+        service.list_assessments,
         session,
         recommendation_id=recommendation_id,
         country=edge.country_code(country),
         sources=tuple(source),
         statuses=tuple(assessed_status),
         organisation_id=organisation_id,
-        cursor=paging.cursor,
-        limit=paging.limit,
     )
-    return paging.answer(page)
 
 
 @routes.read("/stats", schemas.AssessmentStats, "Status by source")

@@ -31,7 +31,9 @@ async def list_offers(
 ) -> schemas.OfferPage:
     """Offers by States (South-South) and organisations, oldest first. `contact` is
     null unless the key has `personal_data:read` (or admin)."""
-    page = await service.list_offers(
+    return await paging.fetch(
+        schemas.OfferPage,
+        service.list_offers,
         session,
         reader,
         offered_by_state=offered_by,
@@ -39,10 +41,7 @@ async def list_offers(
         themes=theme,
         sdg=sdg,
         active=active,
-        cursor=paging.cursor,
-        limit=paging.limit,
     )
-    return paging.answer_as(page, schemas.OfferPage)
 
 
 @routes.create("/offers", schemas.OfferOut, "Make an offer of cooperation")
@@ -84,6 +83,7 @@ async def list_cooperation_matches(
     shared theme, SDG target or goal, or an offer naming the recommendation. Ranked by
     score = 2 per shared SDG target + 1 per shared goal + 1 per shared theme (+3 when
     named), then the recommendations' order; each match lists its `reasons`."""
+    # The page names the State it answers for: the service's model as it is.
     return paging.answer(
         await service.matches(session, country, cursor=paging.cursor, limit=paging.limit)
     )

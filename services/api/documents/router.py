@@ -37,17 +37,16 @@ async def list_documents(
         if k not in DOCUMENT_KINDS:
             problems.add("kind", f"unknown kind {k!r}; allowed: {list(DOCUMENT_KINDS)}")
     problems.raise_if_any()
-    page = await service.list_documents(
+    return await paging.fetch(
+        PageOut[DocumentOut],
+        service.list_documents,
         session,
         countries=countries,
         kinds=tuple(kind),
         mechanisms=mechanisms,
         cycles=tuple(cycle),
         symbols=tuple(symbol),
-        cursor=paging.cursor,
-        limit=paging.limit,
     )
-    return paging.answer_as(page, PageOut[DocumentOut])
 
 
 @router.get("/{ident:anything}", response_model=DocumentDetail, summary="One document")

@@ -64,8 +64,7 @@ async def list_ingestion_runs(
 
     Needs an `admin` key.
     """
-    page = await runs.list_runs(session, cursor=paging.cursor, limit=paging.limit)
-    return paging.answer_as(page, PageOut[RunOut])
+    return await paging.fetch(PageOut[RunOut], runs.list_runs, session)
 
 
 @router.get("/runs/{run_id}", response_model=RunDetail)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -62,9 +61,9 @@ async def list_mandates(
 
     `status` is derived from the dates: `planned` (starts later), `active`, `expiring`
     (ends within `MANDATE_EXPIRING_DAYS`, 90 by default) and `expired`."""
-    # `fetch` passes positional arguments; the window is a keyword of the service.
-    list_page = partial(service.list_page, expiring_days=expiring_days)
-    return await paging.fetch(schemas.MandatePage, list_page, session, f)
+    return await paging.fetch(
+        schemas.MandatePage, service.list_page, session, f, expiring_days=expiring_days
+    )
 
 
 @routes.create("", schemas.MandateOut, "Create")

@@ -35,10 +35,10 @@ async def list_users(
 ) -> schemas.UserPage:
     """Users with their memberships, oldest first. An admin lists everyone; a
     coordinator lists the users of its State (`country` required)."""
-    page = await service.list_users(
-        session, actor, country=edge.country_code(country), cursor=paging.cursor, limit=paging.limit
+    country_code = edge.country_code(country)
+    return await paging.fetch(
+        schemas.UserPage, service.list_users, session, actor, country=country_code
     )
-    return paging.answer(page)
 
 
 @routes.create("/v1/users", schemas.UserOut, "Register")

@@ -43,17 +43,16 @@ async def list_progress_reports(
     """Reports the caller may see, oldest first: validated ones for everyone; drafts,
     submitted and returned ones for the institution's focal points and the State's
     coordinators. A coordinator's queue: `?country=PRY&state=submitted`."""
-    page = await service.list_reports(
+    return await paging.fetch(
+        schemas.ReportPage,
+        service.list_reports,
         session,
         actor,
         country=edge.country_code(country),
         states=tuple(state),
         institution_id=institution_id,
         recommendation_id=recommendation_id,
-        cursor=paging.cursor,
-        limit=paging.limit,
     )
-    return paging.answer(page)
 
 
 @routes.read("/{report_id}", schemas.ReportOut, "One report")

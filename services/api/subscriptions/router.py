@@ -126,17 +126,16 @@ async def list_reminders(
     """Reminders and change events sent (or being sent) to this key's subscriptions,
     newest first, each with its log of delivery attempts (time, duration, HTTP status
     or error). `id` is the event id the receiver saw."""
-    page = await reminders.list_reminders(
+    return await paging.fetch(
+        PageOut[schemas.ReminderOut],
+        reminders.list_reminders,
         session,
         actor,
         subscription_id=subscription_id,
         statuses=tuple(dict.fromkeys(status)),
         event_types=tuple(dict.fromkeys(event_type)),
         deadline_id=deadline_id,
-        cursor=paging.cursor,
-        limit=paging.limit,
     )
-    return paging.answer_as(page, PageOut[schemas.ReminderOut])
 
 
 @reminder_routes.read("/{reminder_id}", schemas.ReminderOut, "One reminder")

@@ -24,8 +24,7 @@ async def list_uhri_imports(
     (new, updated, unchanged, merged, tombstoned, unmapped), the labels that mapped to
     nothing, and the HTTP validators used for the next conditional GET. Admin keys only.
     """
-    page = await service.list_imports(session, cursor=paging.cursor, limit=paging.limit)
-    return paging.answer_as(page, PageOut[UhriImportOut])
+    return await paging.fetch(PageOut[UhriImportOut], service.list_imports, session)
 
 
 @router.get("/{import_id}", response_model=UhriImportOut, summary="One UHRI import")
