@@ -7,17 +7,19 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
+from services.api import edge
 from services.api.deps import Reader, ReadSession
 from shared.countries import service
 from shared.countries.schemas import CountryDetail, CountryOut, MechanismOut
 from shared.reference import taxonomies
 
 router = APIRouter(prefix="/v1", tags=["reference"])
+routes = edge.Routes(router)
 
 RegionalGroup = Literal["AFR", "APG", "EEG", "GRULAC", "WEOG"]
 
 
-@router.get("/countries", response_model=list[CountryOut], summary="UN member and observer States")
+@routes.read("/countries", list[CountryOut], "UN member and observer States")
 async def list_countries(
     session: ReadSession,
     _reader: Reader,
@@ -28,14 +30,14 @@ async def list_countries(
     return await service.list_countries(session, regional_group)
 
 
-@router.get("/countries/{iso3}", response_model=CountryDetail, summary="One State with counts")
+@routes.read("/countries/{iso3}", CountryDetail, "One State with counts")
 async def get_country(iso3: str, session: ReadSession, _reader: Reader) -> CountryDetail:
     """A State with the number of recommendations it received (by position and by
     implementation status) and of documents about it."""
     return await service.country_detail(session, iso3)
 
 
-@router.get("/mechanisms", response_model=list[MechanismOut], summary="Mechanisms")
+@routes.read("/mechanisms", list[MechanismOut], "Mechanisms")
 async def list_mechanisms(session: ReadSession, _reader: Reader) -> list[MechanismOut]:
     """The UPR, the treaty bodies and the special procedures."""
     return await service.list_mechanisms(session)
@@ -60,7 +62,7 @@ class SdgTargetOut(BaseModel):
     text: str
 
 
-@router.get("/taxonomies/themes", response_model=list[ThemeOut], summary="UHRI themes")
+@routes.read("/taxonomies/themes", list[ThemeOut], "UHRI themes")
 async def list_themes(_reader: Reader) -> list[ThemeOut]:
     """UHRI themes: the coded scheme (A12, D51, ...) and the uncoded names of newer
     matrices. Filters and tags accept either a code or a name."""
@@ -75,11 +77,7 @@ async def list_themes(_reader: Reader) -> list[ThemeOut]:
     return coded + uncoded
 
 
-@router.get(
-    "/taxonomies/affected-persons",
-    response_model=list[AffectedPersonOut],
-    summary="UHRI affected persons",
-)
+@routes.read("/taxonomies/affected-persons", list[AffectedPersonOut], "UHRI affected persons")
 async def list_affected_persons(_reader: Reader) -> list[AffectedPersonOut]:
     """Groups of persons affected, with the spellings seen in OHCHR matrices."""
     return [
@@ -88,7 +86,7 @@ async def list_affected_persons(_reader: Reader) -> list[AffectedPersonOut]:
     ]
 
 
-@router.get("/taxonomies/sdg-targets", response_model=list[SdgTargetOut], summary="SDG targets")
+@routes.read("/taxonomies/sdg-targets", list[SdgTargetOut], "SDG targets")
 async def list_sdg_targets(
     _reader: Reader, goal: Annotated[int | None, Query(ge=1, le=17)] = None
 ) -> list[SdgTargetOut]:

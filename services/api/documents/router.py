@@ -16,9 +16,10 @@ from shared.documents.schemas import DocumentDetail, DocumentOut
 from shared.kernel import validation
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
+routes = edge.Routes(router)
 
 
-@router.get("", response_model=PageOut[DocumentOut], summary="List documents")
+@routes.read("", PageOut[DocumentOut], "List documents")
 async def list_documents(
     paging: edge.Paging,
     session: ReadSession,
@@ -49,7 +50,7 @@ async def list_documents(
     )
 
 
-@router.get("/{ident:anything}", response_model=DocumentDetail, summary="One document")
+@routes.read("/{ident:anything}", DocumentDetail, "One document")
 async def get_document(ident: str, session: ReadSession, _reader: Reader) -> DocumentDetail:
     """A document by UUID or by UN symbol (`A/HRC/43/15/Add.1`)."""
     return await service.get_document(session, ident)

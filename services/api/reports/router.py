@@ -14,6 +14,7 @@ from services.api.deps import LiveQueue, RecommendationsWriter, SettingsDep, Wri
 from shared.reports import schemas, service
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
+routes = edge.Routes(router)
 F = TypeVar("F", bound=Callable[..., Any])
 
 DOCX: dict[int | str, dict[str, Any]] = {
@@ -93,7 +94,7 @@ async def draft_report(
     return RedirectResponse(_location(request, row.id), status_code=303)
 
 
-@router.get("/{report_id}", response_model=schemas.ReportOut, summary="A report and its status")
+@routes.read("/{report_id}", schemas.ReportOut, "A report and its status")
 async def get_report(
     report_id: uuid.UUID,
     session: WriteSession,

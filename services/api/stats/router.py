@@ -16,9 +16,10 @@ from shared.recommendations import stats
 from shared.stats.coverage import Coverage, coverage
 
 router = APIRouter(prefix="/v1/stats", tags=["stats"])
+routes = edge.Routes(router)
 
 
-@router.get("/coverage", response_model=Coverage, summary="Programme coverage of a country")
+@routes.read("/coverage", Coverage, "Programme coverage of a country")
 async def get_coverage_stats(
     session: ReadSession,
     _reader: Reader,
@@ -35,7 +36,7 @@ async def get_coverage_stats(
     return await coverage(session, code, on=on or dt.date.today(), uncovered_limit=uncovered_limit)
 
 
-@router.get("/progress", response_model=stats.Progress, summary="Implementation progress")
+@routes.read("/progress", stats.Progress, "Implementation progress")
 async def get_progress_stats(
     session: ReadSession,
     _reader: Reader,
@@ -48,10 +49,8 @@ async def get_progress_stats(
     return await stats.progress(session, edge.country_code(country), cycle)
 
 
-@router.get(
-    "/accountability",
-    response_model=Accountability,
-    summary="Accountability of a State's supported recommendations",
+@routes.read(
+    "/accountability", Accountability, "Accountability of a State's supported recommendations"
 )
 async def get_accountability_stats(
     session: ReadSession,

@@ -13,9 +13,10 @@ from shared.uhri import service
 from shared.uhri.schemas import UhriImportOut
 
 router = APIRouter(prefix="/v1/ingestion/uhri-imports", tags=["ingestion"])
+routes = edge.Routes(router)
 
 
-@router.get("", response_model=PageOut[UhriImportOut], summary="List UHRI imports")
+@routes.read("", PageOut[UhriImportOut], "List UHRI imports")
 async def list_uhri_imports(
     paging: edge.Paging, session: ReadSession, _admin: AdminReader
 ) -> PageOut[UhriImportOut]:
@@ -27,7 +28,7 @@ async def list_uhri_imports(
     return await paging.fetch(PageOut[UhriImportOut], service.list_imports, session)
 
 
-@router.get("/{import_id}", response_model=UhriImportOut, summary="One UHRI import")
+@routes.read("/{import_id}", UhriImportOut, "One UHRI import")
 async def get_uhri_import(
     import_id: uuid.UUID, session: ReadSession, _admin: AdminReader
 ) -> UhriImportOut:
