@@ -4,17 +4,21 @@ Routers translate HTTP into service calls and back; everything HTTP-specific the
 lives here, so that one rule has one spelling and the OpenAPI document can tell what each
 operation sends and returns (``services/api/openapi.py`` reads the declarations below):
 
+- route declarations by kind: ``Routes`` (``read``, ``create``, ``change``, ``replace``,
+  ``delete``), one line each;
 - responses: ``versioned`` (JSON + ``ETag``), ``current`` (the same or 304 for a matching
   ``If-None-Match``), ``created`` (201 + ``Location`` + ``ETag``, declared with
   ``Routes.create``), ``paged`` (``Link``);
-- ``Target``: the resource a route acts on, the caller and the session, in one dependency;
+- ``Target``: the resource a write acts on, the caller and the session, in one dependency
+  (``target_of`` declares it);
 - conditional headers, as dependencies declared in the document: ``IfMatch`` (a write
   that needs the version: 428 without it, 412 when stale), ``OptionalIfMatch`` (a write
   that checks the version only when sent), ``IfNoneMatch`` (a cacheable read);
 - errors: ``raises(...)`` on a dependency and ``errors(...)`` on a route declare the
   problem statuses they can produce; the document lists, per operation, only those;
-- pagination and common query parameters: ``Paging`` (``LimitParam`` and ``Cursor``),
-  ``CountryParam``.
+- pagination and common query parameters: ``Paging`` (``LimitParam`` and ``Cursor``;
+  ``paging.fetch`` calls a service's list and answers its page), ``CountryParam``,
+  ``StateParam``, ``CycleParam``.
 """
 
 from __future__ import annotations
