@@ -100,6 +100,11 @@ def _as_pg(args: list[str]) -> list[str]:
     return args
 
 
+def _pg_stop(bin_dir: Path, data: Path, mode: str) -> None:
+    stop = [str(bin_dir / "pg_ctl"), "-D", str(data), "-m", mode, "-w", "-t", "30", "stop"]
+    subprocess.run(_as_pg(stop), check=False, capture_output=True)
+
+
 def _alive(pid: int) -> bool:
     # A detached server is reparented; a parent that never reaps leaves a zombie, which
     # is as dead as it gets.
@@ -123,7 +128,28 @@ def _redis_answers(port: int) -> bool:
         return False
 
 
-class Postgres:
+class _Server:
+    """A server on 127.0.0.1:`port` (a free one when not given), keeping its files in a
+    given folder or in a temporary one that `remove` deletes."""
+
+    def __init__(self, prefix: str, folder: Path | None, port: int | None, quiet: bool) -> None:
+        self.owned_dir: Path | None = None
+        if folder is None:
+            self.owned_dir = folder = Path(tempfile.mkdtemp(prefix=prefix))
+        self.folder = folder
+        self.port = port if port is not None else free_port()
+        self.quiet = quiet
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def remove(self) -> None:
+        self.stop()
+        if self.owned_dir is not None:
+            shutil.rmtree(self.owned_dir, ignore_errors=True)
+
+
+class Postgres(_Server):
     """A PostgreSQL cluster in `data` (created when missing) on 127.0.0.1:`port`.
 
     Without arguments: a throw-away cluster in a temporary folder on a free port."""
@@ -136,16 +162,11 @@ class Postgres:
         *,
         quiet: bool = True,
     ) -> None:
+        super().__init__("followup-pg-", data, port, quiet)
         self.bin = pg_bin()
-        self.owned_dir: Path | None = None
-        if data is None:
-            self.owned_dir = Path(tempfile.mkdtemp(prefix="followup-pg-"))
-            data = self.owned_dir / "data"
-        self.data = data
-        self.port = port if port is not None else free_port()
+        self.data = data if data is not None else self.folder / "data"
         self.options = options
-        self.quiet = quiet
-        self.log = Path(f"{data}.log")
+        self.log = Path(f"{self.data}.log")
         self.ensure_cluster()
 
     @property
@@ -202,16 +223,7 @@ class Postgres:
 
     def stop(self, mode: str = "immediate") -> None:
         """Stops the server; `immediate` (the default) is a crash as far as clients see."""
-        subprocess.run(
-            _as_pg(
-                [
-                    str(self.bin / "pg_ctl"),
-                    *("-D", str(self.data), "-m", mode, "-w", "-t", "30", "stop"),
-                ]
-            ),
-            check=False,
-            capture_output=True,
-        )
+        _pg_stop(self.bin, self.data, mode)
 
     def create_database(self, name: str) -> None:
         # psql is not in every binary folder (PG_BIN may be a server-only install); the
@@ -231,13 +243,8 @@ class Postgres:
         )
         subprocess.run([sys.executable, "-c", code, str(self.port), name], check=True)
 
-    def remove(self) -> None:
-        self.stop()
-        if self.owned_dir is not None:
-            shutil.rmtree(self.owned_dir, ignore_errors=True)
 
-
-class Redis:
+class Redis(_Server):
     """A Redis server keeping its files in `folder`, on 127.0.0.1:`port`.
 
     Without arguments: a throw-away, non-persistent server in a temporary folder on a
@@ -251,14 +258,9 @@ class Redis:
         persist: bool = False,
         quiet: bool = True,
     ) -> None:
+        super().__init__("followup-redis-", folder, port, quiet)
         self.binary = redis_server()
-        self.owned_dir: Path | None = None
-        if folder is None:
-            self.owned_dir = folder = Path(tempfile.mkdtemp(prefix="followup-redis-"))
-        self.dir = folder
-        self.port = port if port is not None else free_port()
         self.persist = persist
-        self.quiet = quiet
         self.pid: int | None = None
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -269,14 +271,16 @@ class Redis:
     def start(self, *, detach: bool = False) -> None:
         if not self.quiet:
             say(f"starting Redis on 127.0.0.1:{self.port}")
-        self.dir.mkdir(parents=True, exist_ok=True)
-        save = ["--save", "60", "1", "--appendonly", "yes"] if self.persist else ["--save", ""]
-        if not self.persist:
-            save += ["--appendonly", "no"]
+        self.folder.mkdir(parents=True, exist_ok=True)
+        persistence = (
+            ["--save", "60", "1", "--appendonly", "yes"]
+            if self.persist
+            else ["--save", "", "--appendonly", "no"]
+        )
         args = [str(self.binary), "--bind", "127.0.0.1", "--port", str(self.port)]
-        args += ["--dir", str(self.dir), "--daemonize", "no", *save]
+        args += ["--dir", str(self.folder), "--daemonize", "no", *persistence]
         if detach:
-            args += ["--logfile", str(self.dir / "redis.log")]
+            args += ["--logfile", str(self.folder / "redis.log")]
         # A detached server gets its own session: Ctrl-C in the terminal reaches the
         # launcher, whose exit trap stops the server after the services that use it.
         self.process = subprocess.Popen(
@@ -307,11 +311,6 @@ class Redis:
                 self.process.wait(timeout=5)
         self.pid = None
         self.process = None
-
-    def remove(self) -> None:
-        self.stop()
-        if self.owned_dir is not None:
-            shutil.rmtree(self.owned_dir, ignore_errors=True)
 
 
 def stop_pid(pid: int, *, graceful: bool) -> None:
@@ -363,7 +362,8 @@ def start(profile: str, state: State) -> None:
     """`run`: persistent servers in .local on fixed ports; `test`: throw-away servers on
     free ports in a folder `stop` removes."""
     LOCAL.mkdir(parents=True, exist_ok=True)
-    if profile == "run":
+    run = profile == "run"
+    if run:
         base = LOCAL
     else:
         base = Path(tempfile.mkdtemp(prefix="test-", dir=LOCAL))
@@ -373,7 +373,6 @@ def start(profile: str, state: State) -> None:
     if os.environ.get("DATABASE_URL"):
         say("using the external PostgreSQL in DATABASE_URL")
     else:
-        run = profile == "run"
         pg = Postgres(
             base / "pg" / "data",
             _port("PG_PORT", 54329 if run else None),
@@ -395,7 +394,6 @@ def start(profile: str, state: State) -> None:
     if os.environ.get("REDIS_URL"):
         say("using the external Redis in REDIS_URL")
     else:
-        run = profile == "run"
         redis = Redis(
             base / "redis", _port("REDIS_PORT", 63799 if run else None), persist=run, quiet=False
         )
@@ -414,9 +412,7 @@ def stop(state: State) -> None:
         stop_pid(int(redis["pid"]), graceful=True)
     pg = state.data.get("postgres")
     if pg:
-        pg_ctl = str(Path(pg["bin"]) / "pg_ctl")
-        stop_fast = [pg_ctl, "-D", pg["data"], "-m", "fast", "-w", "-t", "30", "stop"]
-        subprocess.run(_as_pg(stop_fast), check=False, capture_output=True)
+        _pg_stop(Path(pg["bin"]), Path(pg["data"]), "fast")
     if state.data.get("remove"):
         shutil.rmtree(state.data["remove"], ignore_errors=True)
     state.path.unlink(missing_ok=True)
