@@ -2,7 +2,7 @@
 
 The corpus is the parsed content of ``../shared/data/upr`` (WG reports for texts and
 recommending States, OHCHR matrices for themes, affected persons and SDG goals), read with
-``shared.ingestion.parse_bytes`` once and cached in ``.local/bench/corpus.json``.
+``shared.ingestion.parse.parse_bytes`` once and cached in ``.local/bench/corpus.json``.
 
 Generated data: every UN Member State reviewed in each UPR cycle 1-4 (one WG report and
 one Add.1 per review), the number of recommendations per review following the real

