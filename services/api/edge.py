@@ -10,7 +10,7 @@ operation sends and returns (``services/api/openapi.py`` reads the declarations 
   ``If-None-Match``), ``created`` (201 + ``Location`` + ``ETag``, declared with
   ``Routes.create``), ``paged`` (``Link``);
 - ``Target``: the resource a write acts on, the caller and the session, in one dependency
-  (``target_of`` declares it);
+  (``target_of`` declares it; ``path_id`` reads an id whose name is known at run time);
 - conditional headers, as dependencies declared in the document: ``IfMatch`` (a write
   that needs the version: 428 without it, 412 when stale), ``OptionalIfMatch`` (a write
   that checks the version only when sent), ``IfNoneMatch`` (a cacheable read);
@@ -473,16 +473,29 @@ def target_of(path_id: str, session: Any, actor: Any) -> Any:
     async def target(**values: Any) -> Target:
         return Target(values[path_id], values["session"], values["actor"])
 
-    # What FastAPI reads: the path parameter under its own name, then the dependencies.
+    return _taking(target, **{path_id: uuid.UUID, "session": session, "actor": actor})
+
+
+def path_id(name: str) -> Any:
+    """The dependency that reads the UUID path parameter ``name``, for routes declared
+    for several kinds of resource at once, whose path names the id after the kind
+    (``{milestone_id}``, ``{evaluation_id}``): ``part_id: uuid.UUID = edge.path_id(...)``."""
+
+    async def read(**values: uuid.UUID) -> uuid.UUID:
+        return values[name]
+
+    return _taking(read, **{name: uuid.UUID})
+
+
+def _taking(call: Callable[..., Any], **parameters: Any) -> Any:
+    """``Depends(call)``, ``call`` declared to take the keyword ``parameters`` (name:
+    annotation): FastAPI reads what a dependency takes from its signature, and these
+    names are only known at run time."""
     named = inspect.Parameter.KEYWORD_ONLY
-    target.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [
-            inspect.Parameter(path_id, named, annotation=uuid.UUID),
-            inspect.Parameter("session", named, annotation=session),
-            inspect.Parameter("actor", named, annotation=actor),
-        ]
+    call.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(name, named, annotation=a) for name, a in parameters.items()]
     )
-    return Depends(target)
+    return Depends(call)
 
 
 # --- one State, one cycle --------------------------------------------------------------------

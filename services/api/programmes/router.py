@@ -4,9 +4,7 @@ indicators with measurements, milestones and evaluations."""
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -58,14 +56,8 @@ def programme_filter(
 Filter = Annotated[schemas.ProgrammeFilter, Depends(programme_filter)]
 
 
-async def programme(
-    programme_id: uuid.UUID, session: WriteSession, actor: ProgrammesWriter
-) -> edge.Target:
-    return edge.Target(programme_id, session, actor)
-
-
 # A write to a programme or to one of its parts.
-Programme = Annotated[edge.Target, Depends(programme)]
+Programme = Annotated[edge.Target, edge.target_of("programme_id", WriteSession, ProgrammesWriter)]
 
 
 @routes.read("/partners", list[schemas.PartnerOut], "Partner organisations")
@@ -262,6 +254,8 @@ def dated_routes(
     """The routes of a kind of dated part (milestones, evaluations): list, add, change and
     delete, named as if written one by one (`list_milestones`, `create_milestone`...)."""
     what = kind.what
+    # The path names the part's id after its kind: `{milestone_id}`, `{evaluation_id}`.
+    path_part = edge.path_id(f"{what}_id")
 
     async def list_all(programme_id: uuid.UUID, session: ReadSession, _reader: Reader) -> Any:
         return await kind.list_all(session, programme_id)
@@ -269,40 +263,23 @@ def dated_routes(
     async def create(target: Programme, data: Any) -> Any:
         return await kind.add(*target.args, data)
 
-    # The path's `{what}_id`, under its own name (declared below).
-    async def patch(target: Programme, changes: Any, **path: uuid.UUID) -> Any:
-        (part_id,) = path.values()
+    async def patch(target: Programme, changes: Any, part_id: uuid.UUID = path_part) -> Any:
         return await kind.patch(*target.args, part_id, changes)
 
-    async def delete(target: Programme, **path: uuid.UUID) -> None:
-        (part_id,) = path.values()
+    async def delete(target: Programme, part_id: uuid.UUID = path_part) -> None:
         await kind.delete(*target.args, part_id)
 
-    # What FastAPI reads from a signature: the body's model and the `{what}_id` parameter.
-    path_id = inspect.Parameter(f"{what}_id", inspect.Parameter.KEYWORD_ONLY, annotation=uuid.UUID)
-    _declare(list_all, docs.listed)
-    _declare(create, docs.added, data=kind.fields)
-    _declare(patch, docs.changed, path_id, changes=patch_model)
-    _declare(delete, docs.deleted, path_id)
+    # The models of the bodies, which FastAPI reads from the annotations.
+    create.__annotations__["data"] = kind.fields
+    patch.__annotations__["changes"] = patch_model
     many, one = f"/{what}s", f"/{what}s/{{{what}_id}}"
     out = kind.out
+    list_all.__doc__, create.__doc__ = docs.listed, docs.added
+    patch.__doc__, delete.__doc__ = docs.changed, docs.deleted
     parts.read(many, list[out], f"{what.title()}s of a programme", name=f"list_{what}s")(list_all)  # type: ignore[valid-type]
     parts.create(many, out, f"Add {docs.a}", name=f"create_{what}")(create)
     parts.change(one, out, f"Change {docs.a}", name=f"patch_{what}")(patch)
     parts.delete(one, f"Delete {docs.a}", name=f"delete_{what}")(delete)
-
-
-def _declare(
-    endpoint: Callable[..., Any], doc: str, *path: inspect.Parameter, **models: type[BaseModel]
-) -> None:
-    signature = inspect.signature(endpoint)
-    named = [
-        p.replace(annotation=models.get(p.name, p.annotation))
-        for p in signature.parameters.values()
-        if p.kind is not inspect.Parameter.VAR_KEYWORD
-    ]
-    endpoint.__signature__ = signature.replace(parameters=[*named, *path])  # type: ignore[attr-defined]
-    endpoint.__doc__ = doc
 
 
 dated_routes(
