@@ -7,6 +7,7 @@ from typing import Any, ClassVar, Unpack
 
 from arq import func
 from arq.cron import CronJob, cron
+from arq.worker import Function
 
 import shared.models  # noqa: F401  (every mapped table, so foreign keys resolve)
 from services.worker import ingestion, privacy, reminders, reports, review, uhri
@@ -33,7 +34,7 @@ async def shutdown(ctx: Ctx) -> None:
     await ctx["db"].dispose()
 
 
-FUNCTIONS: list[Any] = [
+FUNCTIONS: list[Function] = [
     func(ping, name=jobs.PING, max_tries=1, timeout=30),
     func(ingestion.ingest_sources, name=jobs.INGEST_SOURCES, max_tries=1, timeout=300),
     func(ingestion.ingestion_list_run, name=jobs.INGESTION_LIST_RUN, max_tries=3, timeout=300),
@@ -54,58 +55,42 @@ FUNCTIONS: list[Any] = [
 ]
 
 
-def _cron(
-    coroutine: Any,
-    job_name: str,
-    *,
-    timeout: int,
-    run_at_startup: bool = False,
-    **schedule: Unpack[CronArgs],
-) -> CronJob:
-    """A cron job named after its job (``cron:<name>``), never queued twice at once."""
+_REGISTERED = {f.name: f for f in FUNCTIONS}
+
+
+def _cron(job_name: str, *, run_at_startup: bool = False, **schedule: Unpack[CronArgs]) -> CronJob:
+    """The job registered as ``job_name``, on a schedule: named ``cron:<name>``, with the
+    job's own timeout, never queued twice at once."""
+    function = _REGISTERED[job_name]
     return cron(
-        coroutine,
+        function.coroutine,
         name=f"cron:{job_name}",
         unique=True,
-        timeout=timeout,
+        timeout=function.timeout_s,
         run_at_startup=run_at_startup,
         **schedule,
     )
 
 
 CRON_JOBS: list[CronJob] = [
-    _cron(
-        ingestion.ingestion_sweep, jobs.INGESTION_SWEEP, minute=set(range(3, 60, 5)), timeout=120
-    ),
+    _cron(jobs.INGESTION_SWEEP, minute=set(range(3, 60, 5))),
     # Reminders: scan every 5 minutes, sweep every minute, recompute deadlines nightly.
-    _cron(reminders.scan_reminders, jobs.SCAN_REMINDERS, minute=set(range(1, 60, 5)), timeout=300),
-    _cron(reminders.sweep_reminders, jobs.SWEEP_REMINDERS, timeout=120),
-    _cron(reports.sweep_reports, jobs.SWEEP_REPORTS, minute=set(range(2, 60, 5)), timeout=120),
-    _cron(
-        privacy.purge_personal_data, jobs.PURGE_PERSONAL_DATA, hour={3}, minute={25}, timeout=600
-    ),
-    _cron(
-        reminders.recompute_deadlines, jobs.RECOMPUTE_DEADLINES, hour={2}, minute={10}, timeout=3600
-    ),
+    _cron(jobs.SCAN_REMINDERS, minute=set(range(1, 60, 5))),
+    _cron(jobs.SWEEP_REMINDERS),
+    _cron(jobs.SWEEP_REPORTS, minute=set(range(2, 60, 5))),
+    _cron(jobs.PURGE_PERSONAL_DATA, hour={3}, minute={25}),
+    _cron(jobs.RECOMPUTE_DEADLINES, hour={2}, minute={10}),
     # Review reminders: every morning (UTC).
-    _cron(review.review_reminders, jobs.REVIEW_REMINDERS, hour={6}, minute={7}, timeout=600),
+    _cron(jobs.REVIEW_REMINDERS, hour={6}, minute={7}),
 ]
 _ingest_schedule = ingestion.cron_schedule(_settings.ingest_cron)
 if _ingest_schedule is not None:
     # run_at_startup: `make run` ingests its sources as soon as the worker is up.
-    CRON_JOBS.append(
-        _cron(
-            ingestion.ingest_sources,
-            jobs.INGEST_SOURCES,
-            timeout=300,
-            run_at_startup=True,
-            **_ingest_schedule,
-        )
-    )
+    CRON_JOBS.append(_cron(jobs.INGEST_SOURCES, run_at_startup=True, **_ingest_schedule))
 
 _uhri_schedule = uhri.cron_schedule()
 if _uhri_schedule is not None:
-    CRON_JOBS.append(_cron(uhri.import_uhri, jobs.IMPORT_UHRI, timeout=3 * 3600, **_uhri_schedule))
+    CRON_JOBS.append(_cron(jobs.IMPORT_UHRI, **_uhri_schedule))
 
 
 class WorkerSettings:
