@@ -81,14 +81,14 @@ BACKOFF_S = 5.0
 
 @dataclass(slots=True)
 class _Lease:
-    """Tokens this process took for one client (``left`` of them unspent), or a refusal
-    (``left`` 0) until ``until``; times in the limiter's clock, milliseconds."""
+    """Tokens this process took for one client (``left`` of them unspent) until ``until``
+    (when the last is spent: the next request renews it), or a refusal (``left`` 0) until
+    ``until``, the client's next slot; times in the limiter's clock, milliseconds."""
 
     left: int
     until: int
     remaining: int
     reset_at: int
-    retry_at: int
     # Below this many tokens left, the lease is renewed ahead of need (0: never).
     low: int
 
@@ -133,7 +133,7 @@ class RateLimiter:
         """Count one request against ``key``; None when Redis cannot say."""
         now = int(self.clock() * 1000)
         lease = self._leases.get(key)
-        while lease is None or now >= lease.until or (lease.left == 0 and now >= lease.retry_at):
+        while lease is None or now >= lease.until:
             lease = await self._renewed(key, limit, now)
             if lease is None:
                 return None
@@ -142,10 +142,12 @@ class RateLimiter:
                 allowed=False,
                 limit=limit,
                 remaining=0,
-                retry_after_s=max(1, math.ceil((lease.retry_at - now) / 1000)),
+                retry_after_s=max(1, math.ceil((lease.until - now) / 1000)),
                 reset_s=math.ceil((lease.reset_at - now) / 1000),
             )
         lease.left -= 1
+        if lease.left == 0:
+            lease.until = now
         if lease.left < lease.low and key not in self._pending:
             # Renewed ahead of need, so that a client keeping its pace never waits for Redis.
             self._renew(key, limit, now)
@@ -195,10 +197,9 @@ class RateLimiter:
             current.remaining = int(remaining)
             current.reset_at = now + int(reset_ms)
             return current
-        retry_at = now + int(retry_ms)
         # A refusal holds until the client's next slot; tokens for LEASE_S at most.
-        until = retry_at if taken == 0 else now + int(LEASE_S * 1000)
-        lease = _Lease(taken, until, int(remaining), now + int(reset_ms), retry_at, want // 2)
+        until = now + int(retry_ms) if taken == 0 else now + int(LEASE_S * 1000)
+        lease = _Lease(taken, until, int(remaining), now + int(reset_ms), want // 2)
         if len(self._leases) >= LEASES_KEPT:
             self._forget_expired(now)
         self._leases[key] = lease
