@@ -37,10 +37,6 @@ def _queues_build(path: str, summary: str, **declaration: Any) -> Callable[[F], 
     )
 
 
-def _location(request: Request, report_id: uuid.UUID) -> str:
-    return str(request.url_for("get_report", report_id=str(report_id)))
-
-
 @_queues_build("", "Draft a report")
 async def create_report(
     data: schemas.ReportIn,
@@ -66,7 +62,7 @@ async def create_report(
     body without recommendations is a 422 naming it.
     """
     row = await service.create(session, actor, data)
-    response.headers["Location"] = _location(request, row.id)
+    edge.set_location(request, response, "get_report", report_id=row.id)
     return service.to_out(row, settings.public_base_url)
 
 
@@ -91,7 +87,7 @@ async def draft_report(
     none yet: the link that mid-term reminders carry. Needs `recommendations:write` for
     the State."""
     row = await service.draft(session, actor, kind, country, cycle, language)
-    return RedirectResponse(_location(request, row.id), status_code=303)
+    return RedirectResponse(edge.location(request, "get_report", report_id=row.id), status_code=303)
 
 
 @routes.read("/{report_id}", schemas.ReportOut, "A report and its status")
