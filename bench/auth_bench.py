@@ -17,9 +17,7 @@ import asyncio
 import datetime as dt
 import json
 import os
-import platform
 import shutil
-import socket
 import statistics
 import subprocess
 import time
@@ -28,7 +26,8 @@ from typing import Any
 
 import httpx
 
-from bench import generate
+from bench import generate, load
+from scripts.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = Path(os.environ.get("BENCH_OUT", ROOT / "bench" / "results" / "auth.json"))
@@ -37,20 +36,6 @@ REQUESTS = int(os.environ.get("BENCH_AUTH_REQUESTS", "500"))
 ROUNDS = int(os.environ.get("BENCH_AUTH_ROUNDS", "5"))
 AUDIENCE = "urn:followup:api"
 TICK = os.sysconf("SC_CLK_TCK")
-
-
-def _cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -119,7 +104,7 @@ def main() -> None:
         .splitlines()[-1]
     )
 
-    op_port = _free_port()
+    op_port = free_port()
     issuer = f"http://127.0.0.1:{op_port}"
     node = shutil.which("node")
     assert node, "Node.js is needed for the OpenID provider"
@@ -128,7 +113,7 @@ def main() -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    port = _free_port()
+    port = free_port()
     api_env = {
         **env,
         "ENVIRONMENT": "development",
@@ -197,7 +182,7 @@ def main() -> None:
             process.wait(timeout=20)
     result = {
         "measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "cpu_model": _cpu_model(),
+        "cpu_model": load.cpu_model(),
         "cpus": os.cpu_count(),
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "note": "shared 2-core machine: other engineers' builds and tests ran at the same time;"

@@ -18,7 +18,6 @@ import os
 import platform
 import random
 import re
-import socket
 import statistics
 import time
 from pathlib import Path
@@ -28,7 +27,8 @@ from urllib.parse import urlencode
 import asyncpg  # type: ignore[import-untyped, unused-ignore]
 import httpx
 
-from bench import generate
+from bench import generate, load
+from scripts.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = Path(os.environ.get("BENCH_OUT", ROOT / "bench" / "results" / "portal.json"))
@@ -36,20 +36,6 @@ REQUESTS = int(os.environ.get("BENCH_REQUESTS", "300"))
 WARMUP = int(os.environ.get("BENCH_WARMUP_REQUESTS", "40"))
 TERMS = ("torture", "women", "children", "education", "death penalty", "migrants")
 THEMES = ("A12", "B31", "D51", "F12", "G1", "E41")
-
-
-def _cpu() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _server_ms(response: httpx.Response) -> float:
@@ -126,7 +112,7 @@ async def run(url: str) -> dict[str, Any]:
             "SELECT DISTINCT state_under_review FROM recommendations ORDER BY 1")]  # fmt: skip
     finally:
         await conn.close()
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "LOG_JSON": "true", "LOG_LEVEL": "WARNING"}
     proc = await asyncio.create_subprocess_exec(
         str(ROOT / ".venv" / "bin" / "followup"), "web", "--host", "127.0.0.1", "--port",
@@ -168,7 +154,7 @@ async def run(url: str) -> dict[str, Any]:
         "search_page": search,
         "search_second_page": paged,
         "search_all_states": wide,
-        "cpu": _cpu(),
+        "cpu": load.cpu_model(),
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "machine": "shared: 2 cores used by several engineers' builds and tests at the same"

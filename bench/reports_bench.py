@@ -38,6 +38,7 @@ from openpyxl import load_workbook  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker  # noqa: E402
 
+from bench import load  # noqa: E402
 from shared.auth.schemas import OPERATOR  # noqa: E402
 from shared.recommendations.schemas import RecommendationFilter  # noqa: E402
 from shared.reports import service as reports  # noqa: E402
@@ -92,16 +93,6 @@ SELECT a.id, r.id FROM (SELECT id, row_number() OVER (ORDER BY description) k FR
 JOIN recommendations r ON r.state_under_review = :state AND r.paragraph_key[2] % 20 = a.k - 1
     AND r.paragraph_key[2] % 3 = 0;
 """
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def _cpu_s() -> float:
@@ -199,7 +190,7 @@ async def main() -> None:
     targets = {"midterm_draft_300": 5.0, "export_5000": 3.0, "import_5000": 10.0}
     out = {
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "cpu_model": _cpu_model(),
+        "cpu_model": load.cpu_model(),
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
         # Load averages (1, 5, 15 min) before and after the run: how busy the machine was.

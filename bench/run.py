@@ -31,7 +31,6 @@ import platform
 import random
 import re
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -46,6 +45,7 @@ import asyncpg  # type: ignore[import-untyped, unused-ignore]
 import httpx
 
 from bench import generate, load
+from scripts.servers import free_port
 from shared import sync
 from shared.recommendations import queries, service
 from shared.recommendations.repository import _ITEM_BY_ID
@@ -75,13 +75,6 @@ def env_int(name: str, default: int) -> int:
 
 def env_float(name: str, default: float) -> float:
     return float(os.environ.get(name, default))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 # --- scenarios --------------------------------------------------------------------------

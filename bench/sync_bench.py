@@ -33,7 +33,7 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped, unused-ignore]
 
-from bench import generate
+from bench import generate, load
 from shared import sync
 from shared.recommendations import queries, service
 from shared.recommendations.schemas import RecommendationFilter
@@ -183,11 +183,7 @@ def main() -> None:
     started = dt.datetime.now(dt.UTC)
     load_before = os.getloadavg()
     results = [asyncio.run(measure(url, n)) for n in sizes]
-    cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-         if line.startswith("model name")),
-        None,
-    )  # fmt: skip
+    cpu = load.cpu_model()
     OUT.write_text(
         json.dumps(
             {

@@ -17,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from scripts.servers import free_port
 from services.api.app import create_app
 from shared import jobs
 from shared.auth import service as keys
@@ -127,8 +128,6 @@ async def test_reads_go_to_the_replica_and_writes_to_the_primary(
 
 
 async def test_sigterm_lets_an_in_flight_request_finish() -> None:
-    from scripts.servers import free_port
-
     port = free_port()
     api = await asyncio.create_subprocess_exec(
         FOLLOWUP,

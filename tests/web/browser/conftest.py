@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import uuid
@@ -16,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from scripts.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -31,13 +32,6 @@ class Portal:
     programme: str
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="session")
 def browser_tools() -> None:
     if not (Path(CHROMIUM).exists() and AXE.exists()):
@@ -49,7 +43,7 @@ def browser_tools() -> None:
 
 @pytest.fixture(scope="session")
 def portal(browser_tools: None) -> Iterator[Portal]:
-    port = _free_port()
+    port = free_port()
     name = f"portal_browser_{uuid.uuid4().hex[:8]}"
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.web.browser.serve", str(port), name],
