@@ -79,11 +79,8 @@ async def list_actions(
     repo = PlanRepository(session)
     if f.plan_id is not None:
         await get_plan(session, f.plan_id)
-    if (
-        f.recommendation_id is not None
-        and await RecommendationRepository(session).get(f.recommendation_id) is None
-    ):
-        raise NotFound(f"no recommendation {f.recommendation_id}")
+    if f.recommendation_id is not None:
+        await RecommendationRepository(session).found("recommendation", f.recommendation_id)
     after = decode_time_key(cursor, "actions", dt.datetime.fromisoformat)
     rows = await repo.actions(f, today=today(), after=after, limit=limit + 1)
     items = await actions_out(session, rows[:limit])

@@ -27,7 +27,7 @@ from shared.deadlines.models import Deadline
 from shared.deadlines.repository import DeadlineRepository
 from shared.deadlines.schemas import DeadlineFilter, DeadlineIn, DeadlineOut, DeadlinePatch
 from shared.documents.models import Document
-from shared.errors import Forbidden, InvalidInput, NotFound
+from shared.errors import Forbidden, InvalidInput
 from shared.kernel.concurrency import require_version
 from shared.pagination import Page, decode_time_key, split_time_key_page
 from shared.reference.countries import by_iso3
@@ -64,9 +64,7 @@ async def for_country(session: AsyncSession, iso3: str) -> list[DeadlineOut]:
 
 
 async def get(session: AsyncSession, deadline_id: uuid.UUID) -> DeadlineOut:
-    row = await DeadlineRepository(session).get(deadline_id)
-    if row is None:
-        raise NotFound(f"no deadline {deadline_id}")
+    row = await DeadlineRepository(session).found("deadline", deadline_id)
     return to_out(row)
 
 
@@ -130,9 +128,7 @@ async def patch(
     session: AsyncSession, actor: Actor, deadline_id: uuid.UUID, version: int, data: DeadlinePatch
 ) -> DeadlineOut:
     repo = DeadlineRepository(session)
-    row = await repo.get(deadline_id)
-    if row is None:
-        raise NotFound(f"no deadline {deadline_id}")
+    row = await repo.found("deadline", deadline_id)
     _require_writer(actor, row.subject_type, row.country)
     await _require_subject_writer(session, actor, row.subject_type, row.subject_id)
     before = _snapshot(row)

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.audit import service as audit
 from shared.auth.schemas import Actor, Scope
-from shared.errors import Conflict, InvalidCursor, InvalidInput, NotFound
+from shared.errors import Conflict, InvalidCursor, InvalidInput
 from shared.institutions import csvio
 from shared.institutions.models import INSTITUTION_KINDS, Institution
 from shared.institutions.repository import InstitutionRepository
@@ -245,8 +245,7 @@ async def resolve_institution_ids(
 
 
 async def owners(session: AsyncSession, rec_id: uuid.UUID) -> list[InstitutionRef]:
-    if await RecommendationRepository(session).get(rec_id) is None:
-        raise NotFound(f"no recommendation {rec_id}")
+    await RecommendationRepository(session).found("recommendation", rec_id)
     return [
         InstitutionRef.model_validate(r, from_attributes=True)
         for r in await InstitutionRepository(session).owners(rec_id)
@@ -267,9 +266,7 @@ async def set_owners(
     the change. Returns the new version.
     """
     rec_repo = RecommendationRepository(session)
-    rec = await rec_repo.get(rec_id)
-    if rec is None:
-        raise NotFound(f"no recommendation {rec_id}")
+    rec = await rec_repo.found("recommendation", rec_id)
     actor.require_country(rec.state_under_review)
     chosen = await resolve_institutions(
         session, rec.state_under_review, institution_ids, "institution_ids"

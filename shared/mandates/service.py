@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.audit import service as audit
 from shared.auth.schemas import Actor
 from shared.deadlines import service as deadlines
-from shared.errors import Conflict, InvalidInput, NotFound
+from shared.errors import Conflict, InvalidInput
 from shared.kernel import outbox
 from shared.kernel.shapes import shape_of
 from shared.kernel.validation import Problems
@@ -190,9 +190,7 @@ async def _emit(session: AsyncSession, m: Mandate, action: str) -> None:
 
 
 async def get(session: AsyncSession, mandate_id: uuid.UUID, *, expiring_days: int) -> MandateOut:
-    m = await MandateRepository(session).get(mandate_id)
-    if m is None:
-        raise NotFound(f"no mandate {mandate_id}")
+    m = await MandateRepository(session).found("mandate", mandate_id)
     return await _with_renewals(session, m, expiring_days=expiring_days)
 
 

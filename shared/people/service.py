@@ -287,8 +287,7 @@ async def grant(
             code="not_allowed",
         )
     repo = PeopleRepository(session)
-    if await repo.get(user_id) is None:
-        raise NotFound(f"no user {user_id}")
+    await repo.found("user", user_id)
     row = UserMembership(
         id=uuid.uuid4(),
         user_id=user_id,

@@ -262,10 +262,7 @@ async def remove_deadline(session: AsyncSession, programme_id: uuid.UUID, rule: 
 
 
 async def existing(repo: ProgrammeRepository, programme_id: uuid.UUID) -> Programme:
-    p = await repo.get(programme_id)
-    if p is None:
-        raise NotFound(f"no programme {programme_id}")
-    return p
+    return await repo.found("programme", programme_id)
 
 
 async def found_part(

@@ -247,9 +247,8 @@ async def get_item(driver: Any, ident: str) -> RawItem:
 async def _writable(
     session: AsyncSession, actor: Actor, rec_id: uuid.UUID, *, for_update: bool = False
 ) -> Recommendation:
-    rec = await RecommendationRepository(session).get(rec_id, for_update=for_update)
-    if rec is None:
-        raise NotFound(f"no recommendation {rec_id}")
+    repo = RecommendationRepository(session)
+    rec = await repo.found("recommendation", rec_id, for_update=for_update)
     actor.require_country(rec.state_under_review)
     return rec
 
@@ -423,8 +422,7 @@ async def add_update(
 
 async def list_updates(session: AsyncSession, rec_id: uuid.UUID) -> list[UpdateOut]:
     repo = RecommendationRepository(session)
-    if await repo.get(rec_id) is None:
-        raise NotFound(f"no recommendation {rec_id}")
+    await repo.found("recommendation", rec_id)
     return [UpdateOut.model_validate(u) for u in await repo.updates(rec_id)]
 
 
@@ -437,8 +435,7 @@ async def get_update(session: AsyncSession, rec_id: uuid.UUID, update_id: uuid.U
 
 async def position_history(session: AsyncSession, rec_id: uuid.UUID) -> list[PositionChangeOut]:
     repo = RecommendationRepository(session)
-    if await repo.get(rec_id) is None:
-        raise NotFound(f"no recommendation {rec_id}")
+    await repo.found("recommendation", rec_id)
     return [
         PositionChangeOut(
             position=p.position,

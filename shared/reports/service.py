@@ -148,9 +148,7 @@ async def create(session: AsyncSession, actor: Actor, data: ReportIn) -> Report:
 
 
 async def get(session: AsyncSession, actor: Actor, report_id: uuid.UUID) -> Report:
-    row = await ReportRepository(session).get(report_id)
-    if row is None:
-        raise NotFound(f"no report {report_id}")
+    row = await ReportRepository(session).found("report", report_id)
     actor.require_country(row.country)
     return row
 
@@ -172,9 +170,7 @@ async def file(session: AsyncSession, actor: Actor, report_id: uuid.UUID) -> tup
 async def retry(session: AsyncSession, actor: Actor, report_id: uuid.UUID) -> Report:
     """Build a failed report again (or a ready one, with today's data)."""
     repo = ReportRepository(session)
-    row = await repo.get(report_id, for_update=True)
-    if row is None:
-        raise NotFound(f"no report {report_id}")
+    row = await repo.found("report", report_id, for_update=True)
     actor.require_country(row.country)
     if row.status in ("queued", "running"):
         raise Conflict(f"the report is already {row.status}", code="report_in_progress")
