@@ -139,8 +139,7 @@ async def patch_plan(
     before = _plan_snapshot(row)
     if "title" in changes:
         changes["title"] = changes["title"].strip()
-    await PlanRepository(session).update_versioned("action plan", ident, version, changes)
-    await session.refresh(row)
+    await PlanRepository(session).update_row("action plan", row, version, changes)
     audit.record_change(
         session, actor, "action_plan.update", ident, before=before, after=_plan_snapshot(row)
     )

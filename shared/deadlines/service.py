@@ -149,8 +149,7 @@ async def patch(
         values["met_at"] = dt.datetime.now(dt.UTC) if changes["status"] == "met" else None
     require_version("deadline", row.version, version)
     if values:
-        await repo.update_versioned("deadline", deadline_id, version, values)
-        await session.refresh(row)
+        await repo.update_row("deadline", row, version, values)
         record(
             session, actor, "update", "deadline", str(row.id), before=before, after=_snapshot(row)
         )

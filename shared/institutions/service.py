@@ -28,7 +28,7 @@ from shared.institutions.schemas import (
     InstitutionRef,
 )
 from shared.kernel import validation
-from shared.kernel.concurrency import changed_meanwhile, require_version
+from shared.kernel.concurrency import require_version
 from shared.pagination import Page, decode_cursor, encode_cursor
 from shared.recommendations.repository import RecommendationRepository
 
@@ -275,9 +275,9 @@ async def set_owners(
     before = {"institutions": list(rec.institutions)}
     await InstitutionRepository(session).set_owners(rec_id, [i.id for i in chosen])
     names = [i.name for i in chosen]
-    new_version = await rec_repo.update_if_version(rec_id, version, {"institutions": names})
-    if new_version is None:
-        raise changed_meanwhile("recommendation")
+    new_version = await rec_repo.update_versioned(
+        "recommendation", rec_id, version, {"institutions": names}
+    )
     audit.record_change(
         session,
         actor,

@@ -18,7 +18,7 @@ from shared.audit import service as audit
 from shared.auth.schemas import Actor
 from shared.errors import InvalidCursor, NotFound, Unavailable
 from shared.kernel import outbox, validation
-from shared.kernel.concurrency import changed_meanwhile, require_version
+from shared.kernel.concurrency import require_version
 from shared.kernel.sdg import sdg_goals_of
 from shared.pagination import decode_cursor, encode_cursor
 from shared.recommendations import queries
@@ -289,11 +289,9 @@ async def _write_tags(
 ) -> int:
     """Write new tag lists at ``version`` (412 when the row moved on), with the audit."""
     before = _tags(rec)
-    new_version = await RecommendationRepository(session).update_if_version(
-        rec.id, version, _with_goals(values)
+    new_version = await RecommendationRepository(session).update_versioned(
+        "recommendation", rec.id, version, _with_goals(values)
     )
-    if new_version is None:
-        raise changed_meanwhile("recommendation")
     audit.record(
         session,
         actor,
