@@ -143,9 +143,6 @@ class Repository(Generic[RowT]):
     async def get(self, ident: uuid.UUID, *, for_update: bool = False) -> RowT | None:
         return await get_row(self.session, self.model, ident, for_update=for_update)
 
-    async def get_for_update(self, ident: uuid.UUID) -> RowT | None:
-        return await get_row(self.session, self.model, ident, for_update=True)
-
     async def found(self, what: str, ident: uuid.UUID, *, for_update: bool = False) -> RowT:
         """The row, or 404 naming it (``no {what} {ident}``)."""
         row = await self.get(ident, for_update=for_update)

@@ -178,20 +178,6 @@ class PeopleRepository(Repository[User]):
         )
         return {(i.country, i.name): i for i in rows.scalars()}
 
-    async def users_in_scope(
-        self, role: str, country: str, institution_id: uuid.UUID | None = None
-    ) -> Sequence[User]:
-        """Active users holding ``role`` in ``country`` (and that institution)."""
-        query = (
-            select(User)
-            .join(UserMembership, UserMembership.user_id == User.id)
-            .where(User.active, UserMembership.role == role, UserMembership.country == country)
-            .distinct()
-        )
-        if institution_id is not None:
-            query = query.where(UserMembership.institution_id == institution_id)
-        return (await self.session.execute(query)).scalars().all()
-
     # --- personal data (shared/privacy) ------------------------------------------------
 
     async def users_of_person(self, email: str | None, name: str | None) -> list[uuid.UUID]:
