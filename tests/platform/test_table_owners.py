@@ -59,22 +59,58 @@ def _sql_writes(owner: Owner) -> re.Pattern[str]:
 
 def _orm_writes(tree: ast.AST, owner: Owner) -> list[int]:
     """Lines that insert, update or delete the model, or make a new instance of it, under
-    whatever name the module imported it (other modules have classes of the same name)."""
+    whatever name the module imported it (other modules have classes of the same name),
+    by SQLAlchemy's statements under any name (``sa.insert``, ``pg_insert``)."""
+    parent, _, leaf = owner.models_module.rpartition(".")
+    imports = [node for node in ast.walk(tree) if isinstance(node, ast.Import | ast.ImportFrom)]
     names = {
         alias.asname or alias.name
-        for node in ast.walk(tree)
+        for node in imports
         if isinstance(node, ast.ImportFrom) and node.module == owner.models_module
         for alias in node.names
         if alias.name == owner.model
     }
+    # The models module itself, for ``models.Model``.
+    modules = {
+        alias.asname or alias.name
+        for node in imports
+        for alias in node.names
+        if (isinstance(node, ast.ImportFrom) and node.module == parent and alias.name == leaf)
+        or (isinstance(node, ast.Import) and alias.name == owner.models_module and alias.asname)
+    }
+    statements = {"insert", "update", "delete"}
+    statements |= {
+        alias.asname
+        for node in imports
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlalchemy")
+        for alias in node.names
+        if alias.name in {"insert", "update", "delete"} and alias.asname
+    }
+
+    def is_model(node: ast.expr) -> bool:
+        if isinstance(node, ast.Name):
+            return node.id in names
+        return (
+            isinstance(node, ast.Attribute)
+            and node.attr == owner.model
+            and isinstance(node.value, ast.Name)
+            and node.value.id in modules
+        )
+
     lines = []
     for node in ast.walk(tree):
-        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+        if not isinstance(node, ast.Call):
             continue
-        made = node.func.id in names
-        written = node.func.id in {"insert", "update", "delete"} and any(
-            isinstance(a, ast.Name) and a.id in names for a in node.args
+        callee = node.func
+        called = (
+            callee.id
+            if isinstance(callee, ast.Name)
+            else callee.attr
+            if isinstance(callee, ast.Attribute)
+            else None
         )
+        made = is_model(callee)
+        written = called in statements and any(is_model(a) for a in node.args)
         if made or written:
             lines.append(node.lineno)
     return lines
@@ -119,3 +155,23 @@ def test_the_check_finds_a_second_writer(tmp_path: Path) -> None:
     assert [line.split(":")[1] for line in by_table["outbox"]] == ["6", "7"]
     assert by_table["position_changes"] == []
     assert by_table["recommending_states"] == []
+
+
+def test_the_check_finds_writes_under_other_names(tmp_path: Path) -> None:
+    """Statements through a module (``sa.insert``) or an alias (``pg_insert``), and the
+    model through its module (``models.Model``), are writes too."""
+    module = tmp_path / "shared" / "spreadsheets" / "probe.py"
+    module.parent.mkdir(parents=True)
+    module.write_text(
+        "import sqlalchemy as sa\n"
+        "from sqlalchemy.dialects.postgresql import insert as pg_insert\n"
+        "from shared.recommendations import models\n"
+        "from shared.recommendations.models import RecommendingState\n"
+        "A = pg_insert(RecommendingState).on_conflict_do_nothing()\n"
+        "B = sa.delete(models.RecommendingState)\n"
+        "C = models.PositionChange(position='supported')\n"
+        "D = sa.select(models.PositionChange)\n"
+    )
+    by_table = {o.table: offenders(o, [module], tmp_path) for o in OWNERS}
+    assert [line.split(":")[1] for line in by_table["recommending_states"]] == ["5", "6"]
+    assert [line.split(":")[1] for line in by_table["position_changes"]] == ["7"]
