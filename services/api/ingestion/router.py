@@ -52,7 +52,7 @@ async def start_ingestion_run(
     )
     await session.flush()
     await session.refresh(run)
-    response.headers["Location"] = str(request.url_for("get_ingestion_run", run_id=run.id))
+    edge.set_location(request, response, "get_ingestion_run", run_id=run.id)
     return await runs.get_run(session, run.id)
 
 
