@@ -136,33 +136,40 @@ def test_only_the_owner_writes_the_table(owner: Owner) -> None:
     assert offenders(owner, _sources()) == [], f"write {owner.table} through {owner.writers}"
 
 
+def _lines_found(tmp_path: Path, source: str) -> dict[str, list[str]]:
+    """The lines of a probe module in another domain that the check finds, by table."""
+    module = tmp_path / "shared" / "spreadsheets" / "probe.py"
+    module.parent.mkdir(parents=True)
+    module.write_text(source)
+    return {
+        o.table: [line.split(":")[1] for line in offenders(o, [module], tmp_path)] for o in OWNERS
+    }
+
+
 def test_the_check_finds_a_second_writer(tmp_path: Path) -> None:
     """The check itself: SQL text over several lines, a Core statement and a new instance
     under another name are all found; a same-named class of another module is not."""
-    module = tmp_path / "shared" / "spreadsheets" / "probe.py"
-    module.parent.mkdir(parents=True)
-    module.write_text(
+    found = _lines_found(
+        tmp_path,
         "from shared.kernel.outbox import OutboxEvent as Event\n"
         "from shared.ingestion.parsed import PositionChange\n"
         "from sqlalchemy import update\n"
         "SQL = '''UPDATE\n    progress_reports SET state = 'draft' '''\n"
         "STMT = update(Event)\n"
         "ROW = Event(event_type='x')\n"
-        "PARSED = PositionChange(1, 'supported', 'x')\n"
+        "PARSED = PositionChange(1, 'supported', 'x')\n",
     )
-    by_table = {o.table: offenders(o, [module], tmp_path) for o in OWNERS}
-    assert [line.split(":")[1] for line in by_table["progress_reports"]] == ["4"]
-    assert [line.split(":")[1] for line in by_table["outbox"]] == ["6", "7"]
-    assert by_table["position_changes"] == []
-    assert by_table["recommending_states"] == []
+    assert found["progress_reports"] == ["4"]
+    assert found["outbox"] == ["6", "7"]
+    assert found["position_changes"] == []
+    assert found["recommending_states"] == []
 
 
 def test_the_check_finds_writes_under_other_names(tmp_path: Path) -> None:
     """Statements through a module (``sa.insert``) or an alias (``pg_insert``), and the
     model through its module (``models.Model``), are writes too."""
-    module = tmp_path / "shared" / "spreadsheets" / "probe.py"
-    module.parent.mkdir(parents=True)
-    module.write_text(
+    found = _lines_found(
+        tmp_path,
         "import sqlalchemy as sa\n"
         "from sqlalchemy.dialects.postgresql import insert as pg_insert\n"
         "from shared.recommendations import models\n"
@@ -170,8 +177,7 @@ def test_the_check_finds_writes_under_other_names(tmp_path: Path) -> None:
         "A = pg_insert(RecommendingState).on_conflict_do_nothing()\n"
         "B = sa.delete(models.RecommendingState)\n"
         "C = models.PositionChange(position='supported')\n"
-        "D = sa.select(models.PositionChange)\n"
+        "D = sa.select(models.PositionChange)\n",
     )
-    by_table = {o.table: offenders(o, [module], tmp_path) for o in OWNERS}
-    assert [line.split(":")[1] for line in by_table["recommending_states"]] == ["5", "6"]
-    assert [line.split(":")[1] for line in by_table["position_changes"]] == ["7"]
+    assert found["recommending_states"] == ["5", "6"]
+    assert found["position_changes"] == ["7"]
