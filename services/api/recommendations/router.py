@@ -213,25 +213,16 @@ async def export_recommendations_ndjson(
     return StreamingResponse(rows(), media_type="application/x-ndjson")
 
 
-@dataclass(frozen=True, slots=True)
-class RecommendationEdit(edge.Target):
-    """Who changes which recommendation (`recommendations:write` for its State), on the
-    write session."""
-
-    async def answer(self) -> Response:
-        """The recommendation as the write left it, with its ETag."""
-        connection = await self.session.connection()
-        item = await service.get_item(await driver_of(connection), str(self.id))
-        return edge.current_json(item.json, item.version, None)
+# Who changes which recommendation (`recommendations:write` for its State).
+Edit = Annotated[
+    edge.Target, edge.target_of("rec_id", deps.WriteSession, deps.RecommendationsWriter)
+]
 
 
-async def recommendation_edit(
-    rec_id: uuid.UUID, session: deps.WriteSession, actor: deps.RecommendationsWriter
-) -> RecommendationEdit:
-    return RecommendationEdit(rec_id, session, actor)
-
-
-Edit = Annotated[RecommendationEdit, Depends(recommendation_edit)]
+async def edited(edit: edge.Target) -> Response:
+    """The recommendation as the write left it, with its ETag."""
+    item = await service.get_item(await driver_of(await edit.session.connection()), str(edit.id))
+    return item_response(item, None)
 
 
 @routes.change(
@@ -251,7 +242,7 @@ async def patch_recommendation(
     current ETag (428 without it, 412 when another editor changed it first). Answers the
     recommendation with its new ETag."""
     await service.patch(*edit.args, version, changes)
-    return await edit.answer()
+    return await edited(edit)
 
 
 @router.post(
@@ -273,7 +264,7 @@ async def change_recommendation_tags(
     when sent and stale: 412. Needs `recommendations:write` for the State under review.
     Answers the recommendation with its new ETag."""
     await service.change_tags(*edit.args, version, ops)
-    return await edit.answer()
+    return await edited(edit)
 
 
 @routes.delete("/{rec_id}", "Delete (tombstone)")
