@@ -22,8 +22,10 @@ from shared.institutions.models import Institution
 from shared.kernel.repository import (
     Repository,
     get_row,
+    keyset_page,
     rows_by,
     update_if_version,
+    where_equal,
     where_in,
 )
 from shared.recommendations.models import Recommendation
@@ -65,9 +67,7 @@ class PlanRepository(Repository[ActionPlan]):
         after: tuple[dt.datetime, uuid.UUID] | None,
         limit: int,
     ) -> Sequence[Action]:
-        query = select(Action).order_by(Action.created_at, Action.id).limit(limit)
-        if f.plan_id is not None:
-            query = query.where(Action.plan_id == f.plan_id)
+        query = where_equal(select(Action), {Action.plan_id: f.plan_id})
         if f.recommendation_id is not None:
             query = query.where(
                 Action.id.in_(
@@ -84,8 +84,7 @@ class PlanRepository(Repository[ActionPlan]):
                     )
                 )
             )
-        if f.statuses:
-            query = query.where(Action.status.in_(f.statuses))
+        query = where_in(query, {Action.status: f.statuses})
         if f.overdue is True:
             query = query.where(Action.due_date < today, Action.status.in_(OPEN_STATUSES))
         elif f.overdue is False:
@@ -94,8 +93,7 @@ class PlanRepository(Repository[ActionPlan]):
                 | (Action.due_date >= today)
                 | Action.status.not_in(OPEN_STATUSES)
             )
-        if after is not None:
-            query = query.where(tuple_(Action.created_at, Action.id) > tuple_(*after))
+        query = keyset_page(query, Action.created_at, Action.id, after, limit)
         return (await self.session.execute(query)).scalars().all()
 
     async def action(self, ident: uuid.UUID, *, for_update: bool = False) -> Action | None:

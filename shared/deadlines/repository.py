@@ -7,12 +7,12 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select, text, tuple_
+from sqlalchemy import func, select, text
 
 from shared.deadlines.models import Deadline
 from shared.deadlines.schemas import DeadlineFilter
 from shared.documents.models import Document
-from shared.kernel.repository import Repository
+from shared.kernel.repository import Repository, keyset_page, where_equal, where_in
 from shared.recommendations.models import Recommendation
 
 _UPSERT = text(
@@ -64,23 +64,22 @@ class DeadlineRepository(Repository[Deadline]):
     async def page(
         self, f: DeadlineFilter, *, after: tuple[dt.date, uuid.UUID] | None, limit: int
     ) -> Sequence[Deadline]:
-        query = select(Deadline).order_by(Deadline.due_date, Deadline.id).limit(limit)
-        if f.countries:
-            query = query.where(Deadline.country.in_(f.countries))
-        if f.kinds:
-            query = query.where(Deadline.kind.in_(f.kinds))
-        if f.subject_types:
-            query = query.where(Deadline.subject_type.in_(f.subject_types))
-        if f.subject_id is not None:
-            query = query.where(Deadline.subject_id == f.subject_id)
-        if f.statuses:
-            query = query.where(Deadline.status.in_(f.statuses))
+        d = Deadline
+        query = where_in(
+            select(d),
+            {
+                d.country: f.countries,
+                d.kind: f.kinds,
+                d.subject_type: f.subject_types,
+                d.status: f.statuses,
+            },
+        )
+        query = where_equal(query, {d.subject_id: f.subject_id})
         if f.due_before is not None:
             query = query.where(Deadline.due_date < f.due_before)
         if f.due_after is not None:
             query = query.where(Deadline.due_date > f.due_after)
-        if after is not None:
-            query = query.where(tuple_(Deadline.due_date, Deadline.id) > tuple_(*after))
+        query = keyset_page(query, d.due_date, d.id, after, limit)
         return (await self.session.execute(query)).scalars().all()
 
     async def for_country(self, iso3: str) -> Sequence[Deadline]:

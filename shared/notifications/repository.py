@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.kernel import outbox
 from shared.kernel.outbox import OutboxEvent
-from shared.kernel.repository import lists_by_key, update_if_version
+from shared.kernel.repository import keyset_page, lists_by_key, update_if_version
 from shared.notifications.models import (
     DeliveryAttempt,
     Reminder,
@@ -193,11 +193,10 @@ class NotificationRepository:
     async def subscriptions_page(
         self, *, owners: Owners, after: tuple[dt.datetime, uuid.UUID] | None, limit: int
     ) -> Sequence[Subscription]:
-        query = select(Subscription).order_by(Subscription.created_at, Subscription.id).limit(limit)
+        query = select(Subscription)
         if not owners.everyone:
             query = query.where(Subscription.api_key_id == owners.api_key_id)
-        if after is not None:
-            query = query.where(tuple_(Subscription.created_at, Subscription.id) > tuple_(*after))
+        query = keyset_page(query, Subscription.created_at, Subscription.id, after, limit)
         return (await self.session.execute(query)).scalars().all()
 
     async def update_subscription_if_version(

@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, or_, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 
 from shared.institutions.models import Institution
-from shared.kernel.repository import Repository
+from shared.kernel.repository import Repository, keyset_page
 from shared.people.models import User, UserMembership
 
 
@@ -107,13 +107,12 @@ class PeopleRepository(Repository[User]):
         after: tuple[dt.datetime, uuid.UUID] | None,
         limit: int,
     ) -> Sequence[User]:
-        query = select(User).order_by(User.created_at, User.id).limit(limit)
+        query = select(User)
         if country is not None:
             query = query.where(
                 User.id.in_(select(UserMembership.user_id).where(UserMembership.country == country))
             )
-        if after is not None:
-            query = query.where(tuple_(User.created_at, User.id) > tuple_(*after))
+        query = keyset_page(query, User.created_at, User.id, after, limit)
         return (await self.session.execute(query)).scalars().all()
 
     async def memberships(

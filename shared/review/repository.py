@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, insert, or_, select, true, tuple_
+from sqlalchemy import ColumnElement, and_, exists, false, insert, or_, select, true
 
 from shared.action_plans.models import Action, ActionInstitution
 from shared.institutions.models import Institution, RecommendationInstitution
 from shared.kernel.outbox import OutboxEvent
-from shared.kernel.repository import Repository
+from shared.kernel.repository import Repository, keyset_page, where_equal, where_in
 from shared.people.models import UserMembership
 from shared.recommendations.models import ImplementationUpdate, Recommendation
 from shared.review.models import ProgressReport
@@ -116,24 +116,17 @@ class ReportRepository(Repository[ProgressReport]):
         institution_id: uuid.UUID | None = None,
         recommendation_id: uuid.UUID | None = None,
     ) -> Sequence[ProgressReport]:
-        query = (
-            select(ProgressReport)
-            .where(self._visible(visibility))
-            .order_by(ProgressReport.created_at, ProgressReport.id)
-            .limit(limit)
+        r = ProgressReport
+        query = where_equal(
+            select(r).where(self._visible(visibility)),
+            {
+                r.country: country,
+                r.institution_id: institution_id,
+                r.recommendation_id: recommendation_id,
+            },
         )
-        if country is not None:
-            query = query.where(ProgressReport.country == country)
-        if states:
-            query = query.where(ProgressReport.state.in_(states))
-        if institution_id is not None:
-            query = query.where(ProgressReport.institution_id == institution_id)
-        if recommendation_id is not None:
-            query = query.where(ProgressReport.recommendation_id == recommendation_id)
-        if after is not None:
-            query = query.where(
-                tuple_(ProgressReport.created_at, ProgressReport.id) > tuple_(*after)
-            )
+        query = where_in(query, {r.state: states})
+        query = keyset_page(query, r.created_at, r.id, after, limit)
         return (await self.session.execute(query)).scalars().all()
 
     # --- reminders ---------------------------------------------------------------------
