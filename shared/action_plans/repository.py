@@ -23,6 +23,7 @@ from shared.kernel.repository import (
     Repository,
     get_row,
     keyset_page,
+    lists_by_key,
     rows_by,
     update_if_version,
     where_equal,
@@ -126,17 +127,15 @@ class PlanRepository(Repository[ActionPlan]):
             .where(ActionInstitution.action_id.in_(ids))
             .order_by(Institution.name, Institution.id),
         )
-        recommendations: dict[uuid.UUID, list[tuple[uuid.UUID, str]]] = {i: [] for i in ids}
         if not ids:
-            return institutions, recommendations
+            return institutions, {}
         recs = await self.session.execute(
             select(ActionRecommendation.action_id, Recommendation.id, Recommendation.ref)
             .join(Recommendation, Recommendation.id == ActionRecommendation.recommendation_id)
             .where(ActionRecommendation.action_id.in_(ids), Recommendation.deleted_at.is_(None))
             .order_by(Recommendation.document_date, Recommendation.paragraph_key, Recommendation.id)
         )
-        for action_id, rec_id, ref in recs.all():
-            recommendations[action_id].append((rec_id, ref))
+        recommendations = lists_by_key(ids, ((a, (r, ref)) for a, r, ref in recs))
         return institutions, recommendations
 
     async def set_links(

@@ -62,17 +62,12 @@ class MandateRepository(Repository[Mandate]):
         return int(result.scalar_one())
 
     async def renewals(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[MandateRenewal]]:
-        out: dict[uuid.UUID, list[MandateRenewal]] = {i: [] for i in ids}
-        if not ids:
-            return out
-        result = await self.session.execute(
-            select(MandateRenewal)
+        return await self.grouped(
+            ids,
+            select(MandateRenewal.mandate_id, MandateRenewal)
             .where(MandateRenewal.mandate_id.in_(list(ids)))
-            .order_by(MandateRenewal.mandate_id, MandateRenewal.id)
+            .order_by(MandateRenewal.mandate_id, MandateRenewal.id),
         )
-        for row in result.scalars():
-            out[row.mandate_id].append(row)
-        return out
 
     async def add_renewal(self, renewal: MandateRenewal) -> None:
         self.session.add(renewal)

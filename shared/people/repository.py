@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, or_, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 
 from shared.institutions.models import Institution
-from shared.kernel.repository import Repository, keyset_page
+from shared.kernel.repository import Repository, keyset_page, lists_by_key
 from shared.people.models import User, UserMembership
 
 
@@ -118,18 +118,15 @@ class PeopleRepository(Repository[User]):
     async def memberships(
         self, user_ids: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, list[tuple[UserMembership, str | None]]]:
-        out: dict[uuid.UUID, list[tuple[UserMembership, str | None]]] = {u: [] for u in user_ids}
         if not user_ids:
-            return out
+            return {}
         rows = await self.session.execute(
             select(UserMembership, Institution.name)
             .outerjoin(Institution, Institution.id == UserMembership.institution_id)
             .where(UserMembership.user_id.in_(user_ids))
             .order_by(UserMembership.created_at, UserMembership.id)
         )
-        for membership, name in rows:
-            out[membership.user_id].append((membership, name))
-        return out
+        return lists_by_key(user_ids, ((m.user_id, (m, name)) for m, name in rows))
 
     async def membership(self, membership_id: uuid.UUID) -> UserMembership | None:
         return await self.session.get(UserMembership, membership_id)

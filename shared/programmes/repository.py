@@ -105,18 +105,13 @@ class ProgrammeRepository(Repository[Programme]):
         return (await self.session.execute(select(Partner).order_by(Partner.code))).scalars().all()
 
     async def partners_of(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Partner]]:
-        out: dict[uuid.UUID, list[Partner]] = {i: [] for i in ids}
-        if not ids:
-            return out
-        result = await self.session.execute(
+        return await self.grouped(
+            ids,
             select(ProgrammePartner.programme_id, Partner)
             .join(Partner, Partner.code == ProgrammePartner.partner_code)
             .where(ProgrammePartner.programme_id.in_(list(ids)))
-            .order_by(ProgrammePartner.programme_id, Partner.code)
+            .order_by(ProgrammePartner.programme_id, Partner.code),
         )
-        for programme_id, partner in result:
-            out[programme_id].append(partner)
-        return out
 
     async def set_partners(self, programme_id: uuid.UUID, codes: Sequence[str]) -> None:
         await self.session.execute(
