@@ -190,12 +190,14 @@ class RateLimiter:
             return None
         taken = int(taken)
         current = self._leases.get(key)
-        if taken and current is not None and current.left and now < current.until:
-            # Tokens paid for are never dropped: the renewal tops up what is left.
-            current.left += taken
-            current.until = now + int(LEASE_S * 1000)
-            current.remaining = int(remaining)
-            current.reset_at = now + int(reset_ms)
+        if current is not None and current.left and now < current.until:
+            # Tokens paid for are never dropped: the renewal tops up what is left, and a
+            # refusal waits until they are spent (the next renewal asks again).
+            if taken:
+                current.left += taken
+                current.until = now + int(LEASE_S * 1000)
+                current.remaining = int(remaining)
+                current.reset_at = now + int(reset_ms)
             return current
         # A refusal holds until the client's next slot; tokens for LEASE_S at most.
         until = now + int(retry_ms) if taken == 0 else now + int(LEASE_S * 1000)

@@ -102,6 +102,29 @@ async def test_concurrent_requests_of_one_client_share_one_call_to_redis(
     assert paid - int(Clock().now * 1000) in (10 * 100, 20 * 100)
 
 
+async def test_a_refused_renewal_keeps_the_tokens_already_paid_for(
+    clean_redis: JobQueue,
+) -> None:
+    clock = Clock()
+    limiter = RateLimiter(clean_redis, 0, clock=clock)
+    # 600 a minute: a lease of 10 tokens, renewed ahead of need under 5 left.
+    first = await limiter.hit("k", 600)
+    assert first is not None
+    assert first.allowed
+    # Meanwhile other replicas empty the bucket: the renewal ahead of need is refused.
+    now_ms = int(clock.now * 1000)
+    await clean_redis.redis.set("followup:rl:k", now_ms + 60_000, px=60_000)
+    for _ in range(5):  # 4 left: the renewal starts
+        decision = await limiter.hit("k", 600)
+        assert decision is not None
+        assert decision.allowed
+    await asyncio.sleep(0.05)
+    assert int(await clean_redis.redis.get("followup:rl:k")) == now_ms + 60_000  # refused
+    # The four tokens the lease still holds were paid for: they are spent, then refused.
+    decisions = [await limiter.hit("k", 600) for _ in range(5)]
+    assert [d.allowed for d in decisions if d] == [True, True, True, True, False]
+
+
 def limited_app(settings: Settings, db: Database, queue: JobQueue, **limits: object) -> FastAPI:
     app = create_app(settings.model_copy(update=limits), db=db, queue=queue)
     app.state.rate_limiter.clock = Clock()
