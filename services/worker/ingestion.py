@@ -7,19 +7,14 @@ import uuid
 from typing import Any
 
 from services.worker.cron import CronArgs, parse_schedule
-from services.worker.jobs import Ctx, db, from_ctx, job, queue
+from services.worker.jobs import Ctx, db, job, queue, settings_of
 from shared.ingestion import pipeline
-from shared.settings import Settings, get_settings
-
-
-def _settings(ctx: Ctx) -> Settings:
-    return from_ctx(ctx, "settings", get_settings)
 
 
 @job
 async def ingest_sources(ctx: Ctx) -> dict[str, Any]:
     """Cron: a run over the configured sources, one ``ingest_document`` job per document."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     if not settings.ingest_sources:
         return {"run_id": None, "items": 0}
     run_id = await pipeline.start_scheduled_run(
@@ -35,7 +30,7 @@ async def ingest_sources(ctx: Ctx) -> dict[str, Any]:
 async def ingestion_list_run(ctx: Ctx, run_id: str) -> dict[str, Any]:
     """List a run's sources (a run started over HTTP) and queue its documents."""
     items = await pipeline.list_run(
-        db(ctx), queue(ctx), _settings(ctx), uuid.UUID(run_id), enqueue=True
+        db(ctx), queue(ctx), settings_of(ctx), uuid.UUID(run_id), enqueue=True
     )
     return {"run_id": run_id, "items": len(items)}
 
@@ -44,7 +39,7 @@ async def ingestion_list_run(ctx: Ctx, run_id: str) -> dict[str, Any]:
 async def ingest_document(ctx: Ctx, item_id: str) -> dict[str, Any]:
     """Fetch (for a URL) and ingest one document of a run; idempotent."""
     outcome = await pipeline.process_item(
-        db(ctx), _settings(ctx), uuid.UUID(item_id), queue=queue(ctx)
+        db(ctx), settings_of(ctx), uuid.UUID(item_id), queue=queue(ctx)
     )
     if outcome is None:
         return {"item_id": item_id, "status": "already done"}

@@ -12,6 +12,7 @@ from arq import Retry
 
 from shared.db import Database
 from shared.queue import JobQueue, record_job_outcome
+from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
 
@@ -29,10 +30,10 @@ def queue(ctx: Ctx) -> JobQueue:
     return q
 
 
-def from_ctx(ctx: Ctx, key: str, default: Callable[[], R]) -> R:
-    """``ctx[key]`` when the worker's start-up (or a test) put it there, else ``default()``."""
-    value: R = ctx.get(key) or default()
-    return value
+def settings_of(ctx: Ctx) -> Settings:
+    """The settings the worker read at start-up."""
+    settings: Settings = ctx["settings"]
+    return settings
 
 
 def job(fn: Callable[..., Awaitable[R]]) -> Callable[..., Coroutine[Any, Any, R]]:

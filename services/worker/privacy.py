@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from services.worker.jobs import Ctx, db, from_ctx, job
+from services.worker.jobs import Ctx, db, job, settings_of
 from shared.auth.schemas import WORKER
 from shared.db import unit_of_work
 from shared.privacy import service
-from shared.settings import get_settings
 
 
 @job
@@ -17,7 +16,7 @@ async def purge_personal_data(ctx: Ctx) -> dict[str, Any]:
     """Cron (nightly): delete e-mail subscriptions stopped more than
     PERSONAL_DATA_RETENTION_DAYS ago, scrub their addresses from the audit log, and run
     the purges other domains registered (closed memberships). Idempotent."""
-    settings = from_ctx(ctx, "settings", get_settings)
+    settings = settings_of(ctx)
     async with unit_of_work(db(ctx).sessionmaker, None) as session:
         out = await service.purge_expired(
             session, WORKER, dt.datetime.now(dt.UTC), settings.personal_data_retention_days

@@ -13,20 +13,14 @@ import structlog
 from arq.constants import expires_extra_ms, job_key_prefix, result_key_prefix
 from arq.jobs import serialize_job
 
-from services.worker.jobs import Ctx, db, job, queue
+from services.worker.jobs import Ctx, db, job, queue, settings_of
 from shared import jobs
 from shared.db import unit_of_work
 from shared.deadlines import service as deadlines
 from shared.notifications import delivery as sending
 from shared.notifications import delivery_states, periodic, queueing
-from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
-
-
-def _settings(ctx: Ctx) -> Settings:
-    settings: Settings = ctx["settings"]
-    return settings
 
 
 def _today() -> dt.date:
@@ -47,7 +41,7 @@ async def sweep_reminders(ctx: Ctx) -> dict[str, int]:
     """Re-enqueue reminders whose job was lost and resend those a dead worker left
     'delivering'; dispatch outbox events whose job was lost."""
     async with unit_of_work(db(ctx).sessionmaker, queue(ctx)) as session:
-        counts = await periodic.sweep(session, _settings(ctx), dt.datetime.now(dt.UTC))
+        counts = await periodic.sweep(session, settings_of(ctx), dt.datetime.now(dt.UTC))
     events = await _dispatch_all(ctx)
     return {**counts, "events": events}
 
@@ -108,7 +102,7 @@ async def deliver_reminder(ctx: Ctx, reminder_id: str, *more: str) -> str:
         queued = await fan_out(ctx, (reminder_id, *more))
         log.info("reminder_batch", reminders=1 + len(more), queued=queued)
         return "fanned_out"
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     async with unit_of_work(db(ctx).sessionmaker, queue(ctx)) as session:
         delivery = await delivery_states.claim(session, uuid.UUID(reminder_id), settings, _today())
     if delivery is None:

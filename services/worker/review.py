@@ -7,10 +7,9 @@ import datetime as dt
 
 import structlog
 
-from services.worker.jobs import Ctx, db, job, queue
+from services.worker.jobs import Ctx, db, job, queue, settings_of
 from shared.db import unit_of_work
 from shared.review import service
-from shared.settings import Settings
 
 log = structlog.get_logger(__name__)
 
@@ -19,7 +18,7 @@ log = structlog.get_logger(__name__)
 async def review_reminders(ctx: Ctx) -> dict[str, int]:
     """Idempotent: each reminder carries a key, emitted at most once a day (a week for
     recommendations with no update)."""
-    settings: Settings = ctx["settings"]
+    settings = settings_of(ctx)
     async with unit_of_work(db(ctx).sessionmaker, queue(ctx)) as session:
         counts = await service.remind(
             session, waiting_days=settings.review_reminder_days, now=dt.datetime.now(dt.UTC)
