@@ -266,9 +266,9 @@ class DocumentStore(DocumentRepository):
 
     # recommending_states and position_changes belong to recommendations: written there.
     async def replace_states(
-        self, rec_id: uuid.UUID, states: Sequence[tuple[str, str | None]], *, existing: bool
+        self, rec_id: uuid.UUID, states: Sequence[tuple[str, str | None]]
     ) -> None:
-        await RelatedWrites(self.session).replace_states(rec_id, states, existing=existing)
+        await RelatedWrites(self.session).replace_states(rec_id, states)
 
     async def insert_states(
         self, per_rec: Sequence[tuple[uuid.UUID, Sequence[tuple[str, str | None]]]]

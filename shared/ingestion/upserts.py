@@ -167,7 +167,7 @@ async def upsert_wg_report(
             await store.update_recommendation(rec.id, values)
             changes.updated_ids.add(rec.id)
         if states_changed:
-            await store.replace_states(rec.id, _states(p), existing=True)
+            await store.replace_states(rec.id, _states(p))
         if "position" in values:
             changes.position(
                 rec.id,

@@ -52,14 +52,12 @@ class RelatedWrites:
         self.session = session
 
     async def replace_states(
-        self, rec_id: uuid.UUID, states: Sequence[tuple[str, str | None]], *, existing: bool
+        self, rec_id: uuid.UUID, states: Sequence[tuple[str, str | None]]
     ) -> None:
-        """The recommendation's States become ``states`` (name, ISO3 or None), in order;
-        ``existing``: it may have some already."""
-        if existing:
-            await self.session.execute(
-                delete(RecommendingState).where(RecommendingState.recommendation_id == rec_id)
-            )
+        """The recommendation's States become ``states`` (name, ISO3 or None), in order."""
+        await self.session.execute(
+            delete(RecommendingState).where(RecommendingState.recommendation_id == rec_id)
+        )
         await self.insert_states([(rec_id, states)])
 
     async def insert_states(
