@@ -27,7 +27,6 @@ from shared.auth.schemas import Actor
 from shared.db import utcnow
 from shared.errors import Forbidden, InvalidInput, NotFound
 from shared.institutions.repository import InstitutionRepository
-from shared.kernel.concurrency import require_version
 from shared.kernel.patches import set_given
 from shared.pagination import decode_time_key, split_time_key_page
 
@@ -121,18 +120,19 @@ async def create(session: AsyncSession, actor: Actor, data: AssessmentIn) -> Ass
 async def _own(
     session: AsyncSession, actor: Actor, assessment_id: uuid.UUID, version: int | None
 ) -> Assessment:
-    row = await AssessmentRepository(session).found("assessment", assessment_id, for_update=True)
-    if actor.is_admin:
-        actor.require_country(row.country)
-    elif row.organisation_id is None or row.organisation_id not in _organisations(
-        actor, row.country
-    ):
-        raise Forbidden(
-            "an organisation changes only its own assessments", code="not_own_assessment"
-        )
-    if version is not None:
-        require_version("assessment", row.version, version)
-    return row
+    def check(row: Assessment) -> None:
+        if actor.is_admin:
+            actor.require_country(row.country)
+        elif row.organisation_id is None or row.organisation_id not in _organisations(
+            actor, row.country
+        ):
+            raise Forbidden(
+                "an organisation changes only its own assessments", code="not_own_assessment"
+            )
+
+    return await AssessmentRepository(session).for_change(
+        "assessment", assessment_id, version, check
+    )
 
 
 async def edit(

@@ -27,7 +27,6 @@ from shared.auth.schemas import Actor, Scope
 from shared.db import utcnow
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.kernel import outbox
-from shared.kernel.concurrency import require_version
 from shared.kernel.patches import set_given
 from shared.pagination import decode_time_key, split_time_key_page
 from shared.recommendations import service as recommendations
@@ -216,13 +215,12 @@ async def create_draft(session: AsyncSession, actor: Actor, data: ReportIn) -> R
 async def _locked(
     session: AsyncSession, actor: Actor, report_id: uuid.UUID, version: int | None
 ) -> ProgressReport:
-    row = await ReportRepository(session).found("progress report", report_id, for_update=True)
-    if not (_sees(actor, row) or actor.coordinates(row.country)):
-        # A write on someone else's report: refused (reads of it answer 404).
-        raise Forbidden("this caller may not act on that report", code="not_owner")
-    if version is not None:
-        require_version("progress report", row.version, version)
-    return row
+    def check(row: ProgressReport) -> None:
+        if not (_sees(actor, row) or actor.coordinates(row.country)):
+            # A write on someone else's report: refused (reads of it answer 404).
+            raise Forbidden("this caller may not act on that report", code="not_owner")
+
+    return await ReportRepository(session).for_change("progress report", report_id, version, check)
 
 
 async def _moved(
