@@ -82,14 +82,9 @@ ensure_js() {
 # and restart servers); it skips each one whose URL is already set and prints the exports.
 start_servers() {
   local profile="$1" exports
-  mkdir -p "$LOCAL"
   SERVERS_STATE="$LOCAL/servers-$$.json"
   exports="$("$ROOT/.venv/bin/python" -m scripts.servers start "$profile" --state "$SERVERS_STATE")" || exit 1
   eval "$exports"
-}
-
-services_for_run() {
-  start_servers run
 }
 
 services_for_test() {
@@ -115,7 +110,7 @@ wait_ready() {
 case "$MODE" in
   run)
     ensure_env
-    services_for_run
+    start_servers run
     say "applying migrations"
     "$ROOT/.venv/bin/followup" migrate
     export PORT="${PORT:-8000}"
@@ -147,7 +142,7 @@ case "$MODE" in
     ;;
   shell)
     ensure_env
-    services_for_run
+    start_servers run
     "$@"
     ;;
   scratch)
