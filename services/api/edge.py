@@ -179,11 +179,10 @@ class Versioned(Protocol):
 
 
 def json_response(
-    body: BaseModel | str | bytes, *, status_code: int = 200, headers: dict[str, str] | None = None
+    body: str | bytes, *, status_code: int = 200, headers: dict[str, str] | None = None
 ) -> Response:
-    """JSON from a model, or from a JSON text already built (the hot reads)."""
-    content = body.model_dump_json() if isinstance(body, BaseModel) else body
-    return Response(content=content, status_code=status_code, media_type=JSON, headers=headers)
+    """A JSON text already built (a model's dump, a stored item, a cached answer)."""
+    return Response(content=body, status_code=status_code, media_type=JSON, headers=headers)
 
 
 def versioned(model: Versioned, *, status_code: int = 200) -> Response:
