@@ -12,6 +12,8 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette_compress import CompressMiddleware, add_compress_type
 
+from services.api.deps import is_anonymous
+
 __all__ = ["CacheControlMiddleware", "CompressMiddleware"]
 
 # Types the service sends besides plain JSON: problems, CSV and NDJSON exports, iCalendar.
@@ -38,7 +40,7 @@ class CacheControlMiddleware:
             return
         if scope["path"] in _NEVER_CACHED:
             policy = b"no-store"
-        elif any(name == b"authorization" for name, _ in scope["headers"]):
+        elif not is_anonymous(scope["headers"]):
             policy = b"private, no-cache"
         else:
             policy = self.public

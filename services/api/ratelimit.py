@@ -41,6 +41,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.api.deps import is_anonymous
 from shared.asgi import HttpMiddleware
 from shared.auth.schemas import Actor
 from shared.errors import RateLimited
@@ -258,7 +259,7 @@ class RateLimitMiddleware(HttpMiddleware):
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         state: dict[str, Any] = scope.setdefault("state", {})
         limit = self.limiter.anonymous_per_minute
-        if limit > 0 and not any(name == b"authorization" for name, _ in scope["headers"]):
+        if limit > 0 and is_anonymous(scope["headers"]):
             decision = await self.limiter.hit(f"ip:{self.limiter.client_address(scope)}", limit)
             if decision is not None:
                 if not decision.allowed:
