@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -59,13 +59,17 @@ class CountryData:
     cycles: list[portal.CycleStatus]
     coverage: Any
     mandates: list[Any]
-    programmes: list[Any]
-    mechanisms: list[Any]
-    plans: list[Any]
-    deadlines: list[Any]
+    # Shown on the page, not in the charts.
+    programmes: list[Any] = field(default_factory=list)
+    mechanisms: list[Any] = field(default_factory=list)
+    plans: list[Any] = field(default_factory=list)
+    deadlines: list[Any] = field(default_factory=list)
 
 
-async def load(request: Request, iso3: str, cycle: int | None) -> CountryData:
+async def load(
+    request: Request, iso3: str, cycle: int | None, *, lists: bool = True
+) -> CountryData:
+    """What the State's page shows; without ``lists``, only what its charts draw."""
     code = iso3.upper()
     settings = settings_of(request)
     today = dt.date.today()
@@ -74,9 +78,9 @@ async def load(request: Request, iso3: str, cycle: int | None) -> CountryData:
     deadline_filter = DeadlineFilter(
         countries=(code,), statuses=("open",), due_after=today - dt.timedelta(days=1)
     )
-    # The reads answer CountryData's fields after iso3 and cycle, in their order.
-    reads = await each_read(
-        request,
+    # The reads answer CountryData's fields after iso3 and cycle, in their order: what
+    # the charts draw, then the page's lists.
+    charted = (
         lambda s: stats.progress(s, code, cycle),
         lambda s: portal.by_cycle(s, code),
         lambda s: coverage(s, code, on=today, uncovered_limit=0),
@@ -89,6 +93,8 @@ async def load(request: Request, iso3: str, cycle: int | None) -> CountryData:
                 expiring_days=settings.mandate_expiring_days,
             )
         ),
+    )
+    listed = (
         lambda s: _items(
             programmes.list_page(s, ProgrammeFilter(countries=(code,)), cursor=None, limit=50)
         ),
@@ -98,7 +104,7 @@ async def load(request: Request, iso3: str, cycle: int | None) -> CountryData:
         lambda s: _items(plans.list_plans(s, [code], [], cursor=None, limit=10)),
         lambda s: _items(deadlines.list_page(s, deadline_filter, cursor=None, limit=20)),
     )
-    return CountryData(code, cycle, *reads)
+    return CountryData(code, cycle, *await each_read(request, *charted, *(listed if lists else ())))
 
 
 async def _items(page: Awaitable[Any]) -> list[Any]:
@@ -300,7 +306,7 @@ async def chart_csv(request: Request) -> Response:
     lang = lang_of(request)
     iso3 = str(request.path_params["iso3"])
     wanted = str(request.path_params["chart"])
-    data = await load(request, iso3, _cycle(request))
+    data = await load(request, iso3, _cycle(request), lists=False)
     for chart in charts(data, lang):
         if chart.id == wanted:
             body = chart.csv(i18n.translator(lang)("Category"))
