@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from shared.errors import InvalidInput
 
@@ -30,3 +30,18 @@ def merge_patch(data: BaseModel, not_null: tuple[str, ...]) -> dict[str, Any]:
         if key in changes and changes[key] is None:
             raise InvalidInput(f"{key} cannot be null")
     return changes
+
+
+def invalid(exc: ValidationError) -> InvalidInput:
+    """The 422 of a body checked by its input model in a service (a patch merged onto the
+    current values): each error named by its field, as for a request's body."""
+    errors: list[dict[str, Any]] = [
+        {
+            "loc": ["body", *[str(x) for x in e["loc"]]],
+            "field": ".".join(str(x) for x in e["loc"]),
+            "message": e["msg"],
+            "type": e["type"],
+        }
+        for e in exc.errors()
+    ]
+    return InvalidInput("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors)

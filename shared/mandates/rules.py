@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy.sql.elements import SQLCoreOperations
@@ -43,6 +44,18 @@ def place(
         return Place(None, region, list(codes))
     problems.add("country", "give a country (ISO3) or a region with its countries")
     return Place(None, None, [])
+
+
+def merge_place(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """A JSON merge ``patch`` on the ``base`` fields of a resource with a place: moving to
+    a region leaves the country, and moving to a country leaves the region and its
+    countries."""
+    if patch.get("region") and "country" not in patch:
+        patch["country"] = None
+    if patch.get("country") and "region" not in patch:
+        patch["region"] = None
+        patch.setdefault("countries", [])
+    return {**base, **patch}
 
 
 def period(start: dt.date | None, end: dt.date | None, problems: Problems) -> None:

@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.audit import service as audit
 from shared.auth.schemas import Actor
 from shared.deadlines import service as deadlines
-from shared.errors import Conflict, InvalidInput
+from shared.errors import Conflict
 from shared.kernel import outbox
+from shared.kernel.patches import invalid
 from shared.kernel.shapes import shape_of
 from shared.kernel.validation import Problems
 from shared.mandates import rules
@@ -134,26 +135,10 @@ def _merge(current: MandateIn, changes: MandatePatch) -> MandateIn:
     if isinstance(patch.get("funding"), dict):
         funding = changes.funding.model_dump(exclude_unset=True) if changes.funding else {}
         patch["funding"] = {**base["funding"], **funding}
-    if "region" in patch and patch["region"] and "country" not in patch:
-        patch["country"] = None  # moving to a region leaves the country
-    if "country" in patch and patch["country"] and "region" not in patch:
-        patch["region"] = None
-        patch.setdefault("countries", [])
     try:
-        return MandateIn.model_validate({**base, **patch})
+        return MandateIn.model_validate(rules.merge_place(base, patch))
     except ValidationError as exc:
-        errors = [
-            {
-                "loc": ["body", *[str(p) for p in e["loc"]]],
-                "field": ".".join(str(p) for p in e["loc"]),
-                "message": e["msg"],
-                "type": e["type"],
-            }
-            for e in exc.errors()
-        ]
-        raise InvalidInput(
-            "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors
-        ) from None
+        raise invalid(exc) from None
 
 
 # --- deadlines ---------------------------------------------------------------------------

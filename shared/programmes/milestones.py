@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth.schemas import Actor
+from shared.kernel.patches import invalid
 from shared.programmes.models import Evaluation, Milestone, Programme
 from shared.programmes.repository import ProgrammeRepository
 from shared.programmes.schemas import EvaluationIn, EvaluationOut, MilestoneIn, MilestoneOut
@@ -20,7 +21,6 @@ from shared.programmes.service import (
     clean_text,
     existing,
     found_part,
-    invalid,
     part,
     record_change,
     remove_deadline,

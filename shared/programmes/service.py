@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.audit import service as audit
 from shared.auth.schemas import Actor
 from shared.deadlines import service as deadlines
-from shared.errors import InvalidInput, NotFound
+from shared.errors import NotFound
 from shared.kernel import outbox, validation
+from shared.kernel.patches import invalid
 from shared.kernel.sdg import sdg_goals_of
 from shared.kernel.shapes import shape_of
 from shared.kernel.validation import Problems
@@ -67,29 +68,6 @@ def _as_input(p: Programme, partner_codes: Sequence[str]) -> ProgrammeIn:
             "partners": list(partner_codes),
         }
     )
-
-
-def invalid(exc: ValidationError) -> InvalidInput:
-    errors: list[dict[str, Any]] = [
-        {
-            "loc": ["body", *[str(x) for x in e["loc"]]],
-            "field": ".".join(str(x) for x in e["loc"]),
-            "message": e["msg"],
-            "type": e["type"],
-        }
-        for e in exc.errors()
-    ]
-    return InvalidInput("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors)
-
-
-def _merge_place(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
-    """Moving to a region leaves the country, and the other way round."""
-    if patch.get("region") and "country" not in patch:
-        patch["country"] = None
-    if patch.get("country") and "region" not in patch:
-        patch["region"] = None
-        patch.setdefault("countries", [])
-    return {**base, **patch}
 
 
 # --- validation ----------------------------------------------------------------------------
@@ -350,7 +328,7 @@ async def patch(
     base = _as_input(p, current_partners).model_dump()
     try:
         merged = ProgrammeIn.model_validate(
-            _merge_place(base, changes.model_dump(exclude_unset=True))
+            rules.merge_place(base, changes.model_dump(exclude_unset=True))
         )
     except ValidationError as exc:
         raise invalid(exc) from None
