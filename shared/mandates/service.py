@@ -180,7 +180,7 @@ async def get(session: AsyncSession, mandate_id: uuid.UUID, *, expiring_days: in
 
 
 async def _with_renewals(session: AsyncSession, m: Mandate, *, expiring_days: int) -> MandateOut:
-    """The output of a row already read in this request (writes re-read it in ``_update``),
+    """The output of a row already read in this request (writes reload it through ``update_row``),
     so only its renewals are fetched."""
     renewals = await MandateRepository(session).renewals([m.id])
     return to_out(m, renewals[m.id], today=dt.date.today(), expiring_days=expiring_days)
@@ -236,16 +236,6 @@ async def _writable(
     )
 
 
-async def _update(
-    session: AsyncSession, m: Mandate, version: int, values: dict[str, Any]
-) -> Mandate:
-    repo = MandateRepository(session)
-    await repo.update_versioned("mandate", m.id, version, values)
-    updated = await repo.get(m.id)
-    assert updated is not None
-    return updated
-
-
 async def patch(
     session: AsyncSession,
     actor: Actor,
@@ -260,7 +250,7 @@ async def patch(
     before = _snapshot(m)
     values = _values(_merge(_as_input(m), changes))
     rules.require_countries(actor, values["countries"])
-    m = await _update(session, m, version, values)
+    await MandateRepository(session).update_row("mandate", m, version, values)
     await _changed(session, actor, m, "mandate.update", before=before, after=_snapshot(m))
     return await _with_renewals(session, m, expiring_days=expiring_days)
 
@@ -299,11 +289,8 @@ async def renew(
     await deadlines.remove_derived(
         session, rule=RENEWAL_RULE, subject_type="mandate", subject_id=str(m.id)
     )
-    m = await _update(
-        session,
-        m,
-        m.version,
-        {"end_date": data.new_end, "renewal_due_on": next_renewal_due_on},
+    await MandateRepository(session).update_row(
+        "mandate", m, m.version, {"end_date": data.new_end, "renewal_due_on": next_renewal_due_on}
     )
     await _changed(
         session,
