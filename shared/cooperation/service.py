@@ -132,10 +132,7 @@ async def create_offer(session: AsyncSession, actor: Actor, data: OfferIn) -> Of
         version=1,
         **values,
     )
-    repo = OfferRepository(session)
-    repo.add(row)
-    await session.flush()
-    await session.refresh(row)
+    await OfferRepository(session).insert(row)
     audit.record_change(
         session,
         actor,

@@ -193,7 +193,7 @@ class Repository(Generic[RowT]):
     def add(self, row: Base) -> None:
         self.session.add(row)
 
-    async def insert(self, row: RowT) -> None:
+    async def insert(self, row: Base) -> None:
         """Add, flush and reload ``row`` (server defaults and triggers filled in)."""
         self.session.add(row)
         await self.session.flush()

@@ -63,7 +63,7 @@ async def add_indicator(
         target=data.target,
         frequency=data.frequency,
     )
-    await repo.add_row(row)
+    await repo.insert(row)
     await record_change(
         session,
         actor,
@@ -130,7 +130,7 @@ async def add_measurement(
         value=data.value,
         note=data.note.strip() if data.note else None,
     )
-    await repo.add_row(row)
+    await repo.insert(row)
     await record_change(
         session,
         actor,

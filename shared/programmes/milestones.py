@@ -98,7 +98,7 @@ class DatedParts(Generic[RowT, InT, OutT]):
         repo = ProgrammeRepository(session)
         p = await writable(session, actor, programme_id)
         row = self.model(id=uuid.uuid4(), programme_id=p.id, **self.values(data))
-        await repo.add_row(row)
+        await repo.insert(row)
         await _sync_deadline(session, p, row)
         key = f"{self.what}_id"
         await record_change(

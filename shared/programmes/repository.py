@@ -249,11 +249,6 @@ class ProgrammeRepository(Repository[Programme]):
         query = keyset_page(query, Measurement.measured_on, Measurement.id, after, limit)
         return (await self.session.execute(query)).scalars().all()
 
-    async def add_row(self, row: object) -> None:
-        self.session.add(row)
-        await self.session.flush()
-        await self.session.refresh(row)
-
     async def remove(self, row: object) -> None:
         await self.session.delete(row)
         await self.session.flush()
