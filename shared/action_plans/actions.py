@@ -40,7 +40,7 @@ from shared.kernel.shapes import row_from, shape_of
 from shared.pagination import (
     Page,
     decode_time_key,
-    encode_time_key,
+    split_time_key_page,
 )
 from shared.recommendations.repository import RecommendationRepository
 
@@ -83,13 +83,8 @@ async def list_actions(
         await RecommendationRepository(session).found("recommendation", f.recommendation_id)
     after = decode_time_key(cursor, "actions", dt.datetime.fromisoformat)
     rows = await repo.actions(f, today=today(), after=after, limit=limit + 1)
-    items = await actions_out(session, rows[:limit])
-    next_cursor = (
-        encode_time_key("actions", items[-1].created_at, items[-1].id)
-        if len(rows) > limit
-        else None
-    )
-    return Page(items=items, next_cursor=next_cursor)
+    page, next_cursor = split_time_key_page("actions", rows, limit, lambda a: (a.created_at, a.id))
+    return Page(items=await actions_out(session, page), next_cursor=next_cursor)
 
 
 async def get_action(session: AsyncSession, plan_id: uuid.UUID, action_id: uuid.UUID) -> Action:

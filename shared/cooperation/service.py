@@ -42,7 +42,7 @@ from shared.pagination import (
     decode_cursor,
     decode_time_key,
     encode_cursor,
-    encode_time_key,
+    split_time_key_page,
 )
 
 NAMED_BONUS = 3
@@ -207,11 +207,8 @@ async def list_offers(
         active_on=today() if active else None,
     )
     rows = await OfferRepository(session).page(f, after=after, limit=limit + 1)
-    items = [offer_out(r, actor) for r in rows[:limit]]
-    next_cursor = (
-        encode_time_key("offers", items[-1].created_at, items[-1].id) if len(rows) > limit else None
-    )
-    return Page(items=items, next_cursor=next_cursor)
+    page, next_cursor = split_time_key_page("offers", rows, limit, lambda r: (r.created_at, r.id))
+    return Page(items=[offer_out(r, actor) for r in page], next_cursor=next_cursor)
 
 
 # --- matches ---------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from shared.mandates.schemas import (
     MandatePatch,
     RenewalIn,
 )
-from shared.pagination import Page, decode_time_key, encode_time_key
+from shared.pagination import Page, decode_time_key, split_time_key_page
 
 END_RULE = "mandate.end"
 RENEWAL_RULE = "mandate.renewal"
@@ -195,12 +195,9 @@ async def list_page(
     rows = await repo.page(
         f, today=today, expiring_days=expiring_days, after=after, limit=limit + 1
     )
-    page = list(rows[:limit])
+    page, next_cursor = split_time_key_page("mandates", rows, limit, lambda m: (m.start_date, m.id))
     renewals = await repo.renewals([m.id for m in page])
     items = [to_out(m, renewals[m.id], today=today, expiring_days=expiring_days) for m in page]
-    next_cursor = (
-        encode_time_key("mandates", page[-1].start_date, page[-1].id) if len(rows) > limit else None
-    )
     return Page(items=items, next_cursor=next_cursor)
 
 

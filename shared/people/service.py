@@ -17,7 +17,7 @@ from shared.errors import Forbidden, InvalidInput, InvalidToken, NotFound
 from shared.institutions.models import Institution
 from shared.institutions.repository import InstitutionRepository
 from shared.kernel.shapes import shape_of
-from shared.pagination import decode_time_key, encode_time_key
+from shared.pagination import decode_time_key, split_time_key_page
 from shared.people.config import MembershipSpec
 from shared.people.models import User, UserMembership
 from shared.people.repository import Identity, PeopleRepository
@@ -204,14 +204,8 @@ async def list_users(
     after = decode_time_key(cursor, "users", dt.datetime.fromisoformat)
     repo = PeopleRepository(session)
     rows = await repo.page(country=country, after=after, limit=limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    items = await _users_out(repo, rows)
-    last = rows[-1] if rows else None
-    return UserPage(
-        items=items,
-        next_cursor=encode_time_key("users", last.created_at, last.id) if more and last else None,
-    )
+    page, next_cursor = split_time_key_page("users", rows, limit, lambda u: (u.created_at, u.id))
+    return UserPage(items=await _users_out(repo, page), next_cursor=next_cursor)
 
 
 async def create_user(session: AsyncSession, actor: Actor, data: UserIn) -> UserOut:

@@ -19,7 +19,7 @@ from shared.pagination import (
     decode_cursor,
     decode_time_key,
     encode_cursor,
-    encode_time_key,
+    split_time_key_page,
 )
 from shared.programmes.repository import ProgrammeRepository
 from shared.programmes.schemas import (
@@ -125,7 +125,9 @@ async def programmes_of_recommendation(
     rows = await repo.page(
         ProgrammeFilter(), today=today, after=after, limit=limit + 1, recommendation_id=rec_id
     )
-    page = list(rows[:limit])
+    page, next_cursor = split_time_key_page(
+        "recommendation-programmes", rows, limit, lambda p: (p.start_date, p.id)
+    )
     links = await repo.links_of(rec_id, [p.id for p in page])
     items = [
         shape_of(
@@ -138,9 +140,4 @@ async def programmes_of_recommendation(
         )
         for p in page
     ]
-    next_cursor = (
-        encode_time_key("recommendation-programmes", page[-1].start_date, page[-1].id)
-        if len(rows) > limit
-        else None
-    )
     return Page(items=items, next_cursor=next_cursor)

@@ -25,7 +25,7 @@ from shared.mandates import rules
 from shared.pagination import (
     Page,
     decode_time_key,
-    encode_time_key,
+    split_time_key_page,
 )
 from shared.programmes.models import (
     Evaluation,
@@ -274,13 +274,10 @@ async def list_page(
     repo = ProgrammeRepository(session)
     today = dt.date.today()
     rows = await repo.page(f, today=today, after=after, limit=limit + 1)
-    page = list(rows[:limit])
-    partners = await repo.partners_of([p.id for p in page])
-    next_cursor = (
-        encode_time_key("programmes", page[-1].start_date, page[-1].id)
-        if len(rows) > limit
-        else None
+    page, next_cursor = split_time_key_page(
+        "programmes", rows, limit, lambda p: (p.start_date, p.id)
     )
+    partners = await repo.partners_of([p.id for p in page])
     return Page(items=[to_out(p, partners[p.id], today) for p in page], next_cursor=next_cursor)
 
 
