@@ -10,32 +10,12 @@ from shared.documents.models import Document
 from shared.documents.repository import DocumentRepository
 from shared.documents.schemas import DocumentDetail, DocumentOut
 from shared.errors import NotFound
+from shared.kernel.shapes import shape_of
 from shared.pagination import Page, decode_time_key, split_time_key_page
-
-_FIELDS = [
-    "id",
-    "symbol",
-    "kind",
-    "title",
-    "state_under_review",
-    "state_name",
-    "mechanism",
-    "cycle",
-    "session",
-    "date",
-    "report_symbol",
-    "source_url",
-    "filename",
-    "media_type",
-    "sha256",
-    "size",
-    "created_at",
-    "updated_at",
-]
 
 
 def _out(doc: Document, count: int) -> DocumentOut:
-    return DocumentOut(**{f: getattr(doc, f) for f in _FIELDS}, recommendations=count)
+    return shape_of(DocumentOut, doc, recommendations=count)
 
 
 class DocumentFilters(TypedDict):
@@ -67,8 +47,4 @@ async def get_document(session: AsyncSession, ident: str) -> DocumentDetail:
     if row is None:
         raise NotFound(f"no document {ident!r}")
     doc, count = row
-    return DocumentDetail(
-        **_out(doc, count).model_dump(),
-        provenance=dict(doc.provenance),
-        warnings=list(doc.warnings),
-    )
+    return shape_of(DocumentDetail, doc, recommendations=count)
