@@ -230,7 +230,7 @@ async def set_active(
     audit.record_change(
         session, actor, "user.update", user_id, before={"active": before}, after={"active": active}
     )
-    return await get_user(session, user_id)
+    return (await _users_out(repo, [user]))[0]
 
 
 async def _institution(session: AsyncSession, country: str | None, ident: str) -> Institution:
