@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.recommendations.freshness import Cached, SnapshotCache
+from shared.recommendations.freshness import SnapshotCache
 from shared.recommendations.models import STATUSES
 from shared.recommendations.repository import StatsRepository
 
@@ -57,20 +57,15 @@ _PROGRESS: SnapshotCache[Progress] = SnapshotCache(maxsize=1024)
 
 
 async def progress(session: AsyncSession, country: str | None, cycle: int | None) -> Progress:
-    return (await cached_progress(session, country, cycle)).value
-
-
-async def cached_progress(
-    session: AsyncSession, country: str | None, cycle: int | None
-) -> Cached[Progress]:
     """The statistics, computed once per change of the State's recommendations (of any
     State's, without ``country``)."""
-    return await _PROGRESS.over(
+    cached = await _PROGRESS.over(
         session,
         (country, cycle),
         (country,) if country else (),
         lambda: compute_progress(session, country, cycle),
     )
+    return cached.value
 
 
 async def compute_progress(
