@@ -129,10 +129,7 @@ class IngestionRepository:
         return list(result.scalars().all())
 
     async def item(self, item_id: uuid.UUID, *, for_update: bool = False) -> IngestionItem | None:
-        query = select(IngestionItem).where(IngestionItem.id == item_id)
-        if for_update:
-            query = query.with_for_update()
-        return (await self.session.execute(query)).scalar_one_or_none()
+        return await get_row(self.session, IngestionItem, item_id, for_update=for_update)
 
     async def update_item(self, item_id: uuid.UUID, values: dict[str, Any]) -> None:
         await self.session.execute(
