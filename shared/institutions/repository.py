@@ -79,16 +79,9 @@ class InstitutionRepository(Repository[Institution]):
         return rows.scalars().all()
 
     async def set_owners(self, rec_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> None:
-        await self.session.execute(
-            delete(RecommendationInstitution).where(
-                RecommendationInstitution.recommendation_id == rec_id
-            )
+        await self.replace_links(
+            RecommendationInstitution, "recommendation_id", rec_id, "institution_id", ids
         )
-        if ids:
-            await self.session.execute(
-                insert(RecommendationInstitution),
-                [{"recommendation_id": rec_id, "institution_id": i} for i in ids],
-            )
 
 
 class MechanismRepository(Repository[NationalMechanism]):

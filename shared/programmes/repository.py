@@ -114,14 +114,9 @@ class ProgrammeRepository(Repository[Programme]):
         )
 
     async def set_partners(self, programme_id: uuid.UUID, codes: Sequence[str]) -> None:
-        await self.session.execute(
-            delete(ProgrammePartner).where(ProgrammePartner.programme_id == programme_id)
+        await self.replace_links(
+            ProgrammePartner, "programme_id", programme_id, "partner_code", codes
         )
-        if codes:
-            await self.session.execute(
-                insert(ProgrammePartner),
-                [{"programme_id": programme_id, "partner_code": c} for c in codes],
-            )
 
     # --- links -----------------------------------------------------------------------------
 
