@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, and_, exists, false, insert, or_, select, 
 
 from shared.action_plans.models import Action, ActionInstitution
 from shared.institutions.models import Institution, RecommendationInstitution
+from shared.institutions.repository import InstitutionRepository
 from shared.kernel.outbox import OutboxEvent
 from shared.kernel.repository import Repository, keyset_page, where_equal, where_in
 from shared.people.models import UserMembership
@@ -90,10 +91,7 @@ class ReportRepository(Repository[ProgressReport]):
         )
 
     async def institutions(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Institution]:
-        if not ids:
-            return {}
-        rows = await self.session.execute(select(Institution).where(Institution.id.in_(ids)))
-        return {r.id: r for r in rows.scalars()}
+        return await InstitutionRepository(self.session).get_many(ids)
 
     @staticmethod
     def _visible(v: Visibility) -> ColumnElement[bool]:
