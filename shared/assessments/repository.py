@@ -10,7 +10,6 @@ from sqlalchemy import select, text
 
 from shared.assessments.models import Assessment
 from shared.kernel.repository import Repository, keyset_page, where_equal, where_in
-from shared.recommendations.models import Recommendation
 from shared.recommendations.writes import RecommendationWrites
 
 # The latest assessment per recommendation and source (any organisation), and the
@@ -36,14 +35,6 @@ _STATS = text(
 
 class AssessmentRepository(Repository[Assessment]):
     model = Assessment
-
-    async def recommendation(self, rec_id: uuid.UUID) -> Recommendation | None:
-        found = await self.session.execute(
-            select(Recommendation).where(
-                Recommendation.id == rec_id, Recommendation.deleted_at.is_(None)
-            )
-        )
-        return found.scalar_one_or_none()
 
     async def touch_recommendation(self, rec_id: uuid.UUID) -> None:
         """The recommendation's item shows its assessments: a new version (and ETag),

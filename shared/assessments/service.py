@@ -25,10 +25,11 @@ from shared.assessments.schemas import (
 from shared.audit import service as audit
 from shared.auth.schemas import Actor
 from shared.db import utcnow
-from shared.errors import Forbidden, InvalidInput, NotFound
+from shared.errors import Forbidden, InvalidInput
 from shared.institutions.repository import InstitutionRepository
 from shared.kernel.patches import set_given
 from shared.pagination import decode_time_key, split_time_key_page
+from shared.recommendations.repository import RecommendationRepository
 
 ROLES = ("nhri", "civil_society")
 
@@ -58,9 +59,7 @@ def _organisations(actor: Actor, country: str) -> dict[uuid.UUID, str]:
 
 async def create(session: AsyncSession, actor: Actor, data: AssessmentIn) -> AssessmentOut:
     repo = AssessmentRepository(session)
-    rec = await repo.recommendation(data.recommendation_id)
-    if rec is None:
-        raise NotFound(f"no recommendation {data.recommendation_id}")
+    rec = await RecommendationRepository(session).found("recommendation", data.recommendation_id)
     country = rec.state_under_review
     mine = _organisations(actor, country)
     organisation_id: uuid.UUID | None = data.organisation_id

@@ -29,6 +29,7 @@ from shared.programmes.schemas import (
     ProgrammeFilter,
 )
 from shared.programmes.service import clean_text, emit_change, existing, record_change, writable
+from shared.recommendations.repository import RecommendationRepository
 
 # --- links -------------------------------------------------------------------------------
 
@@ -118,8 +119,7 @@ async def programmes_of_recommendation(
 ) -> Page[LinkedProgramme]:
     """The programmes that support a recommendation, by start date."""
     repo = ProgrammeRepository(session)
-    if await repo.recommendation(rec_id=rec_id, ref=None) is None:
-        raise NotFound(f"no recommendation {rec_id}")
+    await RecommendationRepository(session).found("recommendation", rec_id)
     after = decode_time_key(cursor, "recommendation-programmes", dt.date.fromisoformat)
     today = dt.date.today()
     rows = await repo.page(
