@@ -10,21 +10,15 @@ from shared.recommendations.freshness import Cached, SnapshotCache
 from shared.recommendations.repository import RecommendationRepository
 from shared.recommendations.schemas import Facets, FacetValue, RecommendationFilter
 
-_FACETS: SnapshotCache[Facets] = SnapshotCache(maxsize=2048)
-
-
-async def cached_facets(session: AsyncSession, f: RecommendationFilter) -> Cached[Facets]:
-    """Counts by facet, computed once per change of the States the filter covers."""
-    return await _FACETS.over(session, f, f.countries, lambda: count_facets(session, f))
-
-
-# The API sends the facets as JSON: rendered once per change too (a State's facets are
-# hundreds of values, whose serialization cost more than the freshness check).
+# The API sends the facets as JSON, rendered once per change of the States the filter
+# covers (a State's facets are hundreds of values, whose serialization cost more than the
+# freshness check).
 _FACETS_JSON: SnapshotCache[bytes] = SnapshotCache(maxsize=2048)
 
 
 async def cached_facets_json(session: AsyncSession, f: RecommendationFilter) -> Cached[bytes]:
-    """``cached_facets`` as the JSON document the API answers."""
+    """The counts by facet as the JSON document the API answers, computed once per change
+    of the States the filter covers."""
 
     async def rendered() -> bytes:
         return (await count_facets(session, f)).model_dump_json().encode()
