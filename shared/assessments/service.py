@@ -24,7 +24,6 @@ from shared.assessments.schemas import (
 )
 from shared.audit import service as audit
 from shared.auth.schemas import Actor
-from shared.db import utcnow
 from shared.errors import Forbidden, InvalidInput
 from shared.institutions.repository import InstitutionRepository
 from shared.kernel.patches import set_given
@@ -144,11 +143,9 @@ async def edit(
     row = await _own(session, actor, assessment_id, version)
     before = _snapshot(row)
     set_given(row, changes)
-    row.version += 1
-    row.updated_at = utcnow()
-    await session.flush()
-    await AssessmentRepository(session).touch_recommendation(row.recommendation_id)
-    await session.refresh(row)
+    repo = AssessmentRepository(session)
+    await repo.bump(row)
+    await repo.touch_recommendation(row.recommendation_id)
     audit.record_change(
         session, actor, "assessment.update", row.id, before=before, after=_snapshot(row)
     )

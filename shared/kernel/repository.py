@@ -199,6 +199,15 @@ class Repository(Generic[RowT]):
         await self.session.flush()
         await self.session.refresh(row)
 
+    async def bump(self, row: RowT) -> None:
+        """Count the changes made to ``row`` in place: the next version, ``updated_at``
+        from the database's clock (as every other write), flushed and reloaded."""
+        m = cast(Any, row)
+        m.version += 1
+        m.updated_at = func.clock_timestamp()
+        await self.session.flush()
+        await self.session.refresh(row)
+
     async def update_if_version(
         self, ident: uuid.UUID, version: int, values: dict[str, Any]
     ) -> int | None:

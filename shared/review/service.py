@@ -228,17 +228,10 @@ async def _moved(
 ) -> ReportOut:
     """Write ``row`` after the review ``step`` that moved it to another state: recorded
     and announced."""
-    await _bump(session, row)
+    await ReportRepository(session).bump(row)
     _record(session, actor, step, row, before)
     await _changed(session, row)
     return _out(row)
-
-
-async def _bump(session: AsyncSession, row: ProgressReport) -> None:
-    row.version += 1
-    row.updated_at = utcnow()
-    await session.flush()
-    await session.refresh(row)
 
 
 # What the author's steps on a report are called in a 409, and that 409's code.
@@ -271,7 +264,7 @@ async def edit(
     if changes.status is not None:
         _check_status(changes.status, action=row.action_id is not None)
     set_given(row, changes)
-    await _bump(session, row)
+    await ReportRepository(session).bump(row)
     _record(session, actor, "edit", row, before)
     return _out(row)
 
