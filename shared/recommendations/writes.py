@@ -122,22 +122,6 @@ class RecommendationWrites:
         previous, version = result.one()
         return str(previous), int(version)
 
-    async def set_statuses(self, ids: Sequence[uuid.UUID], statuses: Sequence[str]) -> None:
-        """Each recommendation takes the status given at the same position."""
-        if not ids:
-            return
-        await self.session.execute(
-            text(
-                update_sql(
-                    "status = v.status",
-                    from_="unnest(CAST(:ids AS uuid[]), CAST(:statuses AS varchar[]))"
-                    " v(id, status)",
-                    where="r.id = v.id",
-                )
-            ),
-            {"ids": list(ids), "statuses": list(statuses)},
-        )
-
     async def soft_delete(self, rec_id: uuid.UUID) -> bool:
         """Tombstone a recommendation; False when it was already gone."""
         result = await self.session.execute(

@@ -49,9 +49,6 @@ def clean_text(value: object) -> str:
 
 # "26.1 Consider ...", "4.The Committee ...", "7. Reiterating ...", "122.3. Ratify ..."
 _PARA_START = re.compile(r"(\d{1,3}(?:\.\d{1,3})*)(\.?)(\s*)(?=\S)")
-_PARA_LABEL = re.compile(
-    r"^(?:paras?\b\.?|paragraphs?\b|§+)?\s*(\d{1,3}(?:\.\d{1,3})*)\.?$", re.IGNORECASE
-)
 # Lines before the numbered one may be a heading ("B.Positive aspects", "Climate change").
 _MAX_HEADING_LINES = 2
 _MAX_HEADING_CHARS = 200
@@ -84,10 +81,3 @@ def paragraph_from_text(text: str) -> str | None:
         if len(line) > _MAX_HEADING_CHARS or line.rstrip().endswith((".", ";", ":")):
             return None
     return None
-
-
-def normalize_paragraph(value: str) -> str | None:
-    """``"para 122.3"``, ``"para. 122.3"``, ``"paragraph 122.3"``, ``"§122.3"``,
-    ``"122.3."`` -> ``"122.3"``; None when the value is not a paragraph number."""
-    match = _PARA_LABEL.match(" ".join(value.split()))
-    return match.group(1) if match else None

@@ -3,7 +3,7 @@ module of the domain that owns their model; every other domain calls it.
 
 A write is SQL text (``INSERT INTO t``, ``UPDATE t``, ``DELETE FROM t``), a SQLAlchemy
 ``insert``/``update``/``delete`` of the model, or a new model instance (an ORM insert).
-``recommendations`` itself: tests/recommendations/test_write_path.py.
+That every write to ``recommendations`` stamps one clock: tests/recommendations/test_write_path.py.
 """
 
 from __future__ import annotations
@@ -31,6 +31,12 @@ class Owner:
 
 
 OWNERS = (
+    Owner(
+        "recommendations",
+        "Recommendation",
+        "shared.recommendations.models",
+        ("shared/recommendations/writes.py",),
+    ),
     Owner(
         "recommending_states",
         "RecommendingState",
@@ -177,7 +183,10 @@ def test_the_check_finds_writes_under_other_names(tmp_path: Path) -> None:
         "A = pg_insert(RecommendingState).on_conflict_do_nothing()\n"
         "B = sa.delete(models.RecommendingState)\n"
         "C = models.PositionChange(position='supported')\n"
-        "D = sa.select(models.PositionChange)\n",
+        "D = sa.select(models.PositionChange)\n"
+        "E = sa.update(models.Recommendation).values(status='implemented')\n"
+        "F = 'DELETE FROM recommendations WHERE id = :id'\n",
     )
     assert found["recommending_states"] == ["5", "6"]
     assert found["position_changes"] == ["7"]
+    assert found["recommendations"] == ["9", "10"]

@@ -109,23 +109,6 @@ def test_paragraph_from_text(text: str, expected: str | None) -> None:
     assert uhri_text.paragraph_from_text(text) == expected
 
 
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("para 122.3", "122.3"),
-        ("para. 122.3", "122.3"),
-        ("Para.122.3", "122.3"),
-        ("paragraph 122.3", "122.3"),
-        ("§ 122.3", "122.3"),
-        ("122.3.", "122.3"),
-        ("  26.1 ", "26.1"),
-        ("chapter 3", None),
-    ],
-)
-def test_normalize_paragraph(value: str, expected: str | None) -> None:
-    assert uhri_text.normalize_paragraph(value) == expected
-
-
 # --- kind, position, session, cycle ------------------------------------------------------
 
 
