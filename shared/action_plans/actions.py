@@ -172,12 +172,10 @@ async def insert_action(
         indicators=_indicators(data.indicators),
         version=1,
     )
-    repo.add(row)
-    await session.flush()
+    await repo.insert(row)
     await repo.set_links(
         row.id, institution_ids=institution_ids, recommendation_ids=recommendation_ids
     )
-    await session.refresh(row)
     await sync_deadline(session, row, plan.title)
     out = await action_out(session, row)
     audit.record_change(session, actor, "action.create", row.id, after=_action_snapshot(out))
@@ -276,9 +274,7 @@ async def add_update(
         reported_on=data.reported_on or today(),
         api_key_id=actor.api_key_id,
     )
-    repo.add(update_row)
-    await session.flush()
-    await session.refresh(update_row, ["created_at"])
+    await repo.insert(update_row)
     previous = await repo.set_action_status(action_id, data.status)
     await session.refresh(row)
     await sync_deadline(session, row, plan.title)

@@ -107,10 +107,8 @@ async def create(session: AsyncSession, actor: Actor, data: AssessmentIn) -> Ass
         author=actor.name,
         version=1,
     )
-    repo.add(row)
-    await session.flush()
+    await repo.insert(row)
     await repo.touch_recommendation(rec.id)
-    await session.refresh(row)
     audit.record_change(session, actor, "assessment.create", row.id, after=_snapshot(row))
     return _out(row)
 

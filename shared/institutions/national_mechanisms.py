@@ -138,11 +138,9 @@ async def create_mechanism(
         reporting_calendar=_calendar(data.reporting_calendar),
         version=1,
     )
-    repo.add(row)
-    await session.flush()
+    await repo.insert(row)
     await repo.set_members(row.id, members)
     await repo.set_focal_points(row.id, focal)
-    await session.refresh(row)
     audit.record_change(
         session,
         actor,
@@ -186,12 +184,11 @@ async def patch_mechanism(
     focal = None
     if data.focal_points is not None:
         focal = await _focal_rows(session, row.country, data.focal_points)
-    await repo.update_versioned("national mechanism", ident, version, values)
+    await repo.update_row("national mechanism", row, version, values)
     if data.member_institution_ids is not None:
         await repo.set_members(ident, members)
     if focal is not None:
         await repo.set_focal_points(ident, focal)
-    await session.refresh(row)
     audit.record_change(
         session,
         actor,

@@ -135,10 +135,9 @@ async def patch_institution(
         values["acronym"] = changes["acronym"]
     if not values:
         return institution_out(row)
-    await repo.update_versioned("institution", ident, version, values)
+    await repo.update_row("institution", row, version, values)
     if "name" in values and values["name"] != before["name"]:
         await repo.rename_on_recommendations(ident, before["name"], values["name"])
-    await session.refresh(row)
     audit.record_change(
         session, actor, "institution.update", ident, before=before, after=_snapshot(row)
     )

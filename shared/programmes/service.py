@@ -346,9 +346,8 @@ async def patch(
             " (unlink them first)",
         )
     problems.raise_if_any()
-    await repo.update_versioned("programme", p.id, version, values)
+    await repo.update_row("programme", p, version, values)
     await repo.set_partners(p.id, partners)
-    p = await _reloaded(repo, p.id)
     await sync_deadlines(session, p)
     await emit_change(session, p, "programme.update")
     audit.record_change(
@@ -360,12 +359,6 @@ async def patch(
         after=_snapshot(values, partners),
     )
     return await _out(repo, p)
-
-
-async def _reloaded(repo: ProgrammeRepository, programme_id: uuid.UUID) -> Programme:
-    p = await repo.get(programme_id)
-    assert p is not None
-    return p
 
 
 async def delete(

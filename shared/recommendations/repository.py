@@ -123,9 +123,6 @@ class RecommendationRepository(Repository[Recommendation]):
         """Record the latest status; returns (previous status, new version)."""
         return await RecommendationWrites(self.session).set_status(rec_id, status)
 
-    def add_update(self, row: ImplementationUpdate) -> None:
-        self.session.add(row)
-
     async def updates(self, rec_id: uuid.UUID) -> Sequence[ImplementationUpdate]:
         u = ImplementationUpdate
         return await rows_by(self.session, u, (u.created_at, u.id), recommendation_id=rec_id)

@@ -388,9 +388,7 @@ async def add_update(
         reported_on=data.reported_on or dt.date.today(),
         api_key_id=actor.api_key_id,
     )
-    repo.add_update(row)
-    await session.flush()
-    await session.refresh(row, ["created_at"])
+    await repo.insert(row)
     previous, new_version = await repo.set_status(rec_id, data.status)
     out = UpdateOut.model_validate(row)
     if previous != data.status:

@@ -133,9 +133,7 @@ async def create(session: AsyncSession, actor: Actor, data: ReportIn) -> Report:
         api_key_id=actor.api_key_id,
         version=1,
     )
-    ReportRepository(session).add(row)
-    await session.flush()
-    await session.refresh(row)
+    await ReportRepository(session).insert(row)
     enqueue_after_commit(session, jobs.GENERATE_REPORT, str(row.id), job_id=job_id(row))
     audit.record_change(
         session,
