@@ -18,7 +18,6 @@ from shared.audit import service as audit
 from shared.auth.schemas import Actor
 from shared.errors import InvalidCursor, NotFound, Unavailable
 from shared.kernel import outbox, validation
-from shared.kernel.concurrency import require_version
 from shared.kernel.sdg import sdg_goals_of
 from shared.pagination import decode_cursor, encode_cursor
 from shared.recommendations import queries
@@ -245,12 +244,13 @@ async def get_item(driver: Any, ident: str) -> RawItem:
 
 
 async def _writable(
-    session: AsyncSession, actor: Actor, rec_id: uuid.UUID, *, for_update: bool = False
+    session: AsyncSession, actor: Actor, rec_id: uuid.UUID, version: int | None = None
 ) -> Recommendation:
-    repo = RecommendationRepository(session)
-    rec = await repo.found("recommendation", rec_id, for_update=for_update)
-    actor.require_country(rec.state_under_review)
-    return rec
+    """The recommendation locked for a change: 404, 403 outside the caller's States, then
+    412 when it is no longer at ``version`` (when one is given)."""
+    return await RecommendationRepository(session).for_change(
+        "recommendation", rec_id, version, lambda rec: actor.require_country(rec.state_under_review)
+    )
 
 
 def _tags(rec: Recommendation) -> dict[str, list[str]]:
@@ -320,8 +320,7 @@ async def patch(
         if (given := getattr(changes, field)) is not None
     }
     problems.raise_if_any()
-    rec = await _writable(session, actor, rec_id)
-    require_version("recommendation", rec.version, version)
+    rec = await _writable(session, actor, rec_id, version)
     return await _write_tags(session, actor, rec, version, values)
 
 
@@ -344,9 +343,7 @@ async def change_tags(
             problems.add(field, f"{value!r} is both added and removed")
     problems.raise_if_any()
     # Locked: the lists are computed from the row as it is, then written.
-    rec = await _writable(session, actor, rec_id, for_update=True)
-    if version is not None:
-        require_version("recommendation", rec.version, version)
+    rec = await _writable(session, actor, rec_id, version)
     current = _tags(rec)
     values: dict[str, list[str]] = {}
     for field in TAG_FIELDS:
@@ -373,9 +370,7 @@ async def add_update(
     reporter read it. Returns the update and the recommendation's new version."""
     # Lock the recommendation first: the update's foreign key would otherwise take a share
     # lock that concurrent reporters then each try to upgrade (a deadlock).
-    rec = await _writable(session, actor, rec_id, for_update=True)
-    if version is not None:
-        require_version("recommendation", rec.version, version)
+    rec = await _writable(session, actor, rec_id, version)
     repo = RecommendationRepository(session)
     row = ImplementationUpdate(
         id=uuid.uuid4(),
