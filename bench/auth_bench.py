@@ -35,12 +35,6 @@ ROWS = int(os.environ.get("BENCH_AUTH_ROWS", "20000"))
 REQUESTS = int(os.environ.get("BENCH_AUTH_REQUESTS", "500"))
 ROUNDS = int(os.environ.get("BENCH_AUTH_ROUNDS", "5"))
 AUDIENCE = "urn:followup:api"
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
 
 
 def _wait(url: str, process: subprocess.Popen[bytes]) -> None:
@@ -62,11 +56,11 @@ def _pinned(core: int, args: list[str]) -> list[str]:
 
 
 def _round(client: httpx.Client, pid: int, path: str, headers: dict[str, str]) -> float:
-    before = _cpu_seconds(pid)
+    before = load.process_cpu_s(pid)
     for _ in range(REQUESTS):
         response = client.get(path, headers=headers)
         assert response.status_code == 200, response.text[:300]
-    return (_cpu_seconds(pid) - before) / REQUESTS * 1e6
+    return (load.process_cpu_s(pid) - before) / REQUESTS * 1e6
 
 
 def _token(issuer: str, client_id: str) -> str:

@@ -90,7 +90,7 @@ def wrk_version(binary: str) -> str:
     return (out.stdout or out.stderr).splitlines()[0].strip()
 
 
-def _proc_cpu(pid: int) -> float:
+def process_cpu_s(pid: int) -> float:
     """Seconds of CPU a process used (user + system)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -174,14 +174,14 @@ class Accounting:
     def begin(self) -> None:
         self.start = time.monotonic()
         self.busy0 = _machine_busy()
-        self.server0 = _proc_cpu(self.server_pid)
-        self.db0 = {p: _proc_cpu(p) for p in _db_backends(self.database)}
+        self.server0 = process_cpu_s(self.server_pid)
+        self.db0 = {p: process_cpu_s(p) for p in _db_backends(self.database)}
 
     def end(self, wrk_cpu: float) -> dict[str, float]:
         wall = time.monotonic() - self.start
         busy = _machine_busy() - self.busy0
-        server = _proc_cpu(self.server_pid) - self.server0
-        db = sum(_proc_cpu(p) - self.db0.get(p, 0.0) for p in _db_backends(self.database))
+        server = process_cpu_s(self.server_pid) - self.server0
+        db = sum(process_cpu_s(p) - self.db0.get(p, 0.0) for p in _db_backends(self.database))
         foreign = max(0.0, busy - server - db - wrk_cpu)
         return {
             "server_cores": round(server / wall, 3),
