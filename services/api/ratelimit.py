@@ -83,7 +83,7 @@ BACKOFF_S = 5.0
 @dataclass(slots=True)
 class _Lease:
     """Tokens this process took for one client (``left`` of them unspent) until ``until``
-    (when the last is spent: the next request renews it), or a refusal (``left`` 0) until
+    (0 once the last is spent: the next request renews it), or a refusal (``left`` 0) until
     ``until``, the client's next slot; times in the limiter's clock, milliseconds."""
 
     left: int
@@ -148,7 +148,9 @@ class RateLimiter:
             )
         lease.left -= 1
         if lease.left == 0:
-            lease.until = now
+            # Over for every request, whatever its ``now``: one that read the clock before
+            # waiting for this lease must renew it, not take it for a refusal.
+            lease.until = 0
         if lease.left < lease.low and key not in self._pending:
             # Renewed ahead of need, so that a client keeping its pace never waits for Redis.
             self._renew(key, limit, now)

@@ -128,6 +128,31 @@ async def test_a_refused_renewal_keeps_the_tokens_already_paid_for(
     assert [d.allowed for d in decisions if d] == [True, True, True, True, False]
 
 
+async def test_a_request_that_waited_for_a_renewal_is_not_refused_by_the_lease_it_waited_for(
+    clean_redis: JobQueue,
+) -> None:
+    clock = Clock()
+    limiter = RateLimiter(clean_redis, 0, clock=clock)
+    # No lease yet: this request asks Redis, and waits.
+    waiting = asyncio.ensure_future(limiter.hit("k", 600))
+    for _ in range(10_000):  # until the lease of 10 is in, the request not resumed yet
+        if "k" in limiter._leases:
+            break
+        await asyncio.sleep(0)
+    assert not waiting.done()
+    # Requests that come meanwhile, a little later, spend the whole lease.
+    clock.now += 0.005
+    for _ in range(10):
+        decision = await limiter.hit("k", 600)
+        assert decision is not None
+        assert decision.allowed
+    # The bucket still holds 580 tokens: the request that waited renews the lease rather
+    # than take the spent one for a refusal.
+    waited = await waiting
+    assert waited is not None
+    assert waited.allowed
+
+
 def limited_app(settings: Settings, db: Database, queue: JobQueue, **limits: object) -> FastAPI:
     app = create_app(settings.model_copy(update=limits), db=db, queue=queue)
     app.state.rate_limiter.clock = Clock()
