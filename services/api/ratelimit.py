@@ -14,12 +14,14 @@ routing.
 A round trip to Redis on every request cost about as much CPU as the rest of a list
 request (BENCHMARKS.md), so a process takes tokens in **leases**: one EVALSHA takes up to
 what the client's rate refills in ``LEASE_S`` (at most ``LEASE_MAX``), which the process
-then spends locally for at most ``LEASE_S``. The tokens are paid for in Redis when
+then spends locally for at most ``LEASE_S``. Under half a lease left, the next is taken
+ahead of need (one call to Redis per client at a time) and added to what is left, so a
+client keeping its pace never waits for Redis. The tokens are paid for in Redis when
 leased, so no client ever gets more than its limit across replicas; tokens a lease did
 not spend expire unused, so a client spread over several replicas may be refused up to a
-lease's worth early. A refusal is remembered until the client's next slot (exact: the
-bucket only fills up with time). Limits under ``60 / LEASE_S`` a minute lease one token
-at a time, as before.
+lease and a half's worth a replica early. A refusal is remembered until the client's next
+slot (exact: the bucket only fills up with time). Limits under ``60 / LEASE_S`` a minute
+lease one token at a time, as before.
 
 Answers carry the field names of draft-ietf-httpapi-ratelimit-headers up to -06:
 ``RateLimit-Limit``, ``RateLimit-Remaining``, ``RateLimit-Reset`` (seconds until the
