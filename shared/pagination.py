@@ -74,14 +74,21 @@ def decode_time_key(
         raise InvalidCursor("the cursor is malformed; use next_cursor as given") from None
 
 
+def split_page(
+    rows: Sequence[RowT], limit: int, cursor_after: Callable[[RowT], str]
+) -> tuple[Sequence[RowT], str | None]:
+    """The first ``limit`` of ``rows`` (read with ``limit + 1``), and the cursor after the
+    last of them (``cursor_after`` that row) when more follow."""
+    if len(rows) <= limit:
+        return rows, None
+    return rows[:limit], cursor_after(rows[limit - 1])
+
+
 def split_time_key_page(
     kind: str, rows: Sequence[RowT], limit: int, key: Callable[[RowT], tuple[dt.date, uuid.UUID]]
 ) -> tuple[Sequence[RowT], str | None]:
-    """The first ``limit`` of ``rows`` (read with ``limit + 1``), and the cursor after the
-    last of them (its (time, id) ``key``) when more follow."""
-    if len(rows) <= limit:
-        return rows, None
-    return rows[:limit], encode_time_key(kind, *key(rows[limit - 1]))
+    """``split_page`` of a list keyed by (time, id): ``key`` of a row."""
+    return split_page(rows, limit, lambda row: encode_time_key(kind, *key(row)))
 
 
 @dataclass(frozen=True, slots=True)

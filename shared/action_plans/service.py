@@ -34,6 +34,7 @@ from shared.pagination import (
     Page,
     decode_cursor,
     encode_cursor,
+    split_page,
 )
 
 DEADLINE_RULE = "action_due:"
@@ -92,16 +93,12 @@ async def list_plans(
         except ValueError:
             raise InvalidCursor("the cursor is malformed") from None
     rows = await PlanRepository(session).page(countries, statuses, after=after, limit=limit + 1)
-    items = [plan_out(r) for r in rows[:limit]]
-    next_cursor = (
-        encode_cursor(
-            "action-plans",
-            [items[-1].country, items[-1].created_at.isoformat(), str(items[-1].id)],
-        )
-        if len(rows) > limit
-        else None
+    page, next_cursor = split_page(
+        rows,
+        limit,
+        lambda r: encode_cursor("action-plans", [r.country, r.created_at.isoformat(), str(r.id)]),
     )
-    return Page(items=items, next_cursor=next_cursor)
+    return Page(items=[plan_out(r) for r in page], next_cursor=next_cursor)
 
 
 async def get_plan(session: AsyncSession, ident: uuid.UUID) -> ActionPlan:

@@ -11,7 +11,7 @@ from shared.audit.models import AuditEntry
 from shared.audit.repository import AuditRepository
 from shared.audit.schemas import AuditEntryRead, AuditFilter
 from shared.auth.schemas import Actor
-from shared.pagination import Page, decode_cursor, encode_cursor
+from shared.pagination import Page, decode_cursor, encode_cursor, split_page
 
 
 def record(
@@ -56,6 +56,6 @@ async def list_entries(
 ) -> Page[AuditEntryRead]:
     after_id = int(decode_cursor(cursor, "audit", [int])[0]) if cursor else None
     rows = await AuditRepository(session).page(f, after_id=after_id, limit=limit + 1)
-    items = [AuditEntryRead.model_validate(r, from_attributes=True) for r in rows[:limit]]
-    next_cursor = encode_cursor("audit", [items[-1].id]) if len(rows) > limit else None
+    page, next_cursor = split_page(rows, limit, lambda r: encode_cursor("audit", [r.id]))
+    items = [AuditEntryRead.model_validate(r, from_attributes=True) for r in page]
     return Page(items=items, next_cursor=next_cursor)

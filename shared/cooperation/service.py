@@ -42,6 +42,7 @@ from shared.pagination import (
     decode_cursor,
     decode_time_key,
     encode_cursor,
+    split_page,
     split_time_key_page,
 )
 
@@ -307,10 +308,7 @@ async def matches(
         except (ValueError, TypeError):
             raise InvalidCursor("the cursor is malformed") from None
         found = [pair for pair in found if pair[0] > after]
-    page = found[:limit]
-    next_cursor = (
-        encode_cursor(f"matches:{country}", _cursor_values(page[-1][0]))
-        if len(found) > limit
-        else None
+    page, next_cursor = split_page(
+        found, limit, lambda pair: encode_cursor(f"matches:{country}", _cursor_values(pair[0]))
     )
     return MatchPage(country=country, items=[m for _, m in page], next_cursor=next_cursor)

@@ -31,7 +31,7 @@ from shared.institutions.service import (
 from shared.kernel.concurrency import require_version
 from shared.kernel.patches import merge_patch
 from shared.kernel.shapes import row_from, shape_of
-from shared.pagination import Page, decode_cursor, encode_cursor
+from shared.pagination import Page, decode_cursor, encode_cursor, split_page
 
 # --- national mechanisms ---------------------------------------------------------------------
 
@@ -60,11 +60,10 @@ async def list_mechanisms(
 ) -> Page[NationalMechanismOut]:
     after = str(decode_cursor(cursor, "national-mechanisms", [str])[0]) if cursor else None
     rows = await MechanismRepository(session).page(countries, after=after, limit=limit + 1)
-    items = await _mechanisms_out(session, actor, rows[:limit])
-    next_cursor = (
-        encode_cursor("national-mechanisms", [items[-1].country]) if len(rows) > limit else None
+    page, next_cursor = split_page(
+        rows, limit, lambda r: encode_cursor("national-mechanisms", [r.country])
     )
-    return Page(items=items, next_cursor=next_cursor)
+    return Page(items=await _mechanisms_out(session, actor, page), next_cursor=next_cursor)
 
 
 async def _mechanism_out(

@@ -29,7 +29,7 @@ from shared.institutions.schemas import (
 )
 from shared.kernel import validation
 from shared.kernel.concurrency import require_version
-from shared.pagination import Page, decode_cursor, encode_cursor
+from shared.pagination import Page, decode_cursor, encode_cursor, split_page
 from shared.recommendations.repository import RecommendationRepository
 
 
@@ -81,14 +81,10 @@ async def list_institutions(
     if f.q is not None and "\x00" in f.q:
         raise InvalidInput("q may not contain NUL characters")
     rows = await InstitutionRepository(session).page(f, after=after, limit=limit + 1)
-    items = [institution_out(r) for r in rows[:limit]]
-    last = items[-1] if items else None
-    next_cursor = (
-        encode_cursor("institutions", [last.country, last.name, str(last.id)])
-        if last and len(rows) > limit
-        else None
+    page, next_cursor = split_page(
+        rows, limit, lambda r: encode_cursor("institutions", [r.country, r.name, str(r.id)])
     )
-    return Page(items=items, next_cursor=next_cursor)
+    return Page(items=[institution_out(r) for r in page], next_cursor=next_cursor)
 
 
 async def get_institution(session: AsyncSession, ident: uuid.UUID) -> Institution:

@@ -21,7 +21,7 @@ from shared.notifications.queueing import delivery_job_id
 from shared.notifications.repository import NotificationRepository
 from shared.notifications.schemas import DeliveryOut, PingOut
 from shared.notifications.subscriptions import owned
-from shared.pagination import Page, decode_cursor, encode_cursor
+from shared.pagination import Page, decode_cursor, encode_cursor, split_page
 from shared.queue import enqueue_after_commit
 
 _CURSOR = "deliveries"
@@ -61,6 +61,6 @@ async def deliveries(
     rows = await NotificationRepository(session).deliveries_page(
         subscription_id, before=before, limit=limit + 1
     )
-    items = [DeliveryOut.model_validate(r, from_attributes=True) for r in rows[:limit]]
-    next_cursor = encode_cursor(_CURSOR, [rows[limit - 1].id]) if len(rows) > limit else None
+    page, next_cursor = split_page(rows, limit, lambda r: encode_cursor(_CURSOR, [r.id]))
+    items = [DeliveryOut.model_validate(r, from_attributes=True) for r in page]
     return Page(items=items, next_cursor=next_cursor)

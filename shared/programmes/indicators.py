@@ -15,6 +15,7 @@ from shared.pagination import (
     Page,
     decode_cursor,
     encode_cursor,
+    split_page,
 )
 from shared.programmes.models import (
     Indicator,
@@ -163,10 +164,7 @@ async def list_measurements(
         except ValueError:
             raise InvalidCursor("the cursor is malformed; use next_cursor as given") from None
     rows = await repo.measurements(indicator_id, after=after, limit=limit + 1)
-    items = [_measurement_out(m) for m in rows[:limit]]
-    next_cursor = (
-        encode_cursor("measurements", [items[-1].measured_on.isoformat(), items[-1].id])
-        if len(rows) > limit
-        else None
+    page, next_cursor = split_page(
+        rows, limit, lambda m: encode_cursor("measurements", [m.measured_on.isoformat(), m.id])
     )
-    return Page(items=items, next_cursor=next_cursor)
+    return Page(items=[_measurement_out(m) for m in page], next_cursor=next_cursor)

@@ -19,6 +19,7 @@ from shared.pagination import (
     decode_cursor,
     decode_time_key,
     encode_cursor,
+    split_page,
     split_time_key_page,
 )
 from shared.programmes.repository import ProgrammeRepository
@@ -107,11 +108,10 @@ async def linked_recommendations(
     await existing(repo, programme_id)
     after = decode_cursor(cursor, "programme-recommendations", [str])[0] if cursor else None
     rows = await repo.linked_recommendations(programme_id, after=after, limit=limit + 1)
-    items = [_linked_recommendation(r, pr) for r, pr in rows[:limit]]
-    next_cursor = (
-        encode_cursor("programme-recommendations", [items[-1].ref]) if len(rows) > limit else None
+    page, next_cursor = split_page(
+        rows, limit, lambda row: encode_cursor("programme-recommendations", [row[0].ref])
     )
-    return Page(items=items, next_cursor=next_cursor)
+    return Page(items=[_linked_recommendation(r, pr) for r, pr in page], next_cursor=next_cursor)
 
 
 async def programmes_of_recommendation(
