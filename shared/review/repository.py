@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, insert, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, false, func, insert, or_, select, true
 
 from shared.action_plans.models import Action, ActionInstitution
 from shared.institutions.models import Institution, RecommendationInstitution
@@ -132,27 +132,24 @@ class ReportRepository(Repository[ProgressReport]):
     async def waiting(self, submitted_before: dt.datetime) -> Sequence[tuple[str, int]]:
         """(State, number of reports) submitted before the instant and still unreviewed."""
         rows = await self.session.execute(
-            select(ProgressReport.country, ProgressReport.id).where(
+            select(ProgressReport.country, func.count())
+            .where(
                 ProgressReport.state == "submitted", ProgressReport.submitted_at < submitted_before
             )
+            .group_by(ProgressReport.country)
+            .order_by(ProgressReport.country)
         )
-        counts: dict[str, int] = {}
-        for country, _ in rows:
-            counts[country] = counts.get(country, 0) + 1
-        return sorted(counts.items())
+        return [(country, int(n)) for country, n in rows]
 
     async def returned(self) -> Sequence[tuple[uuid.UUID, int]]:
         """(institution, number of returned reports) awaiting a new submission."""
         rows = await self.session.execute(
-            select(ProgressReport.institution_id, ProgressReport.id).where(
-                ProgressReport.state == "returned", ProgressReport.institution_id.is_not(None)
-            )
+            select(ProgressReport.institution_id, func.count())
+            .where(ProgressReport.state == "returned", ProgressReport.institution_id.is_not(None))
+            .group_by(ProgressReport.institution_id)
+            .order_by(ProgressReport.institution_id)
         )
-        counts: dict[uuid.UUID, int] = {}
-        for inst, _ in rows:
-            if inst is not None:
-                counts[inst] = counts.get(inst, 0) + 1
-        return sorted(counts.items())
+        return [(inst, int(n)) for inst, n in rows if inst is not None]
 
     async def silent(self, institution_id: uuid.UUID) -> int:
         """Recommendations the institution owns, of the State's current (latest) cycle,
@@ -171,15 +168,19 @@ class ReportRepository(Repository[ProgressReport]):
             RecommendationInstitution.recommendation_id == Recommendation.id,
             RecommendationInstitution.institution_id == institution_id,
         )
-        query = select(Recommendation.id).where(
-            Recommendation.state_under_review == inst.country,
-            Recommendation.deleted_at.is_(None),
-            Recommendation.cycle == latest_cycle,
-            exists().where(owned),
-            ~exists().where(ImplementationUpdate.recommendation_id == Recommendation.id),
-            ~exists().where(ProgressReport.recommendation_id == Recommendation.id),
+        query = (
+            select(func.count())
+            .select_from(Recommendation)
+            .where(
+                Recommendation.state_under_review == inst.country,
+                Recommendation.deleted_at.is_(None),
+                Recommendation.cycle == latest_cycle,
+                exists().where(owned),
+                ~exists().where(ImplementationUpdate.recommendation_id == Recommendation.id),
+                ~exists().where(ProgressReport.recommendation_id == Recommendation.id),
+            )
         )
-        return len((await self.session.execute(query)).all())
+        return int((await self.session.execute(query)).scalar_one())
 
     async def focal_institutions(self) -> Sequence[uuid.UUID]:
         """Institutions with at least one focal point (granted in the database)."""

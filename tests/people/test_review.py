@@ -4,6 +4,8 @@ validate (published), who sees unpublished reports, who may do what, reminders."
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from typing import Any
 
 import httpx
 from sqlalchemy import func, select, text
@@ -166,6 +168,12 @@ async def test_refusals_change_nothing(
     assert answer.json()["state"] == "validated"
 
 
+async def _reminders(session: AsyncSession) -> Sequence[dict[str, Any]]:
+    """The payloads of the review reminders emitted so far."""
+    query = select(OutboxEvent.payload).where(OutboxEvent.event_type == "review.reminder")
+    return (await session.scalars(query)).all()
+
+
 async def test_reminders_once_a_day(
     oidc_client: httpx.AsyncClient, credentials: Credentials, world: World, session: AsyncSession
 ) -> None:
@@ -187,18 +195,42 @@ async def test_reminders_once_a_day(
     await credentials("focal_point", country="PRY", institution="Ministry of Health")
     counts = await review.remind(session, waiting_days=7, now=now)
     assert counts == {"waiting": 0, "returned": 0, "silent": 1}
-    payloads = (
-        (
-            await session.execute(
-                select(OutboxEvent.payload).where(OutboxEvent.event_type == "review.reminder")
-            )
-        )
-        .scalars()
-        .all()
-    )
+    payloads = await _reminders(session)
     assert {(p["audience"], p["reason"], p["country"]) for p in payloads} == {
         ("coordinator", "reports_waiting", "PRY"),
         ("focal_point", "no_update_this_cycle", "PRY"),
+    }
+
+
+async def test_reminders_count_reports_per_state_and_institution(
+    oidc_client: httpx.AsyncClient, credentials: Credentials, world: World, session: AsyncSession
+) -> None:
+    focal = await credentials("focal_point", country="PRY", institution="Ministry of Justice")
+    coordinator = await credentials("coordinator", country="PRY")
+    urls = []
+    for narrative in ("first", "second", "third"):
+        body = {
+            "recommendation_id": str(world.justice_rec.id),
+            "status": "in_progress",
+            "narrative": narrative,
+        }
+        report = (await oidc_client.post("/v1/progress-reports", json=body, headers=focal)).json()
+        url = f"/v1/progress-reports/{report['id']}"
+        await oidc_client.post(f"{url}/submit", headers=focal)
+        urls.append(url)
+    for url in urls[:2]:
+        answer = await oidc_client.post(f"{url}/return", json={"comment": "c"}, headers=coordinator)
+        assert answer.json()["state"] == "returned"
+    now = dt.datetime.now(dt.UTC)
+    await session.execute(
+        text("UPDATE progress_reports SET submitted_at = :at"), {"at": now - dt.timedelta(days=10)}
+    )
+    counts = await review.remind(session, waiting_days=7, now=now)
+    assert counts == {"waiting": 1, "returned": 1, "silent": 0}
+    payloads = await _reminders(session)
+    assert {(p["reason"], p["country"], p.get("institution"), p["count"]) for p in payloads} == {
+        ("reports_waiting", "PRY", None, 1),
+        ("reports_returned", "PRY", "Ministry of Justice", 2),
     }
 
 
