@@ -81,9 +81,14 @@ class _BadAuthorization(Unauthorized):
 
 
 def is_anonymous(headers: Iterable[tuple[bytes, bytes]]) -> bool:
-    """Whether a request carries no credentials (raw ASGI headers): the one definition
-    of an anonymous caller, for the dependencies below and the lean routes alike."""
-    return not any(name == b"authorization" for name, _ in headers)
+    """Whether a request carries no credentials (raw ASGI headers): no `Authorization`,
+    or an empty one, as ``BearerCredentials`` reads it (the first). The one definition of
+    an anonymous caller, for the lean routes, the rate limiter and the cache policy: a
+    request the routes answer as anonymous must be counted per address."""
+    for name, value in headers:
+        if name == b"authorization":
+            return not value
+    return True
 
 
 class BearerCredentials(HTTPBearer):

@@ -205,6 +205,20 @@ async def test_per_address_limit_covers_the_lean_read_routes(
     assert with_key.status_code == 200  # keyed requests count against their key only
 
 
+async def test_an_empty_authorization_header_is_counted_per_address(
+    settings: Settings, db: Database, clean_redis: JobQueue
+) -> None:
+    app = limited_app(settings, db, clean_redis, rate_limit_anonymous_per_minute=2)
+    async with client_of(app) as client:
+        answers = [
+            await client.get("/v1/countries", headers={"Authorization": ""}) for _ in range(3)
+        ]
+    # It carries no credential (the route reads the caller as anonymous): no key counts
+    # it, so the address must.
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert answers[0].headers["cache-control"].startswith("public")
+
+
 async def test_client_address_from_the_trusted_proxy_header(
     settings: Settings, db: Database, clean_redis: JobQueue
 ) -> None:
