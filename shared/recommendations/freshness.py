@@ -70,33 +70,15 @@ class Cached(Generic[T]):
 class SnapshotCache(Generic[T]):
     """Values computed over some States, kept while none of those States changed.
 
-    ``changed`` is the check (``RecommendationReads.changed_since``); ``snapshot`` reads
-    the current snapshot and whether the current transaction has written anything. The
-    snapshot is read before the value is computed: a change committed in between is then
-    in the value and also counts as "changed" on the next check, so an entry can be
-    recomputed once too often but never served stale. A value computed by a transaction
-    that wrote is not kept: it may hold changes that will be rolled back.
+    The check is ``RecommendationReads.changed_since``. The snapshot is read before the
+    value is computed: a change committed in between is then in the value and also counts
+    as "changed" on the next check, so an entry can be recomputed once too often but
+    never served stale. A value computed by a transaction that wrote is not kept: it may
+    hold changes that will be rolled back.
     """
 
     def __init__(self, maxsize: int) -> None:
         self._entries: LRUCache[Hashable, Cached[T]] = LRUCache(maxsize=maxsize)
-
-    async def get(
-        self,
-        key: Hashable,
-        *,
-        changed: Callable[[Snapshot], Awaitable[bool]],
-        snapshot: Callable[[], Awaitable[tuple[Snapshot, bool]]],
-        compute: Callable[[], Awaitable[T]],
-    ) -> Cached[T]:
-        entry = self._entries.get(key)
-        if entry is not None and not await changed(entry.snapshot):
-            return entry
-        taken, writing = await snapshot()
-        entry = Cached(taken, await compute())
-        if not writing:
-            self._entries[key] = entry
-        return entry
 
     async def over(
         self,
@@ -105,15 +87,15 @@ class SnapshotCache(Generic[T]):
         countries: tuple[str, ...],
         compute: Callable[[], Awaitable[T]],
     ) -> Cached[T]:
-        """``get`` for a value computed over the recommendations of ``countries`` (of every
+        """The value ``compute`` gives over the recommendations of ``countries`` (of every
         State when empty), checked on the session's connection; kept per database."""
         reads = RecommendationReads(await driver_of(await session.connection()))
-        return await self.get(
-            (database_of(session), key),
-            changed=lambda snapshot: reads.changed_since(snapshot, countries),
-            snapshot=reads.snapshot,
-            compute=compute,
-        )
-
-    def clear(self) -> None:
-        self._entries.clear()
+        cache_key = (database_of(session), key)
+        entry = self._entries.get(cache_key)
+        if entry is not None and not await reads.changed_since(entry.snapshot, countries):
+            return entry
+        taken, writing = await reads.snapshot()
+        entry = Cached(taken, await compute())
+        if not writing:
+            self._entries[cache_key] = entry
+        return entry
