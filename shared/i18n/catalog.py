@@ -55,18 +55,12 @@ class Translator:
     def gettext(self, message: str) -> str:
         return self.translations.gettext(message)
 
-    def ngettext(self, singular: str, plural: str, n: int) -> str:
-        return self.translations.ngettext(singular, plural, n)
-
     def pgettext(self, context: str, message: str) -> str:
         return str(self.translations.pgettext(context, message))
 
     def __call__(self, message: str, **values: Any) -> str:
         text = self.gettext(message)
         return text % values if values else text
-
-    def plural(self, singular: str, plural: str, n: int, **values: Any) -> str:
-        return self.ngettext(singular, plural, n) % {"n": n, **values}
 
 
 @cache
