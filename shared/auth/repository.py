@@ -5,21 +5,17 @@ import uuid
 from collections.abc import Sequence
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth.models import ApiKey
+from shared.kernel.repository import Repository
 
 
-class ApiKeyRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class ApiKeyRepository(Repository[ApiKey]):
+    model = ApiKey
 
     async def by_hash(self, key_hash: str) -> ApiKey | None:
         result = await self.session.execute(select(ApiKey).where(ApiKey.key_hash == key_hash))
         return result.scalar_one_or_none()
-
-    async def get(self, key_id: uuid.UUID) -> ApiKey | None:
-        return await self.session.get(ApiKey, key_id)
 
     async def by_prefix(self, prefix: str) -> Sequence[ApiKey]:
         result = await self.session.execute(select(ApiKey).where(ApiKey.prefix == prefix))
@@ -28,9 +24,6 @@ class ApiKeyRepository:
     async def list(self) -> Sequence[ApiKey]:
         result = await self.session.execute(select(ApiKey).order_by(ApiKey.created_at, ApiKey.id))
         return result.scalars().all()
-
-    def add(self, key: ApiKey) -> None:
-        self.session.add(key)
 
     async def touch(self, key_id: uuid.UUID, at: dt.datetime) -> None:
         await self.session.execute(

@@ -69,9 +69,7 @@ async def create_key(
         scopes=scopes,
         countries=countries,
     )
-    ApiKeyRepository(session).add(key)
-    await session.flush()
-    await session.refresh(key)
+    await ApiKeyRepository(session).insert(key)
     return ApiKeyCreated(**to_read(key).model_dump(), key=secret)
 
 

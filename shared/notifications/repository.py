@@ -10,11 +10,10 @@ from typing import Any
 
 from sqlalchemy import Row, delete, func, select, text, tuple_, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.kernel import outbox
 from shared.kernel.outbox import OutboxEvent
-from shared.kernel.repository import keyset_page, lists_by_key, update_if_version
+from shared.kernel.repository import Repository, keyset_page, lists_by_key
 from shared.notifications.models import (
     DeliveryAttempt,
     Reminder,
@@ -145,9 +144,11 @@ class Owners:
         return self.everyone or api_key_id == self.api_key_id
 
 
-class NotificationRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class NotificationRepository(Repository[Subscription]):
+    """The SQL of subscriptions (the base's rows), reminders, their delivery attempts and
+    the reminder scan."""
+
+    model = Subscription
 
     async def document_cycle(self, document_id: str) -> int | None:
         """The cycle of a document a deadline is about (None for a malformed id)."""
@@ -184,9 +185,6 @@ class NotificationRepository:
         if ids:
             await self.session.execute(delete(Subscription).where(Subscription.id.in_(ids)))
 
-    def add(self, row: Subscription) -> None:
-        self.session.add(row)
-
     async def subscription(self, subscription_id: uuid.UUID) -> Subscription | None:
         return await self.session.get(Subscription, subscription_id)
 
@@ -198,11 +196,6 @@ class NotificationRepository:
             query = query.where(Subscription.api_key_id == owners.api_key_id)
         query = keyset_page(query, Subscription.created_at, Subscription.id, after, limit)
         return (await self.session.execute(query)).scalars().all()
-
-    async def update_subscription_if_version(
-        self, subscription_id: uuid.UUID, version: int, values: dict[str, Any]
-    ) -> int | None:
-        return await update_if_version(self.session, Subscription, subscription_id, version, values)
 
     # --- scan ------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from shared.audit.service import record
 from shared.auth.schemas import Actor
 from shared.errors import Forbidden, InvalidInput, NotFound
 from shared.kernel import validation
-from shared.kernel.concurrency import changed_meanwhile, require_version
+from shared.kernel.concurrency import require_version
 from shared.notifications import webhooks
 from shared.notifications.models import (
     Subscription,
@@ -86,10 +86,7 @@ async def create_subscription(
         api_key_id=actor.api_key_id,
         version=1,
     )
-    repo = NotificationRepository(session)
-    repo.add(row)
-    await session.flush()
-    await session.refresh(row)
+    await NotificationRepository(session).insert(row)
     record(session, actor, "create", "subscription", str(row.id), after=_snapshot(row))
     return SubscriptionCreated(**to_out(row).model_dump(), secret=secret)
 
@@ -106,11 +103,11 @@ async def owned(session: AsyncSession, actor: Actor, subscription_id: uuid.UUID)
     return row
 
 
-async def _record_change(
+def _record_change(
     session: AsyncSession, actor: Actor, action: str, row: Subscription, before: dict[str, Any]
 ) -> None:
-    """Audit a versioned UPDATE of ``row``: reloaded first, so ``after`` shows what it wrote."""
-    await session.refresh(row)
+    """Audit a versioned UPDATE of ``row``, reloaded since, so that ``after`` shows what it
+    wrote."""
     record(session, actor, action, "subscription", str(row.id), before=before, after=_snapshot(row))
 
 
@@ -154,10 +151,8 @@ async def patch_subscription(
         raise InvalidInput("change events are delivered to webhooks only")
     require_version("subscription", row.version, version)
     if values:
-        repo = NotificationRepository(session)
-        if await repo.update_subscription_if_version(subscription_id, version, values) is None:
-            raise changed_meanwhile("subscription")
-        await _record_change(session, actor, "update", row, before)
+        await NotificationRepository(session).update_row("subscription", row, version, values)
+        _record_change(session, actor, "update", row, before)
     return to_out(row)
 
 
@@ -168,7 +163,8 @@ async def deactivate_subscription(
     row = await owned(session, actor, subscription_id)
     if row.active:
         before = _snapshot(row)
-        await NotificationRepository(session).update_subscription_if_version(
+        await NotificationRepository(session).update_if_version(
             row.id, row.version, {"active": False}
         )
-        await _record_change(session, actor, "delete", row, before)
+        await session.refresh(row)
+        _record_change(session, actor, "delete", row, before)
