@@ -117,9 +117,7 @@ async def create_manual(session: AsyncSession, actor: Actor, data: DeadlineIn) -
         rule=None,
         version=1,
     )
-    DeadlineRepository(session).add(row)
-    await session.flush()
-    await session.refresh(row)
+    await DeadlineRepository(session).insert(row)
     record(session, actor, "create", "deadline", str(row.id), after=_snapshot(row))
     return to_out(row)
 
