@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from shared.kernel import outbox
 from shared.kernel.outbox import OutboxEvent
-from shared.kernel.repository import Repository, keyset_page, lists_by_key
+from shared.kernel.repository import Repository, keyset_page
 from shared.notifications.models import (
     DeliveryAttempt,
     Reminder,
@@ -363,14 +363,12 @@ class NotificationRepository(Repository[Subscription]):
     async def attempts_of(
         self, reminder_ids: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, list[DeliveryAttempt]]:
-        if not reminder_ids:
-            return {}
-        rows = await self.session.execute(
-            select(DeliveryAttempt)
+        return await self.grouped(
+            reminder_ids,
+            select(DeliveryAttempt.reminder_id, DeliveryAttempt)
             .where(DeliveryAttempt.reminder_id.in_(reminder_ids))
-            .order_by(DeliveryAttempt.reminder_id, DeliveryAttempt.id)
+            .order_by(DeliveryAttempt.reminder_id, DeliveryAttempt.id),
         )
-        return lists_by_key(reminder_ids, ((a.reminder_id, a) for a in rows.scalars()))
 
     async def deliveries_page(
         self, subscription_id: uuid.UUID, *, before: int | None, limit: int
