@@ -70,7 +70,7 @@ class PeopleRepository(Repository[User]):
         values: dict[str, Any] = {
             "name": name,
             "email": email,
-            "updated_at": dt.datetime.now(dt.UTC),
+            "updated_at": func.clock_timestamp(),
         }
         stmt = (
             insert(User)
@@ -97,7 +97,7 @@ class PeopleRepository(Repository[User]):
         await self.session.execute(
             update(User)
             .where(User.id == user_id)
-            .values(active=active, updated_at=dt.datetime.now(dt.UTC))
+            .values(active=active, updated_at=func.clock_timestamp())
         )
 
     async def page(
@@ -212,5 +212,5 @@ class PeopleRepository(Repository[User]):
         await self.session.execute(
             update(User)
             .where(User.id.in_(ids))
-            .values(name=None, email=None, active=False, updated_at=dt.datetime.now(dt.UTC))
+            .values(name=None, email=None, active=False, updated_at=func.clock_timestamp())
         )
