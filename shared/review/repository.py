@@ -12,7 +12,6 @@ from sqlalchemy import ColumnElement, and_, exists, false, func, insert, or_, se
 
 from shared.action_plans.models import Action, ActionInstitution
 from shared.institutions.models import Institution, RecommendationInstitution
-from shared.institutions.repository import InstitutionRepository
 from shared.kernel.outbox import OutboxEvent
 from shared.kernel.repository import Repository, keyset_page, where_equal, where_in
 from shared.people.models import UserMembership
@@ -89,9 +88,6 @@ class ReportRepository(Repository[ProgressReport]):
             owner_names=frozenset(),
             plan_id=row.plan_id,
         )
-
-    async def institutions(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Institution]:
-        return await InstitutionRepository(self.session).get_many(ids)
 
     @staticmethod
     def _visible(v: Visibility) -> ColumnElement[bool]:

@@ -26,6 +26,7 @@ from shared.audit import service as audit
 from shared.auth.schemas import Actor, Scope
 from shared.db import utcnow
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shared.institutions.repository import InstitutionRepository
 from shared.kernel import outbox
 from shared.kernel.patches import set_given
 from shared.pagination import decode_time_key, split_time_key_page
@@ -167,16 +168,15 @@ async def create_draft(session: AsyncSession, actor: Actor, data: ReportIn) -> R
     """A new draft; 403 unless the caller may report on that recommendation or action."""
     _check_status(data.status, action=data.action_id is not None)
     repo = ReportRepository(session)
+    institutions = InstitutionRepository(session)
     target = await _target(repo, data.recommendation_id, data.action_id)
-    names = {
-        i: inst.name
-        for i, inst in (await repo.institutions(list(actor.institutions("focal_point")))).items()
-    }
+    mine = await institutions.get_many(list(actor.institutions("focal_point")))
+    names = {i: inst.name for i, inst in mine.items()}
     owning = _owning_institutions(actor, target, names)
     if actor.coordinates(target.country):
         institution_id = data.institution_id
         if institution_id is not None:
-            inst = (await repo.institutions([institution_id])).get(institution_id)
+            inst = await institutions.get(institution_id)
             if inst is None or inst.country != target.country:
                 raise InvalidInput(
                     f"no institution {institution_id} in {target.country}",
@@ -320,9 +320,7 @@ async def validate(
     before = _snapshot(row)
     repo = ReportRepository(session)
     institution = (
-        (await repo.institutions([row.institution_id])).get(row.institution_id)
-        if row.institution_id
-        else None
+        await InstitutionRepository(session).get(row.institution_id) if row.institution_id else None
     )
     author = institution.name if institution else None
     if row.recommendation_id is not None:
@@ -437,7 +435,7 @@ async def remind(session: AsyncSession, *, waiting_days: int, now: dt.datetime) 
             },
         )
     returned = dict(await repo.returned())
-    institutions = await repo.institutions(
+    institutions = await InstitutionRepository(session).get_many(
         sorted(set(returned) | set(await repo.focal_institutions()))
     )
     for inst_id, inst in sorted(institutions.items(), key=lambda kv: (kv[1].country, kv[1].name)):
