@@ -147,12 +147,9 @@ class ReportRepository(Repository[ProgressReport]):
         )
         return [(inst, int(n)) for inst, n in rows if inst is not None]
 
-    async def silent(self, institution_id: uuid.UUID) -> int:
+    async def silent(self, inst: Institution) -> int:
         """Recommendations the institution owns, of the State's current (latest) cycle,
         with no published update and no report yet."""
-        inst = await self.session.get(Institution, institution_id)
-        if inst is None:
-            return 0
         latest_cycle = (
             select(Recommendation.cycle)
             .where(Recommendation.state_under_review == inst.country)
@@ -162,7 +159,7 @@ class ReportRepository(Repository[ProgressReport]):
         )
         owned = and_(
             RecommendationInstitution.recommendation_id == Recommendation.id,
-            RecommendationInstitution.institution_id == institution_id,
+            RecommendationInstitution.institution_id == inst.id,
         )
         query = (
             select(func.count())

@@ -457,7 +457,7 @@ async def remind(session: AsyncSession, *, waiting_days: int, now: dt.datetime) 
                     "count": returned[inst_id],
                 },
             )
-        silent = await repo.silent(inst_id)
+        silent = await repo.silent(inst)
         if silent:
             counts["silent"] += await _remind(
                 session,
