@@ -57,9 +57,19 @@ class InstitutionRepository(Repository[Institution]):
         )
         return {r.name: r for r in rows.scalars()}
 
-    async def by_folded_names(self, country: str) -> dict[str, Institution]:
-        """Every institution of a State by case-folded name (CSV cells are typed by hand)."""
-        rows = await self.session.execute(select(Institution).where(Institution.country == country))
+    async def by_folded_names(
+        self, country: str, *, for_update: bool = False
+    ) -> dict[str, Institution]:
+        """Every institution of a State by case-folded name (CSV cells are typed by hand);
+        read as they are now and locked (in id order) when asked."""
+        query = select(Institution).where(Institution.country == country)
+        if for_update:
+            query = (
+                query.order_by(Institution.id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        rows = await self.session.execute(query)
         return {r.name.casefold(): r for r in rows.scalars()}
 
     async def rename_on_recommendations(self, ident: uuid.UUID, old: str, new: str) -> int:

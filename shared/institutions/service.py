@@ -150,7 +150,8 @@ async def import_institutions(
     rows = csvio.read_rows(body, required=("name",), optional=("kind", "acronym"))
     errors = csvio.RowErrors()
     repo = InstitutionRepository(session)
-    existing = await repo.by_folded_names(country)
+    # Locked: the versions the updates below name stay current until the commit.
+    existing = await repo.by_folded_names(country, for_update=True)
     seen: dict[str, int] = {}
     planned: list[tuple[str, str, str | None]] = []
     for number, cells in rows:
@@ -193,7 +194,7 @@ async def import_institutions(
         values = {"kind": kind, "acronym": acronym if acronym is not None else row.acronym}
         if (row.kind, row.acronym) != (values["kind"], values["acronym"]):
             before = _snapshot(row)
-            await repo.update_if_version(row.id, row.version, values)
+            await repo.update_versioned("institution", row.id, row.version, values)
             updated += 1
             audit.record_change(
                 session,

@@ -3,12 +3,16 @@ the denormalized names), and the all-or-nothing CSV import."""
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.audit.models import AuditEntry
+from shared.auth.schemas import OPERATOR
+from shared.institutions import service as institutions
 from shared.institutions.models import Institution, RecommendationInstitution
 from tests.conftest import KeyFactory
 from tests.institutions.world import World
@@ -243,6 +247,28 @@ async def test_csv_import(
         "/v1/institutions/import", params={"country": "URY"}, content=CSV_OK, headers=headers
     )
     assert forbidden.status_code == 403
+
+
+async def test_csv_import_updates_an_institution_changed_meanwhile(
+    session: AsyncSession,
+) -> None:
+    """An institution that changed after this session read it is still updated (read
+    again, locked), not reported and audited as updated while nothing was written."""
+    row = Institution(id=uuid.uuid4(), country="PRY", name="Senate", kind="parliament", version=1)
+    session.add(row)
+    await session.flush()
+    # Another writer changes it; this session still holds version 1.
+    await session.execute(
+        text("UPDATE institutions SET version = version + 1 WHERE id = :id"), {"id": row.id}
+    )
+    report = await institutions.import_institutions(
+        session, OPERATOR, "PRY", b"name,kind\nSenate,judiciary\n"
+    )
+    assert (report.updated, report.unchanged) == (1, 0)
+    kind = await session.scalar(
+        text("SELECT kind FROM institutions WHERE id = :id"), {"id": row.id}
+    )
+    assert kind == "judiciary"
 
 
 async def test_csv_import_as_a_form(client: httpx.AsyncClient, api_keys: KeyFactory) -> None:
