@@ -96,8 +96,10 @@ def owners_seen_by(actor: Actor) -> Owners:
     return Owners(actor.api_key_id, everyone=actor.is_global_admin)
 
 
-async def owned(session: AsyncSession, actor: Actor, subscription_id: uuid.UUID) -> Subscription:
-    row = await NotificationRepository(session).subscription(subscription_id)
+async def owned(
+    session: AsyncSession, actor: Actor, subscription_id: uuid.UUID, *, for_update: bool = False
+) -> Subscription:
+    row = await NotificationRepository(session).get(subscription_id, for_update=for_update)
     if row is None or not owners_seen_by(actor).include(row.api_key_id):
         raise NotFound(f"no subscription {subscription_id}")
     return row
@@ -160,11 +162,11 @@ async def deactivate_subscription(
     session: AsyncSession, actor: Actor, subscription_id: uuid.UUID
 ) -> None:
     """Stop a subscription; its reminders and their attempts stay readable."""
-    row = await owned(session, actor, subscription_id)
+    # Locked: no change can come between the read and the write (it never needs a 412).
+    row = await owned(session, actor, subscription_id, for_update=True)
     if row.active:
         before = _snapshot(row)
-        await NotificationRepository(session).update_if_version(
-            row.id, row.version, {"active": False}
+        await NotificationRepository(session).update_row(
+            "subscription", row, row.version, {"active": False}
         )
-        await session.refresh(row)
         _record_change(session, actor, "delete", row, before)

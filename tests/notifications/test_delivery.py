@@ -10,14 +10,16 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.app import create_app
 from services.worker.reminders import deliver_reminder
+from shared.auth.schemas import OPERATOR
 from shared.db import Database
-from shared.notifications import periodic, webhooks
+from shared.notifications import periodic, subscriptions, webhooks
 from shared.notifications.models import DeliveryAttempt, Reminder, Subscription
+from shared.notifications.schemas import SubscriptionIn
 from shared.queue import JobQueue
 from shared.settings import Settings
 from tests.conftest import KeyFactory
@@ -235,6 +237,26 @@ async def test_email_subscription_validation(
     assert ok.json()["lead_days"] == [90, 30, 7, 1]
     reader = await api_keys.headers("recommendations:write")
     assert (await client.get("/v1/subscriptions", headers=reader)).status_code == 403
+
+
+async def test_deactivation_is_not_lost_to_a_change_meanwhile(
+    session: AsyncSession, settings: Settings
+) -> None:
+    """The subscription changed after this session read it: deactivating it still stops
+    it (the row is read again, locked), rather than writing nothing and auditing a stop."""
+    data = SubscriptionIn(channel="email", address="a@example.org")
+    created = await subscriptions.create_subscription(session, OPERATOR, data, settings)
+    read = await session.get(Subscription, created.id)  # held: the session's copy
+    await session.execute(
+        text("UPDATE subscriptions SET version = version + 1 WHERE id = :id"), {"id": created.id}
+    )
+    await subscriptions.deactivate_subscription(session, OPERATOR, created.id)
+    active = await session.scalar(
+        text("SELECT active FROM subscriptions WHERE id = :id"), {"id": created.id}
+    )
+    assert active is False
+    assert read is not None
+    assert read.active is False
 
 
 async def test_scan_enqueues_after_commit(session: AsyncSession) -> None:
