@@ -156,8 +156,7 @@ async def delete(
     row = await _own(session, actor, assessment_id, version)
     before = _snapshot(row)
     repo = AssessmentRepository(session)
-    await session.delete(row)
-    await session.flush()
+    await repo.delete(row.id)
     await repo.touch_recommendation(row.recommendation_id)
     audit.record_change(session, actor, "assessment.delete", assessment_id, before=before)
 
