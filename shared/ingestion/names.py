@@ -10,7 +10,6 @@ from shared.reference.countries import resolve
 _QUALIFIER = re.compile(
     r"\s*,?\s*(?:on behalf of|speaking on behalf of|also on behalf of)\b.*$", re.I
 )
-_SEPARATORS = re.compile(r"\s*[;,/]\s*")
 _AND = re.compile(r"\s+(?:and|&)\s+", re.I)
 _NAME_WORD = re.compile(r"^(?:[A-Z][\w'’.\-]*|of|and|the|de|d'|du|des|la|le|&|\(|\))+$")
 _DIGIT = re.compile(r"\d")

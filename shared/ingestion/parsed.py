@@ -5,9 +5,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-POSITIONS = ("supported", "noted", "partially_supported", "pending", "no_position")
-KINDS = ("wg_report", "add1_views", "matrix", "other")
-
 
 class UnsupportedFormat(Exception):
     """The bytes are in a format the ingestion does not read (legacy .doc, images, ...)."""

@@ -19,8 +19,6 @@ ReminderStatus = Literal["pending", "delivering", "delivered", "failed"]
 EventType = Literal["deadline.reminder", ChangeEvent, "subscription.ping"]
 _EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 
-LeadDays = list[int]
-
 
 def _lead_days(values: list[int]) -> list[int]:
     if any(v < 0 or v > 3650 for v in values):
